@@ -1,0 +1,206 @@
+"""The ``smartsup`` command line (also ``python -m dashboard``).
+
+Options given here override ``SMARTSUP_*`` environment variables, which override defaults
+(see ``dashboard.settings``). Heavy modules are imported inside the commands so that ``--help``
+is instant and nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from dashboard.settings import Settings, get_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _engine(ctx: click.Context):
+    from data_access.db import store
+
+    s = _settings(ctx)
+    return store.configure(s.effective_database_url, statement_timeout_ms=s.statement_timeout_ms)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database-url", help="数据库 URL（覆盖 SMARTSUP_DATABASE_URL）。")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="数据目录（覆盖 SMARTSUP_DATA_DIR）。")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, data_dir: Path | None) -> None:
+    """智慧监管·云中心 — 指挥中心大屏、分析工作台与周报。"""
+    base = get_settings()
+    overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
+    settings = base.model_copy(update=overrides) if overrides else base
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx.obj = {"settings": settings}
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the schema (Alembic migrations)."""
+    from data_access.migrate import upgrade
+
+    engine = _engine(ctx)
+    upgrade(engine)
+    click.echo(f"数据库结构已是最新：{engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.option("--scale", type=click.Choice(["small", "minhang"]), default="minhang", show_default=True,
+              help="small ≈ 4,500 个主体（测试用）；minhang ≈ 450,000 个主体（演示与基准）。")
+@click.option("--seed", type=int, default=20261123, show_default=True, help="随机种子：同一种子生成同样的数据。")
+@click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="数据截止日期（默认今天）。")
+@click.option("--quiet", is_flag=True, help="不显示进度条。")
+@click.pass_context
+def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> None:
+    """Fill the store with the synthetic 闵行 district (replaces its contents)."""
+    import time
+
+    from data_access.migrate import upgrade
+    from ingest.generate import generate as run
+
+    engine = _engine(ctx)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else date.today()),
+                 progress=not quiet)
+    took = time.perf_counter() - t0
+    click.echo(f"已生成 {scale} 规模的合成数据（种子 {seed}），用时 {took:.1f} 秒：")
+    for name, n in counts.items():
+        click.echo(f"  {name:<22}{n:>12,}")
+
+
+@main.command("import")
+@click.argument("table")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reject-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="被拒行写到这个 CSV（默认：与输入同目录的 <文件名>.rejects.csv）。")
+@click.option("--all-or-nothing", is_flag=True, help="有任何一行被拒时一行也不写入。")
+@click.option("--encoding", default=None, help="CSV 编码（默认自动识别 UTF-8 / GB18030）。")
+@click.pass_context
+def import_(ctx: click.Context, table: str, file: Path, reject_file: Path | None,
+            all_or_nothing: bool, encoding: str | None) -> None:
+    """Validated import of a CSV or XLSX export into TABLE."""
+    from data_access.migrate import upgrade
+    from ingest.importer import IMPORTABLE, ImportError_, import_file
+
+    if table not in IMPORTABLE:
+        _fail(f"不支持导入表 {table}；可导入：{', '.join(sorted(IMPORTABLE))}", 2)
+    engine = _engine(ctx)
+    upgrade(engine)
+    try:
+        result = import_file(engine, table, file, reject_file=reject_file,
+                             all_or_nothing=all_or_nothing, encoding=encoding, progress=True)
+    except ImportError_ as exc:
+        _fail(str(exc), 2)
+    click.echo(result.summary())
+    if result.rejected:
+        sys.exit(3)
+
+
+@main.group()
+def boundaries() -> None:
+    """Manage the street (街镇) polygons."""
+
+
+@boundaries.command("import")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--code-field", default="code", show_default=True, help="存放 12 位街镇代码的属性名。")
+@click.pass_context
+def boundaries_import(ctx: click.Context, file: Path, code_field: str) -> None:
+    """Replace the approximate street polygons with official ones (GeoJSON or Shapefile)."""
+    from data_access.migrate import upgrade
+    from ingest.geography import BoundaryError, replace_street_polygons
+
+    engine = _engine(ctx)
+    upgrade(engine)
+    try:
+        n = replace_street_polygons(engine, file, code_field=code_field)
+    except BoundaryError as exc:
+        _fail(str(exc), 2)
+    click.echo(f"已替换 {n} 个街镇的边界（来源：{file.name}）。")
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show what is in the store: rows per table and the data time."""
+    from data_access.db import table_counts
+    from data_access.freshness import data_time
+
+    engine = _engine(ctx)
+    with engine.connect() as conn:
+        counts = table_counts(conn)
+        dt = data_time(conn)
+    click.echo(f"数据截至：{dt:%Y-%m-%d %H:%M}" if dt else "数据截至：（库为空）")
+    for name, n in counts.items():
+        click.echo(f"  {name:<22}{n:>12,}")
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, debug: bool) -> None:
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    app.run(host=host or settings.host, port=port or settings.port, debug=debug)
+
+
+@main.command()
+@click.option("--host", default=None, help="监听地址（默认 SMARTSUP_HOST）。")
+@click.option("--port", type=int, default=None, help="端口（默认 SMARTSUP_PORT）。")
+@click.option("--debug", is_flag=True, help="Dash 调试模式（开发用）。")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, debug: bool) -> None:
+    """Serve the app (development server; use gunicorn 'dashboard.wsgi:server' in production)."""
+    _serve(_settings(ctx), host, port, debug)
+
+
+@main.command()
+@click.option("--host", default=None, help="监听地址。")
+@click.option("--port", type=int, default=None, help="端口。")
+@click.option("--scale", type=click.Choice(["small", "minhang"]), default="minhang", show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> None:
+    """First run: create the embedded store with the synthetic district; then serve."""
+    from data_access.db import get_meta
+    from data_access.migrate import upgrade
+
+    engine = _engine(ctx)
+    upgrade(engine)
+    with engine.connect() as conn:
+        generated = get_meta(conn, "generated_at")
+    if not generated:
+        click.echo("首次运行：正在生成闵行区合成数据（约 2 分钟）……")
+        ctx.invoke(generate, scale=scale, seed=20261123, until=None, quiet=False)
+    _maybe_refresh(ctx)
+    click.echo(f"打开 http://{host or _settings(ctx).host}:{port or _settings(ctx).port}/")
+    _serve(_settings(ctx), host, port, debug=False)
+
+
+def _maybe_refresh(ctx: click.Context) -> None:
+    """Build the read-optimised layer when it is missing or older than the source data."""
+    try:
+        from data_access.refresh import needs_refresh, refresh
+    except ImportError:  # the read-optimised layer arrives with the data-layer issue
+        return
+    engine = _engine(ctx)
+    if needs_refresh(engine):
+        refresh(engine, progress=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

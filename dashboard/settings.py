@@ -1,0 +1,85 @@
+"""Every setting of the project, in one declarative place.
+
+Precedence: a command-line argument > an environment variable ``SMARTSUP_<NAME>`` > the default.
+Each field carries a help text; ``tests/test_settings.py`` fails when a setting is undocumented
+here or missing from the README's configuration table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of the app, the commands and the scheduled jobs."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTSUP_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("var"),
+        description="数据目录：内嵌 SQLite 库、文件缓存、周报归档都放在这里（相对路径以当前目录为准）。",
+    )
+    database_url: str | None = Field(
+        None,
+        description="数据库 SQLAlchemy URL，例如 postgresql+psycopg://user@host/db；"
+        "不设时使用数据目录下的 SQLite 文件 smartsup.sqlite。",
+    )
+    statement_timeout_ms: int = Field(
+        15_000, description="单条查询的超时（毫秒，PostgreSQL 生效），防止失控查询占住工作进程。"
+    )
+    detail_row_limit: int = Field(
+        5_000, description="明细表（下钻、查询、导出）最多返回的行数；超过时界面提示已截断。"
+    )
+    cache_type: Literal["simple", "filesystem", "redis", "null"] = Field(
+        "simple",
+        description="查询缓存类型：simple（进程内）、filesystem（数据目录下）、redis、null（不缓存）。"
+        "设置了 redis_url 时自动使用 redis。",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis 地址，例如 redis://127.0.0.1:6379/0；设置后查询缓存使用 Redis，多个工作进程共享。"
+    )
+    cache_timeout: int = Field(
+        24 * 3600,
+        description="缓存条目最长保留秒数。缓存键含数据版本，刷新后旧条目自然失效，此值只为回收空间。",
+    )
+    cache_bypass: bool = Field(
+        False, description="为 true 时所有查询绕过缓存（排查问题、基准测试冷缓存时使用）。"
+    )
+    host: str = Field("127.0.0.1", description="serve/demo 监听的地址。")
+    port: int = Field(8050, description="serve/demo 监听的端口。")
+    tile_url: str | None = Field(
+        None,
+        description="可选的内网瓦片服务地址（XYZ 模板，如 http://tiles.intra/{z}/{x}/{y}.png）；"
+        "不设时地图只画区界和街镇边界，不请求任何瓦片。",
+    )
+    bureau_name: str = Field("闵行区市场监督管理局", description="标题栏与周报页眉上的单位名称。")
+    chromium_path: Path = Field(
+        Path("/usr/bin/chromium"), description="无头 Chromium 的可执行文件（周报 PDF 与浏览器测试）。"
+    )
+    report_dir: Path | None = Field(
+        None, description="周报 PDF 归档目录；不设时为数据目录下的 reports/。"
+    )
+    log_level: str = Field("INFO", description="日志级别：DEBUG、INFO、WARNING、ERROR。")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in force (the embedded SQLite file when none is configured)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'smartsup.sqlite').resolve()}"
+
+    @property
+    def effective_report_dir(self) -> Path:
+        """Where weekly PDFs are archived."""
+        return self.report_dir or self.data_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (environment read once; tests call ``get_settings.cache_clear``)."""
+    return Settings()
