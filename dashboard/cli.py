@@ -62,7 +62,8 @@ def init(ctx: click.Context) -> None:
 @main.command()
 @click.option("--scale", type=click.Choice(["small", "minhang"]), default="minhang", show_default=True,
               help="small ≈ 4,500 个主体（测试用）；minhang ≈ 450,000 个主体（演示与基准）。")
-@click.option("--seed", type=int, default=20261123, show_default=True, help="随机种子：同一种子生成同样的数据。")
+@click.option("--seed", type=int, default=20261123, show_default=True,
+              help="随机种子：同一种子生成同样的数据。")
 @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="数据截止日期（默认今天）。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
@@ -71,8 +72,9 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
     """Fill the store with the synthetic 闵行 district (replaces its contents)."""
     import time
 
-    from data_access.migrate import upgrade
     from ingest.generate import generate as run
+
+    from data_access.migrate import upgrade
 
     engine = _engine(ctx)
     upgrade(engine)
@@ -96,8 +98,9 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
 def import_(ctx: click.Context, table: str, file: Path, reject_file: Path | None,
             all_or_nothing: bool, encoding: str | None) -> None:
     """Validated import of a CSV or XLSX export into TABLE."""
-    from data_access.migrate import upgrade
     from ingest.importer import IMPORTABLE, ImportError_, import_file
+
+    from data_access.migrate import upgrade
 
     if table not in IMPORTABLE:
         _fail(f"不支持导入表 {table}；可导入：{', '.join(sorted(IMPORTABLE))}", 2)

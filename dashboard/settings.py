@@ -33,7 +33,8 @@ class Settings(BaseSettings):
         15_000, description="单条查询的超时（毫秒，PostgreSQL 生效），防止失控查询占住工作进程。"
     )
     detail_row_limit: int = Field(
-        5_000, description="明细表（下钻、查询、导出）最多返回的行数；超过时界面提示已截断。"
+        5_000,
+        description="明细表（下钻、查询、导出）最多返回的行数；超过时界面提示已截断。",
     )
     cache_type: Literal["simple", "filesystem", "redis", "null"] = Field(
         "simple",
@@ -41,7 +42,8 @@ class Settings(BaseSettings):
         "设置了 redis_url 时自动使用 redis。",
     )
     redis_url: str | None = Field(
-        None, description="Redis 地址，例如 redis://127.0.0.1:6379/0；设置后查询缓存使用 Redis，多个工作进程共享。"
+        None,
+        description="Redis 地址，例如 redis://127.0.0.1:6379/0；设置后查询缓存使用 Redis，多个工作进程共享。",
     )
     cache_timeout: int = Field(
         24 * 3600,
