@@ -124,7 +124,7 @@ def replace_street_polygons(engine: Engine, path: Path, *, code_field: str = "co
         elif geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(f"{code}：几何类型应为面（Polygon/MultiPolygon），实际为 {geom.geom_type}")
         elif not geom.is_valid:
-            problems.append(f"{code}：几何无效（{shapely.validation.explain_validity(geom)}）")
+            problems.append(f"{code}：几何无效（{shapely.is_valid_reason(geom)}）")
         elif not tolerance.contains(gpd.GeoSeries([geom], crs=4326).to_crs(METRIC_CRS).iloc[0]):
             problems.append(f"{code}：边界超出闵行区范围")
     if problems:
