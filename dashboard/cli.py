@@ -72,9 +72,8 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
     """Fill the store with the synthetic 闵行 district (replaces its contents)."""
     import time
 
-    from ingest.generate import generate as run
-
     from data_access.migrate import upgrade
+    from ingest.generate import generate as run
 
     engine = _engine(ctx)
     upgrade(engine)
@@ -98,9 +97,8 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
 def import_(ctx: click.Context, table: str, file: Path, reject_file: Path | None,
             all_or_nothing: bool, encoding: str | None) -> None:
     """Validated import of a CSV or XLSX export into TABLE."""
-    from ingest.importer import IMPORTABLE, ImportError_, import_file
-
     from data_access.migrate import upgrade
+    from ingest.importer import IMPORTABLE, ImportError_, import_file
 
     if table not in IMPORTABLE:
         _fail(f"不支持导入表 {table}；可导入：{', '.join(sorted(IMPORTABLE))}", 2)
@@ -153,6 +151,37 @@ def status(ctx: click.Context) -> None:
     click.echo(f"数据截至：{dt:%Y-%m-%d %H:%M}" if dt else "数据截至：（库为空）")
     for name, n in counts.items():
         click.echo(f"  {name:<22}{n:>12,}")
+
+
+@main.command()
+@click.option("--interval", type=float, default=10.0, show_default=True, help="每隔多少秒追加一批事件。")
+@click.option("--duration", type=float, default=None, help="运行多少秒后退出（默认一直运行，Ctrl-C 结束）。")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="事件速率倍数（演示时可调大）。")
+@click.option("--refresh-every", type=float, default=60.0, show_default=True,
+              help="每隔多少秒重建一次读优化层，让大屏看到新事件（0 = 不刷新）。")
+@click.option("--seed", type=int, default=None, help="随机种子（默认每次不同）。")
+@click.pass_context
+def simulate(ctx: click.Context, interval: float, duration: float | None, speed: float,
+             refresh_every: float, seed: int | None) -> None:
+    """Append plausible events in real time (complaints, alarms, warnings, incidents)."""
+    from data_access.refresh import refresh
+    from ingest.simulate import run
+
+    engine = _engine(ctx)
+
+    def report(now, counts) -> None:
+        click.echo(f"{now:%H:%M:%S} 新增 投诉 {counts['complaint']}，告警 {counts['alarm']}，"
+                   f"预警 {counts['warning']}，突发事件 {counts['incident']}")
+
+    try:
+        stats = run(engine, interval_s=interval, duration_s=duration, speed=speed, seed=seed, on_tick=report,
+                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False))
+    except KeyboardInterrupt:
+        click.echo("已停止。")
+        return
+    except RuntimeError as exc:
+        _fail(str(exc))
+    click.echo(f"共 {stats.ticks} 批：" + "，".join(f"{k} {v}" for k, v in stats.appended.items()))
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, debug: bool) -> None:
