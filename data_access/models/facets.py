@@ -1,0 +1,64 @@
+"""市场主体五官图 — five facets of one entity, each 0–100, higher is better (model 3,
+docs/models.md §3): 资质 qualification, 监管 supervision, 投诉 complaint, 执法 enforcement, 信用 credit.
+
+Every facet starts at 100 and loses fixed deductions for what the record shows, floored at 0, so a
+facet reads as "how clean is this side of the entity" and the radar needs no population context.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from data_access.models.catering import CATERING_DIVISION
+from data_access.models.features import Features, per_entity
+
+FACETS = ("qualification", "supervision", "complaint", "enforcement", "credit")
+FACET_NAMES = {"qualification": "资质", "supervision": "监管", "complaint": "投诉",
+               "enforcement": "执法", "credit": "信用"}
+
+#: Credit facet by credit-risk class (enterprises) and the cap a current listing imposes.
+CLASS_FACET = {"A": 100.0, "B": 85.0, "C": 50.0, "D": 20.0}
+LIST_CAP = {"serious_illegal_dishonest": 0.0, "joint_punishment": 10.0, "abnormal_operation": 40.0}
+LIST_REMOVED_DEDUCTION = 20.0
+#: Complaint facet = 100 × this ** (complaints and reports in the last year).
+COMPLAINT_DECAY = 0.8
+
+
+def _floor(values: pd.Series | np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(values, dtype="float64"), 0.0, 100.0)
+
+
+def compute(f: Features, credit: pd.DataFrame) -> pd.DataFrame:
+    """Facets of every active entity (``credit`` is the credit-risk model's output)."""
+    ent = f.entities
+    idx = ent.index
+    lic = per_entity(f.licence_summary(), idx, ["valid_food", "expiring", "unrenewed", "revoked"])
+    chg = per_entity(f.changes, idx, ["legal_rep", "address"])
+    insp = per_entity(f.inspections, idx, ["rectify", "case_opened", "unreachable", "not_publicized"])
+    equip = per_entity(f.equipment, idx, ["overdue"])
+    samp = per_entity(f.samplings, idx, ["failed"])
+    comp = per_entity(f.complaints, idx, ["n365"])
+    cases = per_entity(f.cases, idx, ["cases", "cases_12m", "penalty", "police"])
+    lists = per_entity(f.lists, idx, [*LIST_CAP, "removed_2y"])
+
+    out = pd.DataFrame(index=idx)
+    unlicensed_catering = (ent["industry_code"] == CATERING_DIVISION) & (lic["valid_food"] == 0)
+    out["qualification"] = _floor(
+        100 - 40 * unlicensed_catering - 40 * (lic["revoked"] > 0) - 25 * (lic["unrenewed"] > 0)
+        - 10 * (lic["expiring"] > 0) - 10 * (ent["age_band"] <= 1)
+        - 10 * ((chg["legal_rep"] + chg["address"]) >= 2))
+    out["supervision"] = _floor(
+        100 - 15 * insp["rectify"] - 25 * insp["case_opened"] - 30 * insp["unreachable"]
+        - 10 * insp["not_publicized"] - 10 * np.minimum(equip["overdue"], 3) - 15 * samp["failed"])
+    out["complaint"] = _floor(100 * COMPLAINT_DECAY ** comp["n365"])
+    out["enforcement"] = _floor(
+        100 - 40 * cases["cases_12m"] - 25 * (cases["cases"] - cases["cases_12m"])
+        - 20 * (cases["penalty"] >= 100_000) - 30 * cases["police"])
+    credit_class = credit.set_index("uscc")["risk_class"].reindex(idx)
+    base = credit_class.map(CLASS_FACET).astype("float64").fillna(100.0)
+    base = base - LIST_REMOVED_DEDUCTION * lists["removed_2y"]
+    for name, cap in LIST_CAP.items():
+        base = base.where(lists[name] == 0, np.minimum(base, cap))
+    out["credit"] = _floor(base)
+    return out.round(1).reset_index()[["uscc", *FACETS]]
