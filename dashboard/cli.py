@@ -225,14 +225,17 @@ def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> 
 
 def _maybe_refresh(ctx: click.Context) -> None:
     """Build the read-optimised layer when it is missing or older than the source data."""
-    try:
-        from data_access.refresh import needs_refresh, refresh
-    except ImportError:  # the read-optimised layer arrives with the data-layer issue
-        return
+    from data_access.refresh import needs_refresh, refresh
+
     engine = _engine(ctx)
     if needs_refresh(engine):
         refresh(engine, progress=True)
 
+
+from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
+
+main.add_command(refresh_command)
+main.add_command(indicators_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

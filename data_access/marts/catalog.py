@@ -1,0 +1,1068 @@
+"""Every mart of the read-optimised layer, in build order.
+
+Grains follow what the screens read (product.md §4): each cube has the dimensions a panel groups
+or filters by, and ``street_code`` always, because the caller's scope is a set of streets. Events
+without a street of their own take their entity's street. Counts are named ``n``/``n_*``,
+money ``*_yuan`` (元), durations ``*_minutes``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from data_access import schema as s
+from data_access.marts import sqlx
+from data_access.marts.core import BuildContext, Cube, Mart, cube, from_frame, insert_select, state
+
+GEODATA = Path(__file__).resolve().parent.parent / "geodata"
+#: A metric CRS for the district (UTM 51N), for street areas.
+METRIC_CRS = 32651
+
+STR = sa.String(32)
+CODE = sa.String(16)
+STREET = ("street_code", sa.String(12))
+
+
+def count(name: str = "n") -> tuple[str, sa.types.TypeEngine]:
+    """A count measure column."""
+    return (name, sa.BigInteger())
+
+
+def amount(name: str) -> tuple[str, sa.types.TypeEngine]:
+    """A summed amount or duration measure column."""
+    return (name, sa.Float())
+
+
+@lru_cache(maxsize=1)
+def industry_sections() -> tuple[tuple[str, str, str, str], ...]:
+    """GB/T 4754-2017 sections: (section, name, first division, last division)."""
+    with (GEODATA / "industry_sections.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for r in rows:
+        lo, _, hi = r["divisions"].partition("-")
+        out.append((r["section"], r["name"], lo.zfill(2), (hi or lo).zfill(2)))
+    return tuple(out)
+
+
+def section_of(division: sa.ColumnElement) -> sa.ColumnElement:
+    """The GB/T 4754 section letter of a two-digit division code."""
+    return sa.case(
+        *((division.between(lo, hi), sec) for sec, _, lo, hi in industry_sections()), else_=sa.literal("?")
+    )
+
+
+def _day(ctx: BuildContext, col: sa.ColumnElement) -> sa.ColumnElement:
+    return sqlx.day_of(ctx.dialect, col)
+
+
+def _minutes(ctx: BuildContext, a: sa.ColumnElement, b: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.coalesce(sqlx.minutes_between(ctx.dialect, a, b), 0.0)
+
+
+one = sa.literal(1)
+E = s.entity
+
+
+# --- reference ---------------------------------------------------------------------------------
+
+
+def _street_frame(ctx: BuildContext) -> pd.DataFrame:
+    frame = pd.read_sql(sa.select(s.street), ctx.conn)
+    geoms = gpd.GeoSeries([shapely.geometry.shape(json.loads(g)) for g in frame["geometry"]], crs=4326)
+    frame["area_km2"] = (geoms.to_crs(METRIC_CRS).area / 1e6).round(3).to_numpy()
+    return frame
+
+
+street_dim = Mart(
+    "street_dim",
+    "街镇",
+    "14 个街镇：代码、名称、类型、中心点、面积（平方公里）、边界 GeoJSON。",
+    (
+        ("code", sa.String(12)),
+        ("name", sa.String(32)),
+        ("kind", STR),
+        ("lon", sa.Float()),
+        ("lat", sa.Float()),
+        ("area_km2", sa.Float()),
+        ("approximate", sa.Boolean()),
+        ("geometry", sa.Text()),
+    ),
+    from_frame(_street_frame),
+)
+
+office_dim = Mart(
+    "office_dim",
+    "监管机构",
+    "市场监管所、科室与执法队：代码、名称、类型、所在街镇。",
+    (("code", CODE), ("name", sa.String(64)), ("kind", STR), ("street_code", sa.String(12))),
+    insert_select(
+        lambda ctx: sa.select(s.office.c.code, s.office.c.name, s.office.c.kind, s.office.c.street_code)
+    ),
+)
+
+# --- 登记许可 / 市场主体发展态势 ---------------------------------------------------------------
+
+_ENTITY_DIMS = (STREET, ("entity_type", STR), ("section", sa.String(1)))
+
+entity_stock = state(
+    "entity_stock",
+    "市场主体存量",
+    "按街镇 × 类型 × 行业门类 × 状态统计的主体数与注册资本（当前）。",
+    dims=(*_ENTITY_DIMS, ("status", STR)),
+    measures=(count(), amount("capital_yuan")),
+    source=lambda ctx: sa.select(
+        E.c.street_code,
+        E.c.entity_type,
+        section_of(E.c.industry_code).label("section"),
+        E.c.status,
+        one.label("n"),
+        (sa.func.coalesce(E.c.registered_capital, 0) * 10_000).label("capital_yuan"),
+    ),
+    topic="市场主体发展态势",
+)
+
+entity_reg = cube(
+    "entity_reg",
+    "新设登记",
+    "按成立日期（established_on）统计的新设主体数与注册资本。",
+    dims=_ENTITY_DIMS,
+    measures=(count(), amount("capital_yuan")),
+    source=lambda ctx: sa.select(
+        E.c.established_on.label("day"),
+        E.c.street_code,
+        E.c.entity_type,
+        section_of(E.c.industry_code).label("section"),
+        one.label("n"),
+        (sa.func.coalesce(E.c.registered_capital, 0) * 10_000).label("capital_yuan"),
+    ),
+    topic="市场主体发展态势",
+)
+
+entity_exit = cube(
+    "entity_exit",
+    "注销吊销与迁出",
+    "状态为注销、吊销或迁出的主体，按状态变更日期（status_changed_on）统计。",
+    dims=(*_ENTITY_DIMS, ("status", STR)),
+    measures=(count(),),
+    source=lambda ctx: sa.select(
+        E.c.status_changed_on.label("day"),
+        E.c.street_code,
+        E.c.entity_type,
+        section_of(E.c.industry_code).label("section"),
+        E.c.status,
+        one.label("n"),
+    ).where(E.c.status.in_(("cancelled", "revoked", "moved_out"))),
+    topic="市场主体发展态势",
+)
+
+
+def _entity_change_source(ctx: BuildContext) -> sa.Select:
+    c = s.entity_change
+    return sa.select(c.c.changed_on.label("day"), E.c.street_code, c.c.field, one.label("n")).join(
+        E, E.c.uscc == c.c.uscc
+    )
+
+
+entity_change = cube(
+    "entity_change",
+    "变更登记",
+    "按变更日期统计的变更登记事项（名称、地址、法定代表人、注册资本、股东、经营范围）。",
+    dims=(STREET, ("field", STR)),
+    measures=(count(),),
+    source=_entity_change_source,
+    topic="市场主体发展态势",
+)
+
+
+def _dynamics_frame(ctx: BuildContext) -> pd.DataFrame:
+    """Monthly new, exits and month-end stock per street × type × section.
+
+    Stock is carried from the beginning of history (every entity ever established), so the
+    month-end figure matches a count of the entities alive at that date.
+    """
+    sec = section_of(E.c.industry_code).label("section")
+    month_new = sqlx.month_of(ctx.dialect, E.c.established_on)
+    new = pd.read_sql(
+        sa.select(
+            month_new.label("month"), E.c.street_code, E.c.entity_type, sec, sa.func.count().label("new")
+        ).group_by(month_new, E.c.street_code, E.c.entity_type, sec),
+        ctx.conn,
+    )
+    month_exit = sqlx.month_of(ctx.dialect, E.c.status_changed_on)
+    gone = pd.read_sql(
+        sa.select(
+            month_exit.label("month"), E.c.street_code, E.c.entity_type, sec, sa.func.count().label("exits")
+        )
+        .where(E.c.status != "active", E.c.status_changed_on.is_not(None))
+        .group_by(month_exit, E.c.street_code, E.c.entity_type, sec),
+        ctx.conn,
+    )
+    keys = ["street_code", "entity_type", "section"]
+    for f in (new, gone):
+        f["month"] = pd.to_datetime(f["month"])
+    both = new.merge(gone, on=["month", *keys], how="outer").fillna({"new": 0, "exits": 0})
+    end = pd.Timestamp(ctx.as_of).to_period("M").to_timestamp()
+    months = pd.date_range(min(both["month"].min(), end), end, freq="MS")
+    groups = both[keys].drop_duplicates()
+    grid = groups.merge(pd.DataFrame({"month": months}), how="cross")
+    full = grid.merge(both, on=["month", *keys], how="left").fillna({"new": 0, "exits": 0})
+    full = full.sort_values([*keys, "month"])
+    full["stock_end"] = full.groupby(keys)["new"].cumsum() - full.groupby(keys)["exits"].cumsum()
+    first = pd.Timestamp(ctx.as_of.replace(day=1)) - pd.DateOffset(years=5)
+    full = full[
+        (full["month"] >= first) & ((full["new"] > 0) | (full["exits"] > 0) | (full["stock_end"] > 0))
+    ]
+    full["net"] = full["new"] - full["exits"]
+    full["month"] = full["month"].dt.date
+    return full[["month", *keys, "new", "exits", "net", "stock_end"]].astype(
+        {"new": "int64", "exits": "int64", "net": "int64", "stock_end": "int64"}
+    )
+
+
+topic_entity_dynamics = Mart(
+    "topic_entity_dynamics",
+    "市场主体发展态势（专题库）",
+    "近 5 年每月、每街镇 × 类型 × 行业门类的新设数、退出数（注销/吊销/迁出）、净增数与月末存量。",
+    (("month", sa.Date()), *_ENTITY_DIMS, count("new"), count("exits"), count("net"), count("stock_end")),
+    from_frame(_dynamics_frame),
+    dims=("street_code", "entity_type", "section"),
+    measures=("new", "exits", "net", "stock_end"),
+    time="month",
+    topic="市场主体发展态势",
+    indexes=(("month",),),
+)
+
+
+def _credit_list_state(ctx: BuildContext) -> sa.Select:
+    c = s.credit_list
+    current = sa.and_(
+        c.c.listed_on <= ctx.as_of, sa.or_(c.c.removed_on.is_(None), c.c.removed_on > ctx.as_of)
+    )
+    return sa.select(
+        E.c.street_code, c.c.list, E.c.entity_type, sqlx.flag(current).label("n_current"), one.label("n_ever")
+    ).join(E, E.c.uscc == c.c.uscc)
+
+
+credit_list_state = state(
+    "credit_list_state",
+    "信用名录在列",
+    "经营异常名录、严重违法失信名单、联合惩戒名单：当前在列条目数与历史累计条目数。",
+    dims=(STREET, ("list", STR), ("entity_type", STR)),
+    measures=(count("n_current"), count("n_ever")),
+    source=_credit_list_state,
+    topic="企业信用风险分类",
+)
+
+
+def _credit_list_events(ctx: BuildContext) -> sa.Select:
+    c = s.credit_list
+    return sa.select(c.c.listed_on.label("day"), E.c.street_code, c.c.list, one.label("n")).join(
+        E, E.c.uscc == c.c.uscc
+    )
+
+
+credit_list_added = cube(
+    "credit_list_added",
+    "列入信用名录",
+    "按列入日期统计的列入经营异常名录、严重违法失信名单、联合惩戒名单的条目。",
+    dims=(STREET, ("list", STR)),
+    measures=(count(),),
+    source=_credit_list_events,
+    topic="企业信用风险分类",
+)
+
+# --- licences, food, special equipment -----------------------------------------------------------
+
+
+def _licence_state(ctx: BuildContext) -> sa.Select:
+    L = s.licence
+    d = ctx.as_of
+    band = sa.case(
+        (L.c.status != "valid", "n/a"),
+        (L.c.expires_on < d, "lapsed"),
+        (L.c.expires_on < d + timedelta(days=30), "d30"),
+        (L.c.expires_on < d + timedelta(days=90), "d90"),
+        else_="ok",
+    )
+    return sa.select(E.c.street_code, L.c.kind, L.c.status, band.label("expiry"), one.label("n")).join(
+        E, E.c.uscc == L.c.uscc
+    )
+
+
+licence_stock = state(
+    "licence_stock",
+    "许可证存量",
+    "许可证按街镇 × 种类 × 状态 × 到期区间（已过期未更新 lapsed / 30 天内 / 90 天内 / ok）统计。",
+    dims=(STREET, ("kind", STR), ("status", STR), ("expiry", sa.String(8))),
+    measures=(count(),),
+    source=_licence_state,
+)
+
+
+def _licence_issued(ctx: BuildContext) -> sa.Select:
+    L = s.licence
+    return sa.select(L.c.issued_on.label("day"), E.c.street_code, L.c.kind, one.label("n")).join(
+        E, E.c.uscc == L.c.uscc
+    )
+
+
+licence_issued = cube(
+    "licence_issued",
+    "许可证发放",
+    "按发证日期统计的许可证。",
+    dims=(STREET, ("kind", STR)),
+    measures=(count(),),
+    source=_licence_issued,
+)
+
+
+def _sampling(ctx: BuildContext) -> sa.Select:
+    f = s.food_sampling
+    failed = f.c.result == "fail"
+    return sa.select(
+        f.c.sampled_on.label("day"),
+        E.c.street_code,
+        f.c.food_category,
+        f.c.result,
+        one.label("n"),
+        sqlx.flag(failed).label("n_fail"),
+        sqlx.flag(sa.and_(failed, f.c.followed_up_on.is_not(None))).label("n_followed"),
+    ).join(E, E.c.uscc == f.c.uscc)
+
+
+food_sampling = cube(
+    "food_sampling",
+    "食品抽检",
+    "按抽样日期统计的抽检批次、不合格批次与已核查处置的不合格批次。",
+    dims=(STREET, ("food_category", STR), ("result", STR)),
+    measures=(count(), count("n_fail"), count("n_followed")),
+    source=_sampling,
+)
+
+
+def _equipment_state(ctx: BuildContext) -> sa.Select:
+    q = s.equipment
+    d = ctx.as_of
+
+    def years_ago(n: int) -> date:
+        try:
+            return d.replace(year=d.year - n)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year - n, day=28)
+
+    age = sa.case(
+        (q.c.installed_on > years_ago(5), "0-5"),
+        (q.c.installed_on > years_ago(10), "5-10"),
+        (q.c.installed_on > years_ago(15), "10-15"),
+        else_="15+",
+    )
+    due = sa.case(
+        (q.c.next_inspection_due.is_(None), "none"),
+        (q.c.next_inspection_due < d, "overdue"),
+        (q.c.next_inspection_due < d + timedelta(days=30), "d30"),
+        else_="ok",
+    )
+    return sa.select(
+        q.c.street_code, q.c.kind, q.c.status, age.label("age_band"), due.label("due"), one.label("n")
+    )
+
+
+equipment_stock = state(
+    "equipment_stock",
+    "特种设备存量",
+    "特种设备按街镇 × 种类 × 状态 × 使用年限（0-5/5-10/10-15/15+ 年）"
+    "× 下次检验（overdue 已超期 / d30 30 天内 / ok / none）统计。",
+    dims=(STREET, ("kind", STR), ("status", STR), ("age_band", sa.String(8)), ("due", sa.String(8))),
+    measures=(count(),),
+    source=_equipment_state,
+)
+
+
+def _equipment_insp(ctx: BuildContext) -> sa.Select:
+    i, q = s.equipment_inspection, s.equipment
+    return sa.select(
+        i.c.inspected_on.label("day"), q.c.street_code, q.c.kind, i.c.result, one.label("n")
+    ).join(q, q.c.equipment_code == i.c.equipment_code)
+
+
+equipment_insp = cube(
+    "equipment_insp",
+    "特种设备检验",
+    "按检验日期统计的特种设备定期检验及结论。",
+    dims=(STREET, ("kind", STR), ("result", STR)),
+    measures=(count(),),
+    source=_equipment_insp,
+)
+
+# --- 综合监管 ----------------------------------------------------------------------------------
+
+
+def _insp_planned(ctx: BuildContext) -> sa.Select:
+    i = s.inspection
+    return sa.select(
+        i.c.planned_on.label("day"),
+        E.c.street_code,
+        i.c.office_code,
+        i.c.kind,
+        one.label("n"),
+        sqlx.flag(i.c.done_on.is_not(None)).label("n_done"),
+    ).join(E, E.c.uscc == i.c.uscc)
+
+
+insp_planned = cube(
+    "insp_planned",
+    "检查计划",
+    "按计划日期（planned_on）统计的检查数与其中已完成数。",
+    dims=(STREET, ("office_code", CODE), ("kind", STR)),
+    measures=(count(), count("n_done")),
+    source=_insp_planned,
+)
+
+
+def _insp_done(ctx: BuildContext) -> sa.Select:
+    i = s.inspection
+    return (
+        sa.select(
+            i.c.done_on.label("day"),
+            E.c.street_code,
+            i.c.office_code,
+            i.c.kind,
+            sa.func.coalesce(i.c.result, "none").label("result"),
+            one.label("n"),
+        )
+        .join(E, E.c.uscc == i.c.uscc)
+        .where(i.c.done_on.is_not(None))
+    )
+
+
+insp_done = cube(
+    "insp_done",
+    "检查完成",
+    "按完成日期（done_on）统计的检查数及检查结果（正常、未公示、无法联系、责令整改、立案）。",
+    dims=(STREET, ("office_code", CODE), ("kind", STR), ("result", STR)),
+    measures=(count(),),
+    source=_insp_done,
+)
+
+
+def _tasks(ctx: BuildContext) -> sa.Select:
+    t, o = s.inspection_task, s.office
+    return (
+        sa.select(
+            t.c.drawn_on.label("day"),
+            o.c.street_code,
+            t.c.office_code,
+            t.c.kind,
+            one.label("n"),
+            t.c.planned_count.label("planned_count"),
+        )
+        .join(o, o.c.code == t.c.office_code)
+        .where(t.c.drawn_on.is_not(None))
+    )
+
+
+insp_task = cube(
+    "insp_task",
+    "检查任务",
+    "按抽取日期统计的检查任务数与计划检查户数（双随机、日常、专项）。",
+    dims=(STREET, ("office_code", CODE), ("kind", STR)),
+    measures=(count(), count("planned_count")),
+    source=_tasks,
+)
+
+# --- 投诉举报 ----------------------------------------------------------------------------------
+
+_CMP_DIMS = (STREET, ("channel", STR), ("kind", STR), ("category", STR))
+
+
+def _cmp_recv(ctx: BuildContext) -> sa.Select:
+    c = s.complaint
+    return sa.select(
+        _day(ctx, c.c.received_at).label("day"),
+        c.c.street_code,
+        c.c.channel,
+        c.c.kind,
+        c.c.category,
+        one.label("n"),
+    )
+
+
+complaint_recv = cube(
+    "complaint_recv",
+    "投诉举报受理",
+    "按受理时间（received_at 的日期）统计的投诉、举报、咨询件数。",
+    dims=_CMP_DIMS,
+    measures=(count(),),
+    source=_cmp_recv,
+)
+
+
+def _cmp_closed(ctx: BuildContext) -> sa.Select:
+    c = s.complaint
+    return sa.select(
+        _day(ctx, c.c.closed_at).label("day"),
+        c.c.street_code,
+        c.c.channel,
+        c.c.kind,
+        c.c.category,
+        one.label("n"),
+        sqlx.flag(c.c.closed_at <= c.c.due_at).label("n_ontime"),
+        sqlx.flag(c.c.satisfied.is_not(None)).label("n_rated"),
+        sqlx.flag(c.c.satisfied.is_(True)).label("n_satisfied"),
+        sa.func.coalesce(c.c.amount_recovered, 0).label("recovered_yuan"),
+        _minutes(ctx, c.c.received_at, c.c.closed_at).label("handling_minutes"),
+    ).where(c.c.closed_at.is_not(None))
+
+
+complaint_closed = cube(
+    "complaint_closed",
+    "投诉举报办结",
+    "按办结时间（closed_at 的日期）统计的办结件数、按期办结数、参评数、满意数、"
+    "为消费者挽回金额（元）与办理总时长（分钟）。",
+    dims=_CMP_DIMS,
+    measures=(
+        count(),
+        count("n_ontime"),
+        count("n_rated"),
+        count("n_satisfied"),
+        amount("recovered_yuan"),
+        amount("handling_minutes"),
+    ),
+    source=_cmp_closed,
+)
+
+
+def _cmp_open(ctx: BuildContext) -> sa.Select:
+    c = s.complaint
+    overdue = sa.and_(c.c.due_at.is_not(None), c.c.due_at < sa.literal(ctx.data_time, sa.DateTime))
+    return sa.select(
+        c.c.street_code, c.c.status, c.c.category, sqlx.flag(overdue).label("n_overdue"), one.label("n")
+    ).where(c.c.status.not_in(("closed", "rejected")))
+
+
+complaint_open = state(
+    "complaint_open",
+    "在办投诉举报",
+    "尚未办结（状态非办结、非不予受理）的投诉举报，及其中已超过办理期限的件数。",
+    dims=(STREET, ("status", STR), ("category", STR)),
+    measures=(count(), count("n_overdue")),
+    source=_cmp_open,
+)
+
+
+def _cmp_entity(ctx: BuildContext) -> sa.Select:
+    c = s.complaint
+    return sa.select(
+        _day(ctx, c.c.received_at).label("day"), c.c.street_code, c.c.uscc, c.c.category, one.label("n")
+    ).where(c.c.uscc.is_not(None))
+
+
+complaint_entity = cube(
+    "complaint_entity",
+    "被投诉主体",
+    "按受理日期 × 被投诉主体 × 类别统计的件数（用于被投诉最多的主体排行）。",
+    dims=(STREET, ("uscc", sa.CHAR(18)), ("category", STR)),
+    measures=(count(),),
+    source=_cmp_entity,
+)
+
+#: Hot words cover this many days up to D: the panels read recent periods, and tokenising five
+#: years of summaries would cost the refresh more than the screens gain.
+HOT_WORD_DAYS = 400
+_STOPWORDS = frozenset(
+    "反映 举报 投诉 咨询 要求 消费者 商家 本人 我们 他们 对方 情况 问题 有关 相关 该店 该公司 公司 有限公司 "
+    "上海 闵行区 闵行 一个 没有 已经 但是 因为 所以 之后 以后 现在 进行 存在 表示 认为 发现 希望".split()
+)
+
+
+def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
+    """Words of complaint summaries per day × street (jieba), counted once per complaint.
+
+    Each summary is first reduced to its skeleton — the complained entity's name and every digit
+    removed — so the many summaries that differ only in names and amounts are tokenised once.
+    """
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    c = s.complaint
+    since = ctx.as_of - timedelta(days=HOT_WORD_DAYS)
+    day = _day(ctx, c.c.received_at)
+    rows = pd.read_sql(
+        sa.select(day.label("day"), c.c.street_code, c.c.summary, E.c.name)
+        .select_from(c.outerjoin(E, E.c.uscc == c.c.uscc))
+        .where(c.c.received_at >= sqlx.ts_bound(ctx.dialect, since), c.c.summary.is_not(None)),
+        ctx.conn,
+    )
+    empty = pd.DataFrame({"day": [], "street_code": [], "word": [], "n": []})
+    if rows.empty:
+        return empty
+    skeleton = pd.Series(
+        [t.replace(n, "") if isinstance(n, str) and n else t for t, n in zip(rows["summary"], rows["name"],
+                                                                              strict=True)],
+        dtype=object,
+    ).str.replace(r"\d+", "", regex=True)
+    words_of = {
+        text: sorted({w for w in jieba.lcut(text) if len(w) >= 2 and w not in _STOPWORDS and w.isalpha()})
+        for text in skeleton.unique()
+    }
+    rows["word"] = skeleton.map(words_of)
+    exploded = rows[["day", "street_code", "word"]].explode("word").dropna(subset=["word"])
+    if exploded.empty:
+        return empty
+    out = exploded.groupby(["day", "street_code", "word"]).size().rename("n").reset_index()
+    out["day"] = pd.to_datetime(out["day"]).dt.date
+    return out
+
+
+complaint_word = cube(
+    "complaint_word",
+    "投诉热词",
+    f"近 {HOT_WORD_DAYS} 天投诉举报摘要中的词（jieba 分词，去掉主体名称、数字与常用词）"
+    "按受理日期 × 街镇统计的出现件数。",
+    dims=(STREET, ("word", sa.String(64))),
+    measures=(count(),),
+    frame=_complaint_words,
+)
+
+# --- 执法办案 ----------------------------------------------------------------------------------
+
+_CASE_DIMS = (STREET, ("office_code", CODE), ("cause", STR), ("source", STR))
+
+
+def _case_rows(ctx: BuildContext, day: sa.ColumnElement, *measures: sa.ColumnElement) -> sa.Select:
+    f = s.case_file
+    return sa.select(
+        day.label("day"), E.c.street_code, f.c.office_code, f.c.cause, f.c.source, *measures
+    ).join(E, E.c.uscc == f.c.uscc)
+
+
+case_opened = cube(
+    "case_opened",
+    "立案",
+    "按立案日期（opened_on）统计的案件数及其中移送公安（行刑衔接）数。",
+    dims=_CASE_DIMS,
+    measures=(count(), count("n_police")),
+    source=lambda ctx: _case_rows(
+        ctx,
+        s.case_file.c.opened_on,
+        one.label("n"),
+        sqlx.flag(s.case_file.c.transferred_to_police.is_(True)).label("n_police"),
+    ),
+)
+
+
+def _case_closed(ctx: BuildContext) -> sa.Select:
+    f = s.case_file
+    days = sqlx.minutes_between(ctx.dialect, f.c.opened_on, f.c.closed_on)
+    return _case_rows(
+        ctx,
+        f.c.closed_on,
+        one.label("n"),
+        sqlx.flag(days <= 90 * 1440).label("n_within_90d"),
+        sa.func.coalesce(days, 0.0).label("duration_minutes"),
+    ).where(f.c.closed_on.is_not(None))
+
+
+case_closed = cube(
+    "case_closed",
+    "结案",
+    "按结案日期（closed_on）统计的案件数、90 天内结案数与办案总时长（分钟）。",
+    dims=_CASE_DIMS,
+    measures=(count(), count("n_within_90d"), amount("duration_minutes")),
+    source=_case_closed,
+)
+
+case_decided = cube(
+    "case_decided",
+    "处罚决定",
+    "按决定日期（decided_on）统计的处罚决定数、罚款与没收金额（元）。",
+    dims=_CASE_DIMS,
+    measures=(count(), amount("fine_yuan"), amount("confiscation_yuan")),
+    source=lambda ctx: _case_rows(
+        ctx,
+        s.case_file.c.decided_on,
+        one.label("n"),
+        sa.func.coalesce(s.case_file.c.fine_amount, 0).label("fine_yuan"),
+        sa.func.coalesce(s.case_file.c.confiscation_amount, 0).label("confiscation_yuan"),
+    ).where(s.case_file.c.decided_on.is_not(None)),
+)
+
+
+def _case_state(ctx: BuildContext) -> sa.Select:
+    f = s.case_file
+    d = ctx.as_of
+    age = sa.case(
+        (f.c.closed_on.is_not(None), "closed"),
+        (f.c.opened_on < d - timedelta(days=90), "gt90"),
+        (f.c.opened_on < d - timedelta(days=60), "60_90"),
+        else_="lt60",
+    )
+    return sa.select(
+        E.c.street_code,
+        f.c.office_code,
+        f.c.cause,
+        f.c.source,
+        f.c.stage,
+        age.label("age_band"),
+        one.label("n"),
+    ).join(E, E.c.uscc == f.c.uscc)
+
+
+case_state = state(
+    "case_state",
+    "案件当前状态",
+    "每个案件的当前阶段与办理时长区间（closed 已结案；未结案按立案距今："
+    "lt60 不足 60 天、60_90 临近 90 天时限、gt90 超过 90 天）。",
+    dims=(*_CASE_DIMS, ("stage", STR), ("age_band", sa.String(8))),
+    measures=(count(),),
+    source=_case_state,
+)
+
+# --- 智能预警 ----------------------------------------------------------------------------------
+
+
+def _warning_raised(ctx: BuildContext) -> sa.Select:
+    w, r = s.warning, s.warning_rule
+    return sa.select(
+        _day(ctx, w.c.raised_at).label("day"),
+        w.c.street_code,
+        w.c.level,
+        w.c.rule_id,
+        r.c.theme,
+        one.label("n"),
+        sqlx.flag(w.c.handled_at.is_not(None)).label("n_handled"),
+        _minutes(ctx, w.c.raised_at, w.c.handled_at).label("response_minutes"),
+        sqlx.flag(w.c.closed_at.is_not(None)).label("n_closed"),
+        _minutes(ctx, w.c.raised_at, w.c.closed_at).label("closure_minutes"),
+    ).join(r, r.c.rule_id == w.c.rule_id)
+
+
+warning_raised = cube(
+    "warning_raised",
+    "预警发出",
+    "按发出日期统计的预警数，及其中已响应（handled_at 不空）数与响应总时长、已办结数与办结总时长（分钟）。",
+    dims=(STREET, ("level", STR), ("rule_id", STR), ("theme", STR)),
+    measures=(
+        count(),
+        count("n_handled"),
+        amount("response_minutes"),
+        count("n_closed"),
+        amount("closure_minutes"),
+    ),
+    source=_warning_raised,
+)
+
+
+def _warning_state(ctx: BuildContext) -> sa.Select:
+    w, r = s.warning, s.warning_rule
+    return sa.select(w.c.street_code, w.c.level, w.c.rule_id, r.c.theme, w.c.status, one.label("n")).join(
+        r, r.c.rule_id == w.c.rule_id
+    )
+
+
+warning_state = state(
+    "warning_state",
+    "预警当前状态",
+    "每条预警的当前状态（待派单、处置中、已办结、已核查）按街镇 × 等级 × 规则统计。",
+    dims=(STREET, ("level", STR), ("rule_id", STR), ("theme", STR), ("status", STR)),
+    measures=(count(),),
+    source=_warning_state,
+)
+
+# --- 远程监控 ----------------------------------------------------------------------------------
+
+device_stock = state(
+    "device_stock",
+    "感知设备",
+    "明厨亮灶摄像头、冷库传感器、电梯物联网、燃气传感器按街镇 × 种类 × 场所 × 状态统计。",
+    dims=(STREET, ("kind", STR), ("venue_category", STR), ("status", STR)),
+    measures=(count(),),
+    source=lambda ctx: sa.select(
+        s.device.c.street_code,
+        s.device.c.kind,
+        sa.func.coalesce(s.device.c.venue_category, "none").label("venue_category"),
+        s.device.c.status,
+        one.label("n"),
+    ),
+)
+
+
+def _alarm(ctx: BuildContext) -> sa.Select:
+    a, dv = s.device_alarm, s.device
+    return sa.select(
+        _day(ctx, a.c.at).label("day"),
+        dv.c.street_code,
+        dv.c.kind.label("device_kind"),
+        sa.func.coalesce(dv.c.venue_category, "none").label("venue_category"),
+        a.c.kind.label("alarm_kind"),
+        one.label("n"),
+        sqlx.flag(a.c.pushed_at.is_not(None)).label("n_pushed"),
+        sqlx.flag(a.c.rectified_at.is_not(None)).label("n_rectified"),
+        _minutes(ctx, a.c.at, a.c.pushed_at).label("push_minutes"),
+        _minutes(ctx, a.c.at, a.c.rectified_at).label("rectify_minutes"),
+    ).join(dv, dv.c.device_id == a.c.device_id)
+
+
+device_alarm = cube(
+    "device_alarm",
+    "设备告警",
+    "按告警日期统计的 AI/物联网告警，及推送、整改数与推送、整改总时长（分钟）。",
+    dims=(STREET, ("device_kind", STR), ("venue_category", STR), ("alarm_kind", STR)),
+    measures=(
+        count(),
+        count("n_pushed"),
+        count("n_rectified"),
+        amount("push_minutes"),
+        amount("rectify_minutes"),
+    ),
+    source=_alarm,
+)
+
+# --- 应急指挥 ----------------------------------------------------------------------------------
+
+
+def _incident_reported(ctx: BuildContext) -> sa.Select:
+    i = s.incident
+    resolved = i.c.resolved_at.is_not(None)
+    return sa.select(
+        _day(ctx, i.c.reported_at).label("day"),
+        i.c.street_code,
+        i.c.kind,
+        i.c.level,
+        one.label("n"),
+        sqlx.flag(resolved).label("n_resolved"),
+        _minutes(ctx, i.c.reported_at, i.c.resolved_at).label("resolve_minutes"),
+    )
+
+
+incident_reported = cube(
+    "incident_reported",
+    "突发事件",
+    "按报告日期统计的突发事件，及已处置数与处置总时长（分钟）。",
+    dims=(STREET, ("kind", STR), ("level", sa.String(4))),
+    measures=(count(), count("n_resolved"), amount("resolve_minutes")),
+    source=_incident_reported,
+)
+
+incident_state = state(
+    "incident_state",
+    "突发事件当前状态",
+    "突发事件按街镇 × 类型 × 等级 × 当前状态统计。",
+    dims=(STREET, ("kind", STR), ("level", sa.String(4)), ("status", STR)),
+    measures=(count(),),
+    source=lambda ctx: sa.select(
+        s.incident.c.street_code, s.incident.c.kind, s.incident.c.level, s.incident.c.status, one.label("n")
+    ),
+)
+
+resource_state = state(
+    "resource_state",
+    "应急资源",
+    "执法队伍、车辆、专家、实验室、无人机按所属机构的街镇 × 种类 × 状态统计（局机关资源无街镇）。",
+    dims=(STREET, ("kind", STR), ("status", STR)),
+    measures=(count(),),
+    source=lambda ctx: sa.select(
+        s.office.c.street_code, s.resource.c.kind, s.resource.c.status, one.label("n")
+    ).select_from(s.resource.outerjoin(s.office, s.office.c.code == s.resource.c.office_code)),
+)
+
+
+def _dispatch(ctx: BuildContext) -> sa.Select:
+    d, i, r = s.dispatch, s.incident, s.resource
+    return (
+        sa.select(
+            _day(ctx, d.c.dispatched_at).label("day"),
+            i.c.street_code,
+            r.c.kind.label("resource_kind"),
+            one.label("n"),
+            sqlx.flag(d.c.arrived_at.is_not(None)).label("n_arrived"),
+            _minutes(ctx, d.c.dispatched_at, d.c.arrived_at).label("arrive_minutes"),
+        )
+        .join(i, i.c.id == d.c.incident_id)
+        .join(r, r.c.id == d.c.resource_id)
+    )
+
+
+dispatch = cube(
+    "dispatch",
+    "指挥调度",
+    "按派遣日期统计的调度次数、已到场次数与到场总时长（分钟）。",
+    dims=(STREET, ("resource_kind", STR)),
+    measures=(count(), count("n_arrived"), amount("arrive_minutes")),
+    source=_dispatch,
+)
+
+# --- 互联网以网管网 ------------------------------------------------------------------------------
+
+online_store_stock = state(
+    "online_store_stock",
+    "网店存量",
+    "辖区主体在各电商平台开设的网店按街镇 × 平台 × 状态统计。",
+    dims=(STREET, ("platform", STR), ("status", STR)),
+    measures=(count(),),
+    source=lambda ctx: sa.select(
+        E.c.street_code, s.online_store.c.platform, s.online_store.c.status, one.label("n")
+    ).join(E, E.c.uscc == s.online_store.c.uscc),
+    topic="互联网以网管网",
+)
+
+online_store_opened = cube(
+    "online_store_opened",
+    "网店开设",
+    "按开设日期统计的网店数。",
+    dims=(STREET, ("platform", STR)),
+    measures=(count(),),
+    source=lambda ctx: sa.select(
+        s.online_store.c.opened_on.label("day"), E.c.street_code, s.online_store.c.platform, one.label("n")
+    ).join(E, E.c.uscc == s.online_store.c.uscc),
+    topic="互联网以网管网",
+)
+
+
+def _ad_hit(ctx: BuildContext) -> sa.Select:
+    a = s.ad_hit
+    return sa.select(
+        _day(ctx, a.c.detected_at).label("day"),
+        E.c.street_code,
+        a.c.media,
+        a.c.risk_level,
+        a.c.status,
+        one.label("n"),
+        sqlx.flag(a.c.status == "handled").label("n_handled"),
+        _minutes(ctx, a.c.detected_at, a.c.handled_at).label("handle_minutes"),
+    ).select_from(a.outerjoin(E, E.c.uscc == a.c.uscc))
+
+
+ad_hit = cube(
+    "ad_hit",
+    "广告监测（互联网智能感知）",
+    "按发现日期统计的违法广告监测命中，按媒介 × 风险等级 × 处置状态，及处置总时长（分钟）。",
+    dims=(STREET, ("media", STR), ("risk_level", STR), ("status", STR)),
+    measures=(count(), count("n_handled"), amount("handle_minutes")),
+    source=_ad_hit,
+    topic="互联网以网管网",
+)
+
+# --- 高质量发展态势 / 知识产权发展态势 -------------------------------------------------------------
+
+
+def _honor(ctx: BuildContext, *, stock: bool) -> sa.Select:
+    h = s.entity_honor
+    cols = [E.c.street_code, section_of(E.c.industry_code).label("section"), h.c.kind, one.label("n")]
+    if stock:
+        return sa.select(*cols).join(E, E.c.uscc == h.c.uscc).where(E.c.status == "active")
+    return sa.select(h.c.granted_on.label("day"), *cols).join(E, E.c.uscc == h.c.uscc)
+
+
+honor_stock = state(
+    "honor_stock",
+    "高质量发展主体（在营）",
+    "在营主体持有的高新技术企业、专精特新、品牌、质量奖、标准制定者认定数。",
+    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
+    measures=(count(),),
+    source=lambda ctx: _honor(ctx, stock=True),
+    topic="高质量发展态势",
+)
+
+honor_granted = cube(
+    "honor_granted",
+    "高质量发展认定",
+    "按认定日期统计的高新技术、专精特新、品牌、质量奖、标准制定认定。",
+    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
+    measures=(count(),),
+    source=lambda ctx: _honor(ctx, stock=False),
+    topic="高质量发展态势",
+)
+
+
+def _ip(ctx: BuildContext, *, stock: bool) -> sa.Select:
+    p = s.ip_right
+    cols = [E.c.street_code, section_of(E.c.industry_code).label("section"), p.c.kind, one.label("n")]
+    if stock:
+        return sa.select(*cols).join(E, E.c.uscc == p.c.uscc)
+    return sa.select(p.c.registered_on.label("day"), *cols).join(E, E.c.uscc == p.c.uscc)
+
+
+ip_stock = state(
+    "ip_stock",
+    "知识产权存量",
+    "辖区主体持有的商标、发明/实用新型/外观设计专利、地理标志数。",
+    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
+    measures=(count(),),
+    source=lambda ctx: _ip(ctx, stock=True),
+    topic="知识产权发展态势",
+)
+
+ip_registered = cube(
+    "ip_registered",
+    "知识产权登记",
+    "按注册（授权）日期统计的商标、专利、地理标志。",
+    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
+    measures=(count(),),
+    source=lambda ctx: _ip(ctx, stock=False),
+    topic="知识产权发展态势",
+)
+
+
+CUBES: dict[str, Cube] = {
+    c.name: c
+    for c in (
+        entity_reg,
+        entity_exit,
+        entity_change,
+        credit_list_added,
+        licence_issued,
+        food_sampling,
+        equipment_insp,
+        insp_planned,
+        insp_done,
+        insp_task,
+        complaint_recv,
+        complaint_closed,
+        complaint_entity,
+    complaint_word,
+        case_opened,
+        case_closed,
+        case_decided,
+        warning_raised,
+        device_alarm,
+        incident_reported,
+        dispatch,
+        online_store_opened,
+        ad_hit,
+        honor_granted,
+        ip_registered,
+    )
+}
+
+#: Marts that only need the source tables, in build order (cubes expand to day then month).
+SOURCE_MARTS: tuple[Mart, ...] = (
+    street_dim,
+    office_dim,
+    entity_stock,
+    topic_entity_dynamics,
+    credit_list_state,
+    licence_stock,
+    equipment_stock,
+    complaint_open,
+    case_state,
+    warning_state,
+    device_stock,
+    incident_state,
+    resource_state,
+    online_store_stock,
+    honor_stock,
+    ip_stock,
+    *(m for c in CUBES.values() for m in (c.day, c.month)),
+)

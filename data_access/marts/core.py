@@ -1,0 +1,326 @@
+"""The machinery of the read-optimised layer: versioned tables, mart definitions, cubes.
+
+Every read table lives under a version suffix, ``rl_<name>__v<N>``. The refresh builds version
+N+1 beside the live one and then switches the single ``meta`` row ``data_version``; a reader
+resolves the version once and reads only that version's tables, so it sees one complete set
+or the other, never a mix. The previous version is kept until the next refresh, so a reader
+that resolved it just before the switch still finds its tables.
+
+A *mart* is one table with its column list and a builder. A *cube* is an additive aggregate
+over a time axis, stored twice: at day grain (``<name>_d``) and rolled up to month grain
+(``<name>_m``); a period read takes whole months from the month table and only the ragged
+edges from the day table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.db import bulk_insert, get_meta
+from data_access.marts import sqlx
+
+VERSION_KEY = "data_version"
+TABLE_PREFIX = "rl_"
+_NAME_RE = re.compile(r"^rl_(?P<name>[a-z0-9_]+?)__v(?P<version>\d+)$")
+
+Columns = tuple[tuple[str, sa.types.TypeEngine], ...]
+
+
+class ReadLayerMissing(RuntimeError):
+    """The read-optimised layer has not been built yet (run ``smartsup refresh``)."""
+
+
+def table_name(name: str, version: int) -> str:
+    """The physical name of mart ``name`` in ``version``."""
+    return f"{TABLE_PREFIX}{name}__v{int(version)}"
+
+
+def parse_table_name(physical: str) -> tuple[str, int] | None:
+    """``(mart name, version)`` of a physical read-layer table name, None for other tables."""
+    m = _NAME_RE.match(physical)
+    return (m["name"], int(m["version"])) if m else None
+
+
+def current_version(conn: sa.Connection) -> int | None:
+    """The live data version of the read layer, None when it was never built."""
+    value = get_meta(conn, VERSION_KEY)
+    return int(value) if value else None
+
+
+@dataclass
+class BuildContext:
+    """What a mart builder needs: the connection, the version being built and the as-of instant."""
+
+    conn: sa.Connection
+    version: int
+    data_time: datetime
+    registry: Mapping[str, Mart]
+    cubes: Mapping[str, Cube]
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> date:
+        """D, the as-of date (the data time's date)."""
+        return self.data_time.date()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.conn.dialect.name
+
+    def table(self, name: str) -> sa.Table:
+        """The table of mart ``name`` in the version being built (built earlier in the run)."""
+        return self.registry[name].table(self.version, self.conn)
+
+    def reader(self):  # -> query.Reader (imported late: query builds on this module)
+        """A reader over the version being built, on the build's connection."""
+        from data_access.marts.query import Reader
+
+        return Reader(self.conn, self.version, self.registry, self.cubes)
+
+
+Builder = Callable[[BuildContext, sa.Table], None]
+
+
+@dataclass(frozen=True)
+class Mart:
+    """One read table: name, Chinese title, what it holds, its columns and how to build it.
+
+    ``columns=None`` marks a table whose columns come from the frame its builder returns (model
+    outputs whose metric columns belong to the model's author); readers reflect those.
+    """
+
+    name: str
+    title: str
+    doc: str
+    columns: Columns | None
+    build: Builder
+    dims: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()
+    time: str | None = None
+    topic: str | None = None
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    def table(self, version: int, conn: sa.Connection | None = None) -> sa.Table:
+        """The ``sa.Table`` of this mart in ``version`` (reflected for frame-shaped marts)."""
+        if self.columns is not None:
+            return _static_table(self, version)
+        if conn is None:
+            raise ValueError(f"mart {self.name} has model-defined columns: pass a connection to reflect")
+        return _reflected_table(table_name(self.name, version), conn.engine.url.render_as_string(), conn)
+
+    def create(self, ctx: BuildContext, frame: pd.DataFrame | None = None) -> sa.Table:
+        """Create this mart's (empty) table for the version being built, with its indexes."""
+        if self.columns is not None:
+            t = self.table(ctx.version)
+        else:
+            t = sa.Table(
+                table_name(self.name, ctx.version),
+                sa.MetaData(),
+                *(sa.Column(c, _sa_type(frame[c])) for c in frame.columns),
+            )
+        t.create(ctx.conn)
+        for i, cols in enumerate(self.indexes):
+            sa.Index(f"ix_{t.name}_{i}", *(t.c[c] for c in cols)).create(ctx.conn)
+        return t
+
+
+_static: dict[tuple[str, int], sa.Table] = {}
+
+
+def _static_table(mart: Mart, version: int) -> sa.Table:
+    key = (mart.name, version)
+    if key not in _static:
+        _static[key] = sa.Table(
+            table_name(mart.name, version), sa.MetaData(), *(sa.Column(n, t) for n, t in mart.columns)
+        )
+    return _static[key]
+
+
+_reflected: dict[tuple[str, str], sa.Table] = {}
+
+
+def _reflected_table(physical: str, url: str, conn: sa.Connection) -> sa.Table:
+    key = (url, physical)
+    if key not in _reflected:
+        _reflected[key] = sa.Table(physical, sa.MetaData(), autoload_with=conn)
+    return _reflected[key]
+
+
+def _sa_type(s: pd.Series) -> sa.types.TypeEngine:
+    if pd.api.types.is_bool_dtype(s):
+        return sa.Boolean()
+    if pd.api.types.is_integer_dtype(s):
+        return sa.BigInteger()
+    if pd.api.types.is_float_dtype(s):
+        return sa.Float()
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return sa.DateTime()
+    if len(s.dropna()) and all(isinstance(v, date) and not isinstance(v, datetime) for v in s.dropna()[:50]):
+        return sa.Date()
+    return sa.Text()
+
+
+# --- builders --------------------------------------------------------------------------------
+
+
+def insert_select(query: Callable[[BuildContext], sa.Select]) -> Builder:
+    """A builder that fills the mart with ``INSERT … SELECT`` (the database does the work)."""
+
+    def build(ctx: BuildContext, t: sa.Table) -> None:
+        sel = query(ctx)
+        names = [c.name for c in sel.selected_columns]
+        ctx.conn.execute(sa.insert(t).from_select(names, sel))
+
+    return build
+
+
+def from_frame(compute: Callable[[BuildContext], pd.DataFrame]) -> Builder:
+    """A builder that fills the mart from a DataFrame computed in Python."""
+
+    def build(ctx: BuildContext, t: sa.Table) -> None:
+        frame = compute(ctx)
+        bulk_insert(ctx.conn, t, frame[[c.name for c in t.columns if c.name in frame.columns]])
+
+    return build
+
+
+# --- cubes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cube:
+    """An additive aggregate over a date axis, stored at day grain and at month grain."""
+
+    name: str
+    title: str
+    doc: str
+    dims: Columns
+    measures: Columns
+    day: Mart
+    month: Mart
+    topic: str | None = None
+
+    @property
+    def dim_names(self) -> tuple[str, ...]:
+        """Names of the cube's dimensions (all may be grouped by or filtered on)."""
+        return tuple(n for n, _ in self.dims)
+
+    @property
+    def measure_names(self) -> tuple[str, ...]:
+        """Names of the cube's additive measures."""
+        return tuple(n for n, _ in self.measures)
+
+
+def cube(
+    name: str,
+    title: str,
+    doc: str,
+    *,
+    dims: Columns,
+    measures: Columns,
+    source: Callable[[BuildContext], sa.Select] | None = None,
+    frame: Callable[[BuildContext], pd.DataFrame] | None = None,
+    topic: str | None = None,
+) -> Cube:
+    """Define a cube whose rows come from ``source`` (SQL) or ``frame`` (Python).
+
+    ``source`` returns one row per event with a ``day`` column (DATE), the dimension columns and
+    the measure values of that row (1 for a count, an amount, a flag); the builder groups it.
+    ``frame`` returns the day-grain rows already grouped, for what SQL cannot compute (text).
+    """
+    dim_names = [n for n, _ in dims]
+    measure_names = [n for n, _ in measures]
+
+    def build_day(ctx: BuildContext, t: sa.Table) -> None:
+        if frame is not None:
+            bulk_insert(ctx.conn, t, frame(ctx)[["day", *dim_names, *measure_names]])
+            return
+        rows = source(ctx).subquery("src")
+        keys = [rows.c.day, *(rows.c[d] for d in dim_names)]
+        sel = (
+            sa.select(*keys, *(sa.func.sum(rows.c[m]).label(m) for m in measure_names))
+            .where(rows.c.day.is_not(None))
+            .group_by(*keys)
+        )
+        ctx.conn.execute(sa.insert(t).from_select(["day", *dim_names, *measure_names], sel))
+
+    def build_month(ctx: BuildContext, t: sa.Table) -> None:
+        d = ctx.table(f"{name}_d")
+        month = sqlx.month_of(ctx.dialect, d.c.day)
+        keys = [month, *(d.c[n] for n in dim_names)]
+        sel = sa.select(
+            month.label("month"),
+            *(d.c[n] for n in dim_names),
+            *(sa.func.sum(d.c[m]).label(m) for m in measure_names),
+        ).group_by(*keys)
+        ctx.conn.execute(sa.insert(t).from_select(["month", *dim_names, *measure_names], sel))
+
+    day = Mart(
+        f"{name}_d",
+        f"{title}（日）",
+        doc,
+        (("day", sa.Date()), *dims, *measures),
+        build_day,
+        dims=tuple(dim_names),
+        measures=tuple(measure_names),
+        time="day",
+        topic=topic,
+        indexes=(("day",),),
+    )
+    month = Mart(
+        f"{name}_m",
+        f"{title}（月）",
+        doc,
+        (("month", sa.Date()), *dims, *measures),
+        build_month,
+        dims=tuple(dim_names),
+        measures=tuple(measure_names),
+        time="month",
+        topic=topic,
+        indexes=(("month",),),
+    )
+    return Cube(name, title, doc, dims, measures, day, month, topic)
+
+
+def state(
+    name: str,
+    title: str,
+    doc: str,
+    *,
+    dims: Columns,
+    measures: Columns,
+    source: Callable[[BuildContext], sa.Select],
+    topic: str | None = None,
+    indexes: Sequence[tuple[str, ...]] = (),
+) -> Mart:
+    """Define a state mart: counts as of D grouped by ``dims`` (no time axis).
+
+    ``source`` returns one row per object with the dimension columns and its measure values.
+    """
+    dim_names = [n for n, _ in dims]
+    measure_names = [n for n, _ in measures]
+
+    def build(ctx: BuildContext, t: sa.Table) -> None:
+        rows = source(ctx).subquery("src")
+        keys = [rows.c[d] for d in dim_names]
+        sel = sa.select(*keys, *(sa.func.sum(rows.c[m]).label(m) for m in measure_names)).group_by(*keys)
+        ctx.conn.execute(sa.insert(t).from_select([*dim_names, *measure_names], sel))
+
+    return Mart(
+        name,
+        title,
+        doc,
+        (*dims, *measures),
+        build,
+        dims=tuple(dim_names),
+        measures=tuple(measure_names),
+        topic=topic,
+        indexes=tuple(indexes),
+    )

@@ -1,0 +1,205 @@
+"""Reading the read-optimised layer: one version, parameterised aggregate queries over marts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.marts import sqlx
+from data_access.marts.core import Cube, Mart
+
+TIME_BUCKETS = ("day", "month", "year")
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A measure to add up, optionally only over rows matching ``where`` (a conditional sum)."""
+
+    column: str
+    where: Mapping[str, object] | None = None
+
+
+def first_of_month(d: date) -> date:
+    """The first day of ``d``'s month."""
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    """The first day of the month ``n`` months after ``d``'s month."""
+    k = d.year * 12 + d.month - 1 + n
+    return date(k // 12, k % 12 + 1, 1)
+
+
+def split_period(start: date, end: date) -> list[tuple[str, date, date]]:
+    """Cover ``[start, end)`` with whole months (month grain) and ragged edges (day grain).
+
+    Returns ``(grain, lo, hi)`` parts, each half-open; an empty period gives no parts.
+    """
+    if start >= end:
+        return []
+    m0 = start if start.day == 1 else add_months(start, 1)
+    m1 = first_of_month(end)
+    if m0 >= m1:
+        return [("day", start, end)]
+    parts = []
+    if start < m0:
+        parts.append(("day", start, m0))
+    parts.append(("month", m0, m1))
+    if m1 < end:
+        parts.append(("day", m1, end))
+    return parts
+
+
+def _match(col: sa.ColumnElement, value: object) -> sa.ColumnElement:
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return col.in_(sorted(value, key=str))
+    if value is None:
+        return col.is_(None)
+    return col == value
+
+
+class Reader:
+    """Reads one version of the read layer through one connection."""
+
+    def __init__(
+        self, conn: sa.Connection, version: int, marts: Mapping[str, Mart], cubes: Mapping[str, Cube]
+    ) -> None:
+        self.conn = conn
+        self.version = version
+        self._marts = marts
+        self._cubes = cubes
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.conn.dialect.name
+
+    def table(self, name: str) -> sa.Table:
+        """The table of mart ``name`` in this reader's version."""
+        return self._marts[name].table(self.version, self.conn)
+
+    def frame(self, stmt: sa.Executable) -> pd.DataFrame:
+        """Run a statement and return its rows as a DataFrame (column names kept when empty)."""
+        result = self.conn.execute(stmt)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+    def aggregate(
+        self,
+        source: str,
+        measures: Mapping[str, str | Sum] | Sequence[str],
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        by: Iterable[str] = (),
+        where: Mapping[str, object] | None = None,
+        scope: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Sum ``measures`` of a cube over ``[start, end)`` (or of a state mart), grouped ``by``.
+
+        ``by`` names dimensions and, for cubes, a time bucket (``day``, ``month`` or ``year``);
+        ``where`` maps a dimension to a value or a collection of allowed values; ``scope`` limits
+        the rows to those street codes. Missing sums are 0; one row per group (a single row when
+        ``by`` is empty).
+        """
+        if not isinstance(measures, Mapping):
+            measures = {m: m for m in measures}
+        spec = {k: (v if isinstance(v, Sum) else Sum(v)) for k, v in measures.items()}
+        by = tuple(by)
+        where = dict(where or {})
+        if scope is not None:
+            where["street_code"] = tuple(scope)
+        if source in self._cubes:
+            if start is None or end is None:
+                raise ValueError(f"{source} 是按时间累计的数据，需要给出期间 start/end")
+            c = self._cubes[source]
+            parts = (
+                ([("day", start, end)] if start < end else []) if "day" in by else split_period(start, end)
+            )
+            selects = [
+                self._part(self._cubes[source].day if g == "day" else c.month, g, lo, hi, spec, by, where)
+                for g, lo, hi in parts
+            ]
+            dims = set(c.dim_names)
+        else:
+            mart = self._marts[source]
+            selects = [self._part(mart, None, None, None, spec, by, where)]
+            dims = set(mart.dims)
+        unknown = [k for k in (*[b for b in by if b not in TIME_BUCKETS], *where) if k not in dims]
+        if unknown:
+            raise ValueError(f"{source} 没有维度 {', '.join(unknown)}")
+        if not selects:
+            return self._empty(spec, by)
+        if len(selects) == 1:
+            stmt = selects[0]
+        else:
+            u = sa.union_all(*selects).subquery("parts")
+            stmt = sa.select(*(u.c[b] for b in by), *(sa.func.sum(u.c[k]).label(k) for k in spec)).group_by(
+                *(u.c[b] for b in by)
+            )
+        if by:
+            stmt = stmt.order_by(*(sa.literal_column(f'"{b}"') for b in by))
+        out = self.frame(stmt)
+        if out.empty and not by:
+            return self._empty(spec, by)
+        for k in spec:
+            out[k] = pd.to_numeric(out[k], errors="coerce").fillna(0).astype(float)
+        for b in by:
+            if b in TIME_BUCKETS:
+                out[b] = pd.to_datetime(out[b])
+        return out
+
+    def _empty(self, spec: Mapping[str, Sum], by: tuple[str, ...]) -> pd.DataFrame:
+        if by:
+            return pd.DataFrame(
+                {
+                    **{b: pd.Series([], dtype=object) for b in by},
+                    **{k: pd.Series([], dtype=float) for k in spec},
+                }
+            )
+        return pd.DataFrame({k: [0.0] for k in spec})
+
+    def _part(
+        self,
+        mart: Mart,
+        grain: str | None,
+        lo: date | None,
+        hi: date | None,
+        spec: Mapping[str, Sum],
+        by: tuple[str, ...],
+        where: Mapping[str, object],
+    ) -> sa.Select:
+        t = mart.table(self.version, self.conn)
+        cols = []
+        for b in by:
+            if b in TIME_BUCKETS:
+                if mart.time is None:
+                    raise ValueError(f"{mart.name} 没有时间维度，不能按 {b} 分组")
+                tc = t.c[mart.time]
+                expr = {
+                    "day": tc,
+                    "month": tc if grain == "month" else sqlx.month_of(self.dialect, tc),
+                    "year": sqlx.year_of(self.dialect, tc),
+                }[b]
+                cols.append(sa.type_coerce(expr, sa.Date).label(b))
+            else:
+                cols.append(t.c[b].label(b))
+        sums = []
+        for k, s in spec.items():
+            value = t.c[s.column]
+            if s.where:
+                cond = sa.and_(*(_match(t.c[c], v) for c, v in s.where.items()))
+                value = sa.case((cond, value), else_=0)
+            sums.append(sa.func.coalesce(sa.func.sum(value), 0).label(k))
+        stmt = sa.select(*cols, *sums)
+        if grain is not None:
+            tc = t.c[mart.time]
+            stmt = stmt.where(tc >= lo, tc < hi)
+        for c, v in where.items():
+            stmt = stmt.where(_match(t.c[c], v))
+        if by:
+            stmt = stmt.group_by(*cols)
+        return stmt

@@ -1,0 +1,221 @@
+"""Rebuild the read-optimised layer (``smartsup refresh``), atomically.
+
+Version N+1 of every read table is built beside the live version N under its own suffix
+(``rl_<name>__v<N+1>``); then the single ``meta`` row ``data_version`` is switched. Readers resolve
+the version once per read and use only that version's tables, so they see the old complete set or
+the new one, never a mix. Version N is kept until the next refresh (a reader that resolved it just
+before the switch still finds its tables); older versions are dropped.
+
+PostgreSQL builds the whole version in one REPEATABLE READ transaction: one snapshot of the source,
+and the switch commits with the tables. SQLite commits after each table, so the single writer lock
+is never held for long (the live simulator keeps appending); the switch is the last short
+transaction. A lock (an advisory lock, or a lock file beside the SQLite file) keeps two refreshes
+from building the same version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from tqdm import tqdm
+
+from data_access.db import get_meta, set_meta
+from data_access.freshness import data_time
+from data_access.marts import (
+    CUBES,
+    MARTS,
+    VERSION_KEY,
+    BuildContext,
+    current_version,
+    parse_table_name,
+    signature,
+    table_name,
+)
+
+log = logging.getLogger(__name__)
+
+#: meta keys written by the sources; a value newer than ``refreshed_at`` means the layer is stale.
+SOURCE_STAMPS = ("generated_at", "imported_at", "simulated_at")
+_PG_LOCK_KEY = 0x5AA7_0001
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh built: the new version, the data time it reflects, rows and timings."""
+
+    version: int
+    data_time: datetime | None
+    refreshed_at: datetime
+    seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A one-line Chinese summary for the command line."""
+        dt = f"{self.data_time:%Y-%m-%d %H:%M}" if self.data_time else "（库为空）"
+        return (
+            f"读优化层已刷新为版本 {self.version}：{len(self.rows)} 张表，"
+            f"{sum(self.rows.values()):,} 行，数据截至 {dt}，用时 {self.seconds:.1f} 秒"
+        )
+
+
+def _source_stamps(conn: sa.Connection) -> dict[str, str | None]:
+    return {key: get_meta(conn, key) for key in SOURCE_STAMPS}
+
+
+def _now() -> datetime:
+    """Local time in Asia/Shanghai, the zone every instant of the store is in."""
+    return datetime.now(SHANGHAI).replace(tzinfo=None, microsecond=0)
+
+
+def needs_refresh(engine: Engine) -> bool:
+    """Whether the read layer is missing, built by a different layout, or older than the source.
+
+    The source changed when a ``generated_at``/``imported_at``/``simulated_at`` stamp in ``meta``
+    differs from the one the last refresh saw. Comparing the stamps themselves, not clocks, keeps
+    this right whatever zone or clock each writer used.
+    """
+    with engine.connect() as conn:
+        version = current_version(conn)
+        if version is None:
+            return True
+        if get_meta(conn, "read_layer_signature") != signature():
+            return True
+        existing = set(sa.inspect(conn).get_table_names())
+        if any(table_name(name, version) not in existing for name in MARTS):
+            return True
+        seen = get_meta(conn, "refresh_source_stamps")
+        return seen is None or json.loads(seen) != _source_stamps(conn)
+
+
+@contextlib.contextmanager
+def _sqlite_lock(engine: Engine) -> Iterator[None]:
+    db = engine.url.database
+    if not db or db == ":memory:":
+        yield
+        return
+    path = Path(db).with_name(Path(db).name + ".refresh.lock")
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _pg_lock(conn: sa.Connection) -> Iterator[None]:
+    # A session lock taken (and committed) before the build's snapshot: a refresh that waited here
+    # then sees the version the other one committed, and builds the next.
+    conn.execute(sa.select(sa.func.pg_advisory_lock(_PG_LOCK_KEY)))
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.execute(sa.select(sa.func.pg_advisory_unlock(_PG_LOCK_KEY)))
+        conn.commit()
+
+
+def _versions_present(conn: sa.Connection) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for physical in sa.inspect(conn).get_table_names():
+        parsed = parse_table_name(physical)
+        if parsed:
+            out.setdefault(parsed[1], []).append(physical)
+    return out
+
+
+def _drop(conn: sa.Connection, physical: str) -> None:
+    conn.execute(sa.text(f'DROP TABLE IF EXISTS "{physical}"'))
+
+
+def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
+    """Rebuild every read table as a new version and switch to it atomically.
+
+    Bumps ``meta.data_version`` (part of every cache key), records ``refreshed_at``,
+    ``source_data_time`` and the layout signature, and drops versions older than the previous.
+    """
+    t0 = time.perf_counter()
+    pg = engine.dialect.name == "postgresql"
+    with engine.connect() as conn, _pg_lock(conn) if pg else _sqlite_lock(engine):
+        if pg:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        old = current_version(conn) or 0
+        for v, tables in _versions_present(conn).items():
+            if v not in (old, old - 1):
+                for physical in tables:
+                    _drop(conn, physical)
+        new = old + 1
+        dt = data_time(conn)
+        stamps = _source_stamps(conn)
+        ctx = BuildContext(conn, new, dt or _now(), MARTS, CUBES)
+        if not pg:
+            conn.commit()
+        result = RefreshResult(new, dt, _now(), 0.0)
+        bar = tqdm(list(MARTS.values()), desc="刷新读优化层", unit="表", disable=not progress, leave=False)
+        for mart in bar:
+            bar.set_postfix_str(mart.name)
+            started = time.perf_counter()
+            if mart.columns is None:
+                frame = _frame_for(ctx, mart.name)
+                table = mart.create(ctx, frame)
+            else:
+                table = mart.create(ctx)
+            mart.build(ctx, table)
+            result.rows[mart.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            result.step_seconds[mart.name] = time.perf_counter() - started
+            if not pg:
+                conn.commit()
+        bar.close()
+        if current_version(conn) != (old or None):
+            raise RuntimeError("刷新期间数据版本被其他进程改变，本次刷新作废")
+        result.refreshed_at = _now()
+        set_meta(
+            conn,
+            {
+                "refresh_source_stamps": json.dumps(stamps, sort_keys=True),
+                VERSION_KEY: new,
+                "refreshed_at": result.refreshed_at.isoformat(sep=" "),
+                "source_data_time": dt.isoformat(sep=" ") if dt else None,
+                "read_layer_signature": signature(),
+            },
+        )
+        conn.commit()
+        _drop_older(conn, new, pg)
+    result.seconds = time.perf_counter() - t0
+    log.info(result.summary())
+    return result
+
+
+def _frame_for(ctx: BuildContext, name: str):
+    from data_access.marts.derived import model_frames
+
+    return model_frames(ctx)[name.removeprefix("model_")]
+
+
+def _drop_older(conn: sa.Connection, new: int, pg: bool) -> None:
+    """Drop versions before the previous one; a reader holding one only delays this to next time."""
+    try:
+        if pg:
+            conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        for v, tables in _versions_present(conn).items():
+            if v < new - 1:
+                for physical in tables:
+                    _drop(conn, physical)
+        conn.commit()
+    except sa.exc.DBAPIError as exc:
+        conn.rollback()
+        log.warning("旧版本读表暂未删除（下次刷新再删）：%s", exc)
