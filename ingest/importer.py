@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from data_access import schema
 from data_access.db import bulk_insert, set_meta
+from ingest.geography import load_streets
 from ingest.validate import (
     Problems,
     Streets,
@@ -115,8 +116,8 @@ def import_file(engine: Engine, table: str, path: str | Path, *, reject_file: st
     result.key = rules.key_for(raw.columns)
     result.read = len(raw)
 
+    streets = _load_streets(engine)
     with engine.connect() as conn:
-        streets = _load_streets(conn, rules)
         typed, problems = _validate(raw, rules, streets, result.key, long_rows, progress,
                                     lambda t, c, v: _existing(conn, t, c, v))
     bad_rows = problems.rows()
@@ -266,14 +267,19 @@ def _frame(rules: TableRules, headers: list[str],
 
 # --- validation ---------------------------------------------------------------------------------------
 
-def _load_streets(conn: sa.Connection, rules: TableRules) -> Streets:
+def _load_streets(engine: Engine) -> Streets:
     t = schema.street
-    rows = pd.DataFrame(conn.execute(sa.select(t.c.code, t.c.name, t.c.lon, t.c.lat, t.c.geometry)).all(),
-                        columns=["code", "name", "lon", "lat", "geometry"])
-    if rows.empty and "street_code" in rules.columns:
-        raise ImportError_("库中还没有街镇（street）数据，无法校验街镇代码和坐标；"
-                           "请先初始化街镇边界（或生成合成数据）后再导入")
-    return Streets(rows)
+    query = sa.select(t.c.code, t.c.name, t.c.lon, t.c.lat, t.c.geometry)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    if not rows:
+        # Every store needs the street table to check codes and points; a freshly initialised one
+        # gets the shipped (approximate) polygons, exactly what the generator would write.
+        with engine.begin() as conn:
+            n = load_streets(conn)
+            rows = conn.execute(query).all()
+        log.info("库中没有街镇数据，已写入内置的 %d 个街镇近似边界", n)
+    return Streets(pd.DataFrame(rows, columns=["code", "name", "lon", "lat", "geometry"]))
 
 
 def _existing(conn: sa.Connection, table: str, column: str, values: list) -> set:

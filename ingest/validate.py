@@ -144,15 +144,19 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 #: Chinese labels (and common variants) accepted for enumeration codes. English codes are always
 #: accepted, case-insensitively.
 ENUM_LABELS: dict[tuple[str, str], dict[str, str]] = {
-    ("office", "kind"): {"市场监管所": "station", "科室": "department", "执法大队": "brigade"},
+    ("office", "kind"): {"市场监管所": "station", "科室": "department", "机关科室": "department",
+                         "执法大队": "brigade"},
     ("staff", "role"): {"执法": "enforcement", "执法人员": "enforcement", "检查员": "inspector",
-                        "管理": "manager", "管理人员": "manager"},
+                        "检查人员": "inspector", "管理": "manager", "管理人员": "manager"},
     ("entity", "entity_type"): {"企业": "enterprise", "个体工商户": "individual", "个体": "individual",
                                 "农民专业合作社": "cooperative", "合作社": "cooperative",
                                 "分支机构": "branch", "分公司": "branch"},
     ("entity", "status"): {"存续": "active", "在业": "active", "开业": "active", "吊销": "revoked",
                            "已吊销": "revoked", "注销": "cancelled", "已注销": "cancelled",
                            "迁出": "moved_out", "已迁出": "moved_out"},
+    ("entity_change", "field"): {"名称": "name", "住所": "address", "地址": "address",
+                                 "法定代表人": "legal_rep", "注册资本": "registered_capital",
+                                 "股东": "shareholder", "经营范围": "scope"},
     ("licence", "kind"): {"食品经营许可": "food_business", "食品经营": "food_business",
                           "食品生产许可": "food_production", "食品生产": "food_production",
                           "药品零售许可": "drug_retail", "药品零售": "drug_retail",
@@ -166,42 +170,62 @@ ENUM_LABELS: dict[tuple[str, str], dict[str, str]] = {
                             "场内专用机动车辆": "in_plant_vehicle", "大型游乐设施": "amusement",
                             "客运索道": "passenger_ropeway"},
     ("equipment", "status"): {"在用": "in_use", "停用": "suspended", "报废": "scrapped"},
-    ("complaint", "channel"): {"网络": "web", "网站": "web", "来信": "letter", "信件": "letter"},
+    ("equipment_inspection", "result"): {"合格": "pass", "不合格": "fail", "整改后合格": "rectify"},
+    ("food_sampling", "result"): {"合格": "pass", "不合格": "fail"},
+    ("credit_list", "list"): {"经营异常名录": "abnormal_operation",
+                              "严重违法失信名单": "serious_illegal_dishonest",
+                              "严重违法失信": "serious_illegal_dishonest",
+                              "联合惩戒名单": "joint_punishment", "联合惩戒": "joint_punishment"},
+    ("complaint", "channel"): {"12345市民热线": "12345", "12315平台": "12315", "12348热线": "12348",
+                               "12319热线": "12319", "12328热线": "12328", "网络": "web", "网站": "web",
+                               "来信": "letter", "信件": "letter"},
     ("complaint", "kind"): {"投诉": "complaint", "举报": "report", "咨询": "consultation"},
     ("complaint", "category"): {"食品": "food", "药品": "drug", "化妆品": "cosmetics",
                                 "医疗器械": "medical_device", "特种设备": "special_equipment",
-                                "价格": "pricing", "广告": "advertising", "产品质量": "product_quality",
-                                "合同": "contract", "网络购物": "online_shopping", "网购": "online_shopping",
-                                "许可": "licence", "其他": "other"},
+                                "价格": "pricing", "价格收费": "pricing", "广告": "advertising",
+                                "产品质量": "product_quality", "合同": "contract",
+                                "合同格式条款": "contract", "网络购物": "online_shopping",
+                                "网购": "online_shopping", "许可": "licence", "登记许可": "licence",
+                                "其他": "other"},
     ("complaint", "status"): {"登记": "received", "已登记": "received", "受理": "accepted",
                               "已受理": "accepted", "办理中": "in_progress", "处理中": "in_progress",
                               "办结": "closed", "已办结": "closed", "不予受理": "rejected"},
     ("case_file", "source"): {"监督检查": "inspection", "检查": "inspection", "投诉举报": "complaint",
-                              "移送": "referral", "其他部门移送": "referral",
+                              "移送": "referral", "移送转办": "referral", "其他部门移送": "referral",
                               "网络监测": "online_monitoring", "非现场监管": "non_site"},
     ("case_file", "cause"): {"食品安全": "food_safety", "产品质量": "product_quality", "价格": "pricing",
-                             "广告": "advertising", "无照经营": "unlicensed", "无证经营": "unlicensed",
-                             "商标": "trademark", "特种设备": "special_equipment",
-                             "消费者权益": "consumer_rights", "其他": "other"},
+                             "价格违法": "pricing", "广告": "advertising", "虚假广告": "advertising",
+                             "无照经营": "unlicensed", "无证经营": "unlicensed",
+                             "无照无证经营": "unlicensed", "商标": "trademark", "商标侵权": "trademark",
+                             "特种设备": "special_equipment", "消费者权益": "consumer_rights",
+                             "侵害消费者权益": "consumer_rights", "其他": "other"},
     ("case_file", "stage"): {"立案": "opened", "调查取证": "investigation", "调查": "investigation",
                              "法制审核": "legal_review", "事先告知": "prior_notice", "告知": "prior_notice",
                              "听证": "hearing", "处罚决定": "decision", "决定": "decision",
                              "送达": "served", "执行": "executed", "结案": "closed"},
     ("inspection", "kind"): {"双随机": "double_random", "双随机一公开": "double_random",
+                             "双随机抽查": "double_random", "投诉核查": "complaint_triggered",
                              "日常检查": "routine", "日常": "routine", "专项检查": "special",
                              "专项": "special", "投诉举报检查": "complaint_triggered",
                              "非现场检查": "non_site", "非现场": "non_site"},
     ("inspection", "result"): {"正常": "normal", "未发现问题": "normal", "未公示": "not_publicized",
-                               "无法联系": "unreachable", "通过登记的住所无法联系": "unreachable",
+                               "未按规定公示": "not_publicized", "无法联系": "unreachable",
+                               "通过登记的住所无法联系": "unreachable",
+                               "通过登记住所无法联系": "unreachable",
                                "责令整改": "ordered_to_rectify", "立案查处": "case_opened",
                                "已立案": "case_opened"},
-    ("device", "status"): {"在线": "online", "离线": "offline", "故障": "fault", "停用": "retired"},
+    ("device", "status"): {"在线": "online", "离线": "offline", "故障": "fault", "停用": "retired",
+                           "已停用": "retired"},
     ("warning", "level"): {"红": "red", "红色": "red", "橙": "orange", "橙色": "orange",
                            "黄": "yellow", "黄色": "yellow", "蓝": "blue", "蓝色": "blue"},
 }
 
 #: Columns whose allowed values are listed under another ``ENUMS`` key.
 _ENUM_KEY_OF = {("case_stage_event", "stage"): ("case_file", "stage")}
+#: Columns that take the Chinese labels of another column.
+_LABELS_OF = {("case_stage_event", "stage"): ("case_file", "stage"),
+              ("warning_rule", "level"): ("warning", "level"),
+              ("inspection_task", "kind"): ("inspection", "kind")}
 
 _BOOL_WORDS = {
     "true": True, "false": False, "1": True, "0": False, "y": True, "n": False, "yes": True, "no": False,
@@ -304,6 +328,7 @@ class ColumnRule:
     blank_default: bool | None
     fk: tuple[str, str] | None
     non_negative: bool
+    allowed: tuple[str, ...] | None = None  # enumeration values as shown in messages: 企业(enterprise)
 
 
 @dataclass(frozen=True)
@@ -349,6 +374,11 @@ def _label(table: str, column: str) -> str:
     return column
 
 
+def _norm_label(v: str) -> str:
+    """Case, full-width brackets and spaces do not matter when matching an enumeration value."""
+    return re.sub(r"\s+", "", v.replace("（", "(").replace("）", ")")).lower()
+
+
 def _kind(table: sa.Table, col: sa.Column) -> str:
     if (table.name, col.name) in ENUMS_OF:
         return "enum"
@@ -385,11 +415,18 @@ def rules_for(table_name: str) -> TableRules:
     for col in table.columns:
         kind = _kind(table, col)
         choices = None
+        label_key = _LABELS_OF.get((table.name, col.name), (table.name, col.name))
         if kind == "enum":
             codes = ENUMS_OF[(table.name, col.name)]
-            enum_key = _ENUM_KEY_OF.get((table.name, col.name), (table.name, col.name))
             choices = {c.lower(): c for c in codes}
-            choices.update(ENUM_LABELS.get(enum_key, {}))
+            choices.update({_norm_label(k): v for k, v in ENUM_LABELS.get(label_key, {}).items()
+                            if v in codes})
+        allowed = None
+        if kind == "enum":
+            first_label = {}
+            for label, code in ENUM_LABELS.get(label_key, {}).items():
+                first_label.setdefault(code, label)
+            allowed = tuple(f"{first_label[c]}({c})" if c in first_label else c for c in codes)
         blank_default = None
         if col.server_default is not None and isinstance(col.type, sa.Boolean):
             blank_default = isinstance(col.server_default.arg, sa.sql.elements.True_)
@@ -399,7 +436,7 @@ def rules_for(table_name: str) -> TableRules:
             required=not col.nullable and col.server_default is None,
             max_len=getattr(col.type, "length", None) if kind in ("text", "industry") else None,
             choices=choices, blank_default=blank_default, fk=fk,
-            non_negative=kind == "money" or (table.name, col.name) in _NON_NEGATIVE,
+            non_negative=kind == "money" or (table.name, col.name) in _NON_NEGATIVE, allowed=allowed,
         )
     return TableRules(
         table=table, columns=columns, primary_key=tuple(c.name for c in table.primary_key),
@@ -544,7 +581,6 @@ class Streets:
     """The district's streets as loaded from the ``street`` table: codes, names, centres and polygons."""
 
     def __init__(self, rows: pd.DataFrame) -> None:
-        self.codes = rows["code"].astype(str).tolist()
         self.names = dict(zip(rows["code"].astype(str), rows["name"].astype(str), strict=True))
         self.by_name = {n: c for c, n in self.names.items()}
         self.centre = {c: (float(x), float(y))
@@ -578,7 +614,7 @@ class Streets:
 # --- row checks -------------------------------------------------------------------------------------
 
 def check_rows(raw: pd.DataFrame, rules: TableRules,
-               streets: Streets | None) -> tuple[pd.DataFrame, Problems]:
+               streets: Streets) -> tuple[pd.DataFrame, Problems]:
     """Parse and check every cell and every within-row rule of ``raw``.
 
     ``raw`` has schema column names, stripped string cells ('' for blank) and the file's row numbers as
@@ -598,14 +634,14 @@ def check_rows(raw: pd.DataFrame, rules: TableRules,
     return typed, p
 
 
-def _check_column(s: pd.Series, rule: ColumnRule, p: Problems, streets: Streets | None) -> pd.Series:
+def _check_column(s: pd.Series, rule: ColumnRule, p: Problems, streets: Streets) -> pd.Series:
     blank = s == ""
     if rule.required:
         p.add(blank, rule.name, "必填项为空", s)
     given = s[~blank]
     kind = rule.kind
     if kind == "text":
-        if rule.fk == ("street", "code") and streets is not None:
+        if rule.fk == ("street", "code"):
             given = streets.normalise(given)
         p.add(given.str.contains("\x00", regex=False), rule.name, "含有无法存储的空字符（\\x00）", s)
         if rule.max_len:
@@ -624,9 +660,12 @@ def _check_column(s: pd.Series, rule: ColumnRule, p: Problems, streets: Streets 
         out = given.map(dict(zip(uniq, division, strict=True)))
         p.add(out.isna(), rule.name, "行业代码应为 GB/T 4754 的两位大类代码（01–97）", s)
     elif kind == "enum":
-        assert rule.choices is not None
-        out = given.map(rule.choices).fillna(given.str.lower().map(rule.choices))
-        allowed = "、".join(dict.fromkeys(rule.choices.values()))
+        choices = rule.choices or {}
+        out = given.map(choices)
+        odd = out.isna()
+        if odd.any():
+            out[odd] = given[odd].map(_norm_label).map(choices)
+        allowed = "、".join(rule.allowed or ())
         p.add(out.isna(), rule.name, f"不在允许的取值内（可用：{allowed}）", s)
     elif kind in ("date", "instant"):
         out = parse_instants(given)
@@ -729,7 +768,7 @@ def raw_or_blank(raw: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _check_coordinates(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems,
-                       streets: Streets | None) -> None:
+                       streets: Streets) -> None:
     has_street = "street_code" in rules.columns
     lon = typed["lon"] if "lon" in typed else pd.Series(np.nan, index=typed.index)
     lat = typed["lat"] if "lat" in typed else pd.Series(np.nan, index=typed.index)
@@ -738,8 +777,6 @@ def _check_coordinates(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules
     p.add(lon.isna() & lat.notna() & (shown == ""), "lon", half, shown)
     p.add(lat.isna() & lon.notna() & (raw_or_blank(raw, "lat") == ""), "lat", half, raw_or_blank(raw, "lat"))
     both = lon.notna() & lat.notna()
-    if streets is None:
-        return
     if both.any():
         x, y = lon[both].to_numpy(float), lat[both].to_numpy(float)
         found = pd.Series(streets.locate(x, y), index=lon.index[both])
@@ -793,7 +830,7 @@ def check_duplicates(typed: pd.DataFrame, key: tuple[str, ...], rules: TableRule
 
 
 def check_foreign_keys(typed: pd.DataFrame, rules: TableRules, raw: pd.DataFrame, p: Problems,
-                       existing: Callable[[str, str, list], set], streets: Streets | None) -> None:
+                       existing: Callable[[str, str, list], set], streets: Streets) -> None:
     """Reject rows whose foreign keys point nowhere.
 
     ``existing(table, column, values)`` returns the subset of ``values`` present in the database.
@@ -807,7 +844,7 @@ def check_foreign_keys(typed: pd.DataFrame, rules: TableRules, raw: pd.DataFrame
         if values.empty:
             continue
         wanted = list(values.unique())
-        if ref_table == "street" and streets is not None:
+        if ref_table == "street":
             known = set(streets.names) & set(wanted)
         else:
             known = existing(ref_table, ref_col, wanted)
