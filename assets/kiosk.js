@@ -1,0 +1,175 @@
+/*
+ * Wall mode (?kiosk=1): scale the 1920×1080 design canvas to the window, run the clock, raise the
+ * "数据延迟" banner, rotate through the playlist, and the shell's clientside callbacks
+ * (dash_clientside.smartsup.*). Parameters come from window.smartsup.params (assets/head/boot.js).
+ */
+(function () {
+  "use strict";
+  var CANVAS_W = 1920;
+  var CANVAS_H = 1080;
+  var ss = window.smartsup;
+  var state = {
+    hasStatus: false,   // the current screen publishes a status store
+    live: false,        // …and refreshes (so time since the last good fetch matters)
+    ok: true,           // its last refresh succeeded
+    lastOkAt: Date.now(),
+    href: null,
+    rotateTimer: null
+  };
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function hhmmss(t) {
+    var d = new Date(t);
+    return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+
+  /* --- scaling -------------------------------------------------------------------------- */
+
+  function fit() {
+    var p = ss.params();
+    var style = document.documentElement.style;
+    if (!p.kiosk) {
+      ["--ss-sx", "--ss-sy", "--ss-tx", "--ss-ty"].forEach(function (k) { style.removeProperty(k); });
+      return;
+    }
+    var w = window.innerWidth;
+    var h = window.innerHeight;
+    var sx = w / CANVAS_W;
+    var sy = h / CANVAS_H;
+    if (p.fit === "contain") { sx = sy = Math.min(sx, sy); }
+    else if (p.fit === "width") { sy = sx; }
+    else if (p.fit === "height") { sx = sy; }
+    style.setProperty("--ss-sx", String(sx));
+    style.setProperty("--ss-sy", String(sy));
+    style.setProperty("--ss-tx", Math.max(0, (w - CANVAS_W * sx) / 2) + "px");
+    style.setProperty("--ss-ty", Math.max(0, (h - CANVAS_H * sy) / 2) + "px");
+  }
+
+  /* --- staleness and clock -------------------------------------------------------------- */
+
+  function checkStale() {
+    var p = ss.params();
+    var late = p.kiosk && state.hasStatus && state.live &&
+      Date.now() - state.lastOkAt > 2 * p.refresh * 1000;
+    var stale = state.hasStatus && (!state.ok || late);
+    var root = document.documentElement;
+    if (stale) { root.setAttribute("data-ss-stale", state.ok ? "late" : "error"); }
+    else { root.removeAttribute("data-ss-stale"); }
+  }
+
+  function clock() {
+    var el = document.getElementById("wall-clock");
+    if (!el) { return; }
+    var d = new Date();
+    var days = "日一二三四五六";
+    var text = d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日 星期" +
+      days.charAt(d.getDay()) + " " + hhmmss(d.getTime());
+    if (el.textContent !== text) { el.textContent = text; }
+  }
+
+  /* --- playlist rotation ---------------------------------------------------------------- */
+
+  function pages() {
+    var shell = document.getElementById("app-shell");
+    if (!shell) { return []; }
+    try { return JSON.parse(shell.getAttribute("data-pages") || "[]"); } catch (e) { return []; }
+  }
+
+  function playlist(p) {
+    var all = pages();
+    var bySlug = {};
+    all.forEach(function (pg) { bySlug[pg.slug] = pg; });
+    var chosen = p.playlist.filter(function (s) { return bySlug[s]; }).map(function (s) { return bySlug[s]; });
+    return chosen.length ? chosen : all.filter(function (pg) { return pg.wall; });
+  }
+
+  function navigate(url) {
+    window.history.pushState({}, "", url);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    onLocationChange();
+  }
+
+  function rotate() {
+    var p = ss.params();
+    if (!p.kiosk || !p.rotate) { return; }
+    if (document.visibilityState !== "visible") { scheduleRotation(); return; }
+    var list = playlist(p);
+    var here = window.location.pathname;
+    var i = -1;
+    list.forEach(function (pg, k) { if (pg.path === here) { i = k; } });
+    var next = list[(i + 1) % list.length];
+    if (!next || next.path === here) { scheduleRotation(); return; }
+    navigate(next.path + window.location.search);
+  }
+
+  function scheduleRotation() {
+    window.clearTimeout(state.rotateTimer);
+    var p = ss.params();
+    if (p.kiosk && p.rotate) { state.rotateTimer = window.setTimeout(rotate, p.rotate * 1000); }
+  }
+
+  /* --- location changes ----------------------------------------------------------------- */
+
+  function onLocationChange() {
+    state.href = window.location.href;
+    ss.applyMode();
+    fit();
+    scheduleRotation();
+  }
+
+  function everySecond() {
+    if (window.location.href !== state.href) { onLocationChange(); }
+    clock();
+    checkStale();
+  }
+
+  window.addEventListener("resize", fit);
+  window.addEventListener("popstate", onLocationChange);
+  window.addEventListener("_dashprivate_pushstate", onLocationChange);
+  document.addEventListener("visibilitychange", checkStale);
+  onLocationChange();
+  clock();
+  window.setInterval(everySecond, 1000);
+
+  /* --- clientside callbacks of the shell (dashboard/app.py) ------------------------------ */
+
+  var noUpdate = function () { return window.dash_clientside.no_update; };
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    smartsup: {
+      // The wall interval ticks every `refresh` seconds in kiosk mode only.
+      intervalFromUrl: function (search) {
+        var p = ss.params(search || "");
+        return [p.refresh * 1000, !p.kiosk];
+      },
+      // Forward a tick to the screen's tick store, unless the tab is hidden (then skip it).
+      tick: function (n, current) {
+        if (!ss.params().kiosk || document.visibilityState !== "visible") { return noUpdate(); }
+        return (current || []).map(function () { return n; });
+      },
+      // Title bar and banner from the screen's status store.
+      status: function (statuses) {
+        var s = (statuses || []).filter(function (x) { return x; })[0];
+        if (!s) {
+          state.hasStatus = false;
+          state.ok = true;
+          checkStale();
+          return ["", "", ""];
+        }
+        state.hasStatus = true;
+        state.live = s.live !== false;
+        state.ok = !!s.ok;
+        if (s.ok) { state.lastOkAt = Date.now(); }
+        checkStale();
+        var detail = s.ok
+          ? "超过两个刷新周期未取得新数据，屏幕显示的是 " + hhmmss(state.lastOkAt) + " 最后一次成功获取的数据"
+          : "数据库暂时无法访问，屏幕显示的是 " + hhmmss(state.lastOkAt) + " 最后一次成功获取的数据";
+        return [s.title || "", s.data_time_text || "", detail];
+      },
+      wallLink: function (pathname) {
+        return (pathname || "/") + "?kiosk=1";
+      }
+    }
+  });
+})();

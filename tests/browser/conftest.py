@@ -1,0 +1,116 @@
+"""Browser test fixtures: the app on the small store in a background thread, and headless Chromium.
+
+Reusable by every screen's tests::
+
+    from browser_harness import MODES, REGISTERED_PAGES
+
+    def test_xyz001_loads(visit):
+        v = visit("/complaints?kiosk=1", viewport=(1920, 1080), screenshot="complaints-wall")
+        v.assert_clean()         # no console/page errors, failed requests, callback errors, off-origin URLs
+        assert v.page.locator("#page-complaints").is_visible()
+
+``visit`` loads a path in a fresh browser context (reduced motion by default, so screenshots do
+not catch a counter mid-roll), waits for Dash to settle (no pending callbacks, network idle) and
+returns a ``browser_harness.Visit`` with the console errors, failed requests, Dash callback errors
+and every requested URL. Every test in this folder is marked ``browser`` and grouped on one xdist
+worker (one app, one Chromium).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from werkzeug.serving import make_server
+
+from dashboard.settings import Settings, get_settings
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def browser_store_url(small_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The store the browser tests' app reads: a copy of the small district, refreshed (read layer built)."""
+    from data_access.db import make_engine
+    from data_access.refresh import refresh
+
+    source = Path(sa.make_url(small_store_url).database)
+    copy = tmp_path_factory.mktemp("browser-store") / "store.sqlite"
+    shutil.copyfile(source, copy)
+    url = f"sqlite:///{copy}"
+    engine = make_engine(url)
+    try:
+        refresh(engine, progress=False)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app served from a background thread on a free loopback port."""
+    from dashboard.app import create_app
+
+    settings = Settings(database_url=browser_store_url, data_dir=tmp_path_factory.mktemp("app-data"),
+                        cache_type="simple")
+    app = create_app(settings)
+    # Dash binds the page callbacks to an app at its first request: do it now, before another
+    # test in this process can build a second app.
+    app.server.test_client().get("/")
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The system Chromium, headless."""
+    chromium = get_settings().chromium_path
+    if not Path(chromium).exists():
+        pytest.fail(f"Chromium not found at {chromium}: apt-get install -y chromium fonts-noto-cjk")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def visit(browser: Browser, app_url: str) -> Iterator[Callable[..., Visit]]:
+    """Load a path of the app in a fresh browser context and wait for Dash to settle."""
+    contexts: list[BrowserContext] = []
+
+    def _visit(path: str, *, viewport: tuple[int, int] = (1366, 768), screenshot: str | None = None,
+               reduced_motion: bool = True, settle: bool = True) -> Visit:
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
+            timezone_id="Asia/Shanghai", reduced_motion="reduce" if reduced_motion else "no-preference",
+        )
+        contexts.append(context)
+        v = Visit(page=context.new_page(), url=app_url + path, origin=app_url)
+        v.attach()
+        v.page.goto(v.url, wait_until="load", timeout=SETTLE_TIMEOUT_MS)
+        if settle:
+            v.settle()
+        if screenshot:
+            v.shot(screenshot)
+        return v
+
+    yield _visit
+    for context in contexts:
+        context.close()

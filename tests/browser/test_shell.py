@@ -1,0 +1,187 @@
+"""The app shell in headless Chromium: every page in both modes, the wall canvas, 404, URL params."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from browser_harness import MODES, REGISTERED_PAGES, WALL_SIZES
+
+_GEOMETRY_JS = """() => {
+  const c = document.getElementById('wall-canvas').getBoundingClientRect();
+  const d = document.documentElement;
+  return {left: c.left, top: c.top, right: c.right, bottom: c.bottom, width: c.width, height: c.height,
+          scrollW: d.scrollWidth, scrollH: d.scrollHeight, vw: window.innerWidth, vh: window.innerHeight,
+          bodyScrollW: document.body.scrollWidth, bodyScrollH: document.body.scrollHeight,
+          mode: d.getAttribute('data-ss-mode'), theme: d.getAttribute('data-ss-theme')};
+}"""
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize(("slug", "path"), REGISTERED_PAGES, ids=[s for s, _ in REGISTERED_PAGES])
+def test_app001_every_page_loads(visit, slug, path, mode):
+    query, viewport = MODES[mode]
+    v = visit(path + query, viewport=viewport, screenshot=f"{slug}-{mode}-{viewport[0]}x{viewport[1]}")
+    v.assert_clean()
+    root = v.page.locator(f"#page-{slug}")
+    assert root.count() == 1 and root.is_visible()
+    assert v.page.evaluate("document.documentElement.getAttribute('data-ss-mode')") == mode
+    nav_visible = v.page.locator(".app-nav").is_visible()
+    assert nav_visible == (mode == "analyst")
+    if mode == "wall":
+        assert v.page.locator(".wall-titlebar").is_visible()
+        assert v.page.locator("#wall-clock").inner_text().strip() != ""
+
+
+@pytest.mark.parametrize(("width", "height"), WALL_SIZES, ids=[f"{w}x{h}" for w, h in WALL_SIZES])
+def test_app002_wall_canvas_fills_without_scrollbars(visit, width, height):
+    v = visit("/?kiosk=1", viewport=(width, height), screenshot=f"wall-fit-{width}x{height}")
+    v.assert_clean()
+    g = v.page.evaluate(_GEOMETRY_JS)
+    assert g["scrollW"] <= g["vw"] and g["scrollH"] <= g["vh"], g
+    assert g["bodyScrollW"] <= g["vw"] and g["bodyScrollH"] <= g["vh"], g
+    assert g["left"] >= -0.5 and g["top"] >= -0.5, g
+    assert g["right"] <= g["vw"] + 0.5 and g["bottom"] <= g["vh"] + 0.5, g
+    # contain: the 16:9 canvas touches both edges of one axis and keeps its aspect ratio
+    assert abs(g["width"] / g["height"] - 1920 / 1080) < 0.01, g
+    assert abs(g["width"] - g["vw"]) < 1 or abs(g["height"] - g["vh"]) < 1, g
+    # and sits centred
+    assert abs((g["left"] + g["right"]) / 2 - g["vw"] / 2) < 1, g
+    assert abs((g["top"] + g["bottom"]) / 2 - g["vh"] / 2) < 1, g
+
+
+def test_app003_fit_stretch_fills_the_whole_window(visit):
+    v = visit("/?kiosk=1&fit=stretch", viewport=(5760, 1080))
+    g = v.page.evaluate(_GEOMETRY_JS)
+    assert abs(g["width"] - 5760) < 1 and abs(g["height"] - 1080) < 1, g
+
+
+@pytest.mark.parametrize("query", ["", "?kiosk=1"], ids=["analyst", "wall"])
+def test_app004_unknown_path_shows_404_page(visit, query):
+    v = visit("/no/such/screen" + query, viewport=(1366, 768) if not query else (1920, 1080),
+              screenshot=f"not-found-{'wall' if query else 'analyst'}")
+    v.assert_clean()
+    assert v.page.locator("#page-not-found").is_visible()
+    assert "页面不存在" in v.page.locator("#page-not-found").inner_text()
+    back = v.page.locator("#page-not-found a").get_attribute("href")
+    assert back == ("/?kiosk=1" if query else "/")
+
+
+def test_app005_bad_url_parameters_fall_back_to_defaults(visit):
+    v = visit("/?kiosk=1&refresh=abc&fit=foo&rotate=-3&theme=pink&playlist=,,nope", viewport=(1920, 1080))
+    v.assert_clean()
+    g = v.page.evaluate(_GEOMETRY_JS)
+    assert g["mode"] == "wall" and g["theme"] == "dark", g
+    assert abs(g["width"] - 1920) < 1 and abs(g["height"] - 1080) < 1, g
+    assert v.page.locator("#page-overview").is_visible()
+    interval = v.page.evaluate("window.smartsup.params().refresh")
+    assert interval == 30
+
+
+def test_app006_kpi_numbers_carry_indicator_and_raw_value(visit):
+    v = visit("/?kiosk=1", viewport=(1920, 1080))
+    cards = v.page.locator("[data-indicator]")
+    assert cards.count() >= 1
+    for i in range(cards.count()):
+        el = cards.nth(i)
+        raw = el.get_attribute("data-value")
+        assert raw is not None and raw.lstrip("-").isdigit(), raw
+        assert el.get_attribute("data-indicator")
+
+
+def test_app007_light_theme_on_the_wall(visit):
+    v = visit("/?kiosk=1&theme=light", viewport=(1920, 1080), screenshot="overview-wall-light")
+    v.assert_clean()
+    assert v.page.evaluate("document.documentElement.getAttribute('data-ss-theme')") == "light"
+
+
+def test_app008_rotation_keeps_kiosk_parameters(visit):
+    v = visit("/?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", viewport=(1920, 1080))
+    v.page.wait_for_url("**/404?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", timeout=12_000)
+    v.settle()
+    assert v.page.locator("#page-not-found").is_visible()
+    assert v.page.evaluate("document.documentElement.getAttribute('data-ss-mode')") == "wall"
+    v.page.wait_for_url("**/?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", timeout=12_000)
+    v.settle()
+    assert v.page.locator("#page-overview").is_visible()
+    v.assert_clean()
+
+
+def _patch_read(monkeypatch, behaviour):
+    """Replace the start page's store read (what its refresh callback calls) for one test."""
+    import pages.overview as overview
+
+    original = overview._read
+    calls = {"n": 0, "active": 0, "max_active": 0}
+    lock = threading.Lock()
+
+    def patched():
+        with lock:
+            calls["n"] += 1
+            calls["active"] += 1
+            calls["max_active"] = max(calls["max_active"], calls["active"])
+        try:
+            return behaviour(original)
+        finally:
+            with lock:
+                calls["active"] -= 1
+
+    monkeypatch.setattr(overview, "_read", patched)
+    return calls
+
+
+def test_app009_failed_refresh_keeps_data_and_raises_banner(visit, monkeypatch):
+    v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
+    first = v.page.locator("[data-indicator]").first.get_attribute("data-value")
+    assert v.page.locator(".wall-banner").is_hidden()
+
+    def fail(_original):
+        raise ConnectionError("database down")
+
+    calls = _patch_read(monkeypatch, fail)
+    v.page.wait_for_selector("html[data-ss-stale] .wall-banner", state="visible", timeout=15_000)
+    assert calls["n"] >= 1
+    assert "数据延迟" in v.page.locator(".wall-banner").inner_text()
+    assert v.page.locator("[data-indicator]").first.get_attribute("data-value") == first
+    v.shot("overview-wall-banner")
+    monkeypatch.undo()
+    v.page.wait_for_selector(".wall-banner", state="hidden", timeout=15_000)
+
+
+def test_app010_refreshes_never_overlap(visit, monkeypatch):
+    def slow(original):
+        time.sleep(7)
+        return original()
+
+    v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
+    calls = _patch_read(monkeypatch, slow)
+    v.page.wait_for_timeout(16_000)
+    assert calls["n"] >= 1
+    assert calls["max_active"] == 1, calls
+
+
+def test_app011_refresh_pauses_while_hidden(visit, monkeypatch):
+    v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
+    calls = _patch_read(monkeypatch, lambda original: original())
+    v.page.evaluate("""() => {
+      Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    v.page.wait_for_timeout(11_000)
+    assert calls["n"] == 0, calls
+    v.page.evaluate("""() => {
+      Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
+      document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    v.page.wait_for_timeout(6_500)
+    assert calls["n"] >= 1, calls
+
+
+def test_app012_nothing_requested_off_origin_and_status_json(visit):
+    v = visit("/?kiosk=1", viewport=(1920, 1080))
+    assert v.off_origin() == []
+    assert any("/_dash-update-component" in u for u in v.requests)
+    body = json.loads(v.page.evaluate("fetch('/health').then(r => r.text())"))
+    assert body["database"] == "ok" and body["status"] == "ok"
