@@ -352,19 +352,19 @@ def _write(engine: Engine, rules: TableRules, good: pd.DataFrame, key: tuple[str
         if key != rules.primary_key:
             good = _assign_ids(conn, rules, good, key)
         cols = [c.name for c in table.columns if c.name in good.columns]
+        # pysqlite runs DDL outside the transaction, so a failed import on SQLite can leave the
+        # temporary table on its pooled connection; PostgreSQL rolls it back with everything else.
         tmp.drop(conn, checkfirst=True)
         tmp.create(conn)
-        try:
-            with tqdm(total=len(good), unit="行", desc=f"写入 {table.name}", leave=False,
-                      disable=not progress or len(good) < _PROGRESS_MIN_ROWS) as bar:
-                for start in range(0, len(good), _CHUNK_ROWS):
-                    bar.update(bulk_insert(conn, tmp, good.iloc[start:start + _CHUNK_ROWS][cols]))
-            # Without preserve_rowcount SQLAlchemy reports -1 for INSERT … SELECT on psycopg.
-            changed = conn.execute(_merge(conn, table, tmp, cols),
-                                   execution_options={"preserve_rowcount": True}).rowcount
-            set_meta(conn, {"imported_at": datetime.now().isoformat(timespec="seconds")})
-        finally:
-            tmp.drop(conn, checkfirst=True)
+        with tqdm(total=len(good), unit="行", desc=f"写入 {table.name}", leave=False,
+                  disable=not progress or len(good) < _PROGRESS_MIN_ROWS) as bar:
+            for start in range(0, len(good), _CHUNK_ROWS):
+                bar.update(bulk_insert(conn, tmp, good.iloc[start:start + _CHUNK_ROWS][cols]))
+        # Without preserve_rowcount SQLAlchemy reports -1 for INSERT … SELECT on psycopg.
+        changed = conn.execute(_merge(conn, table, tmp, cols),
+                               execution_options={"preserve_rowcount": True}).rowcount
+        tmp.drop(conn)
+        set_meta(conn, {"imported_at": datetime.now().isoformat(timespec="seconds")})
     return changed
 
 
