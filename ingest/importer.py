@@ -8,7 +8,12 @@ table's key in one transaction. A row with any problem is never written, not eve
 The upsert goes through a temporary table: the valid rows are bulk-loaded into it (COPY on PostgreSQL)
 and merged with one ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE`` that only touches rows whose
 values differ, so re-importing a file changes nothing and the row count of the merge is exactly the
-number of rows inserted or changed. Columns absent from the file are left as they are on update.
+number of rows inserted or changed. Columns absent from the file are left as they are on update;
+blank coordinates are filled with the street's centre and written like any other value.
+
+Upsert keys: the primary key; for tables with a surrogate integer id (inspection, credit_list, …) a
+file without an ``id`` column is matched on the natural key in ``ingest.validate.NATURAL_KEYS``;
+case_stage_event and device_reading use their composite primary keys.
 """
 
 from __future__ import annotations
@@ -121,11 +126,11 @@ def import_file(engine: Engine, table: str, path: str | Path, *, reject_file: st
         typed, problems = _validate(raw, rules, streets, result.key, long_rows, progress,
                                     lambda t, c, v: _existing(conn, t, c, v))
     bad_rows = problems.rows()
-    result.rejected = len(bad_rows)
-    result.problems = len(problems.frame())
+    found = problems.frame()
+    result.rejected, result.problems = len(bad_rows), len(found)
     if result.rejected:
         result.reject_file = Path(reject_file) if reject_file else path.with_name(f"{path.stem}.rejects.csv")
-        _write_rejects(result.reject_file, path.name, problems, raw, rules, headers)
+        _write_rejects(result.reject_file, path.name, found, rules, headers)
     good = typed.drop(index=list(bad_rows))
     if not good.empty and not (all_or_nothing and result.rejected):
         result.changed = _write(engine, rules, good, result.key, progress)
@@ -328,14 +333,14 @@ def _safe_cell(v: str) -> str:
     return v
 
 
-def _write_rejects(target: Path, source_name: str, problems: Problems, raw: pd.DataFrame,
-                   rules: TableRules, headers: list[str]) -> None:
+def _write_rejects(target: Path, source_name: str, problems: pd.DataFrame, rules: TableRules,
+                   headers: list[str]) -> None:
     shown = {col: headers[i] for i, col in map_headers(rules, headers).items()}
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(_REJECT_HEADER)
-        for rec in problems.frame().itertuples(index=False):
+        for rec in problems.itertuples(index=False):
             w.writerow((source_name, int(rec.row), shown.get(rec.column, rec.column),
                         _safe_cell(str(rec.value)[:200]), rec.reason))
 
