@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from data_access.marts import CUBES, MARTS, Reader, Sum, add_months
@@ -1081,12 +1082,11 @@ def _merged(s: Sum, where: Mapping[str, object]) -> Sum:
     return Sum(s.column, {**where, **(s.where or {})} or None)
 
 
-def _finish(ind: Indicator, num: pd.Series, den: pd.Series | None) -> pd.Series:
+def _finish(ind: Indicator, num: np.ndarray, den: np.ndarray | None) -> np.ndarray:
     if ind.den is None:
-        out = num.astype(float)
-        return out.round().astype("Int64") if ind.value_type == "count" else out
-    ratio = num.astype(float) / den.astype(float).where(den > 0)
-    return ratio
+        return num.round() if ind.value_type == "count" else num
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
 def evaluate(
@@ -1102,8 +1102,9 @@ def evaluate(
     """Values of indicators ``ids`` over ``[start, end)`` (ignored by state indicators).
 
     ``by`` breaks the values down by dimensions every chosen indicator allows; ``where`` filters
-    on such dimensions. Returns a long frame: ``[*by, indicator_id, value]`` (a ratio with an
-    empty denominator is NaN).
+    on such dimensions. Returns a long frame ``[*by, indicator_id, value]`` with float values
+    (counts are whole numbers; a ratio with an empty denominator is NaN). Indicators over the
+    same mart are computed by one query.
     """
     inds = [get(i) for i in ids]
     by = tuple(by)
@@ -1116,10 +1117,12 @@ def evaluate(
             )
         if ind.kind == "period" and (start is None or end is None):
             raise ValueError(f"期间指标 {ind.id} 需要给出期间 start/end")
-    frames = []
     groups: dict[str, list[Indicator]] = {}
     for ind in inds:
         groups.setdefault(ind.source, []).append(ind)
+    keys: list[pd.DataFrame] = []
+    id_parts: list[np.ndarray] = []
+    value_parts: list[np.ndarray] = []
     for source, members in groups.items():
         measures: dict[str, Sum] = {}
         for k, ind in enumerate(members):
@@ -1129,11 +1132,16 @@ def evaluate(
         period = {"start": start, "end": end} if source in CUBES else {}
         agg = r.aggregate(source, measures, by=by, where=extra, scope=scope, **period)
         for k, ind in enumerate(members):
-            values = _finish(ind, agg[f"m{k}n"], agg.get(f"m{k}d"))
-            frames.append(agg[list(by)].assign(indicator_id=ind.id, value=values))
-    if not frames:
+            den = agg[f"m{k}d"].to_numpy(float) if ind.den is not None else None
+            value_parts.append(_finish(ind, agg[f"m{k}n"].to_numpy(float), den))
+            id_parts.append(np.full(len(agg), ind.id, dtype=object))
+            if by:
+                keys.append(agg[list(by)])
+    if not value_parts:
         return pd.DataFrame(columns=[*by, "indicator_id", "value"])
-    out = pd.concat(frames, ignore_index=True)
+    out = pd.concat(keys, ignore_index=True) if by else pd.DataFrame(index=range(sum(map(len, value_parts))))
+    out["indicator_id"] = np.concatenate(id_parts)
+    out["value"] = np.concatenate(value_parts).astype(float)
     return out
 
 

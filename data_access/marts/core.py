@@ -117,17 +117,17 @@ class Mart:
 
     def create(self, ctx: BuildContext, frame: pd.DataFrame | None = None) -> sa.Table:
         """Create this mart's (empty) table for the version being built, with its indexes."""
-        if self.columns is not None:
-            t = self.table(ctx.version)
-        else:
-            t = sa.Table(
-                table_name(self.name, ctx.version),
-                sa.MetaData(),
-                *(sa.Column(c, _sa_type(frame[c])) for c in frame.columns),
-            )
-        t.create(ctx.conn)
+        # A fresh Table object each time: the indexes attach to it, and the cached read-side
+        # objects must not carry them into the next database that builds the same version.
+        columns = (
+            self.columns if self.columns is not None else [(c, _sa_type(frame[c])) for c in frame.columns]
+        )
+        t = sa.Table(
+            table_name(self.name, ctx.version), sa.MetaData(), *(sa.Column(n, typ) for n, typ in columns)
+        )
         for i, cols in enumerate(self.indexes):
-            sa.Index(f"ix_{t.name}_{i}", *(t.c[c] for c in cols)).create(ctx.conn)
+            sa.Index(f"ix_{t.name}_{i}", *(t.c[c] for c in cols))
+        t.create(ctx.conn)
         return t
 
 

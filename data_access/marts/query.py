@@ -145,8 +145,8 @@ class Reader:
         out = self.frame(stmt)
         if out.empty and not by:
             return self._empty(spec, by)
-        for k in spec:
-            out[k] = pd.to_numeric(out[k], errors="coerce").fillna(0).astype(float)
+        measures = list(spec)
+        out[measures] = out[measures].apply(pd.to_numeric, errors="coerce").fillna(0).astype(float)
         for b in by:
             if b in TIME_BUCKETS:
                 out[b] = pd.to_datetime(out[b])
