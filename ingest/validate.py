@@ -250,7 +250,6 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 #: (earlier, later) column pairs: when both are given, later must not precede earlier.
 ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "entity": (("established_on", "status_changed_on"),),
-    "entity_change": (),
     "licence": (("issued_on", "expires_on"),),
     "equipment": (("installed_on", "next_inspection_due"),),
     "food_sampling": (("sampled_on", "followed_up_on"),),
@@ -374,6 +373,12 @@ def _label(table: str, column: str) -> str:
     return column
 
 
+#: Allowed values of every enumeration column, including those sharing another column's list.
+ENUMS_OF: dict[tuple[str, str], tuple[str, ...]] = {
+    **schema.ENUMS, **{k: schema.ENUMS[v] for k, v in _ENUM_KEY_OF.items()},
+}
+
+
 def _norm_label(v: str) -> str:
     """Case, full-width brackets and spaces do not matter when matching an enumeration value."""
     return re.sub(r"\s+", "", v.replace("（", "(").replace("）", ")")).lower()
@@ -402,11 +407,6 @@ def _kind(table: sa.Table, col: sa.Column) -> str:
     return "text"
 
 
-ENUMS_OF: dict[tuple[str, str], tuple[str, ...]] = {
-    **schema.ENUMS, **{k: schema.ENUMS[v] for k, v in _ENUM_KEY_OF.items()},
-}
-
-
 @cache
 def rules_for(table_name: str) -> TableRules:
     """The validation rules of ``table_name``, derived from the schema and the tables above."""
@@ -414,17 +414,14 @@ def rules_for(table_name: str) -> TableRules:
     columns: dict[str, ColumnRule] = {}
     for col in table.columns:
         kind = _kind(table, col)
-        choices = None
-        label_key = _LABELS_OF.get((table.name, col.name), (table.name, col.name))
+        choices = allowed = None
         if kind == "enum":
             codes = ENUMS_OF[(table.name, col.name)]
+            labels = ENUM_LABELS.get(_LABELS_OF.get((table.name, col.name), (table.name, col.name)), {})
             choices = {c.lower(): c for c in codes}
-            choices.update({_norm_label(k): v for k, v in ENUM_LABELS.get(label_key, {}).items()
-                            if v in codes})
-        allowed = None
-        if kind == "enum":
-            first_label = {}
-            for label, code in ENUM_LABELS.get(label_key, {}).items():
+            choices.update({_norm_label(k): v for k, v in labels.items() if v in codes})
+            first_label: dict[str, str] = {}
+            for label, code in labels.items():
                 first_label.setdefault(code, label)
             allowed = tuple(f"{first_label[c]}({c})" if c in first_label else c for c in codes)
         blank_default = None
