@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from dashboard.cli import main
 from data_access import schema
-from data_access.db import get_meta, store
+from data_access.db import get_meta, make_engine, store
 from data_access.uscc import ALPHABET, is_valid_uscc, make_uscc
 from ingest.geography import load_streets, street_polygons
 from ingest.importer import IMPORTABLE, ImportError_, import_file
@@ -584,3 +584,22 @@ def test_imp024_cli_exit_codes_and_summary(tmp_path):
         assert nosuch.exit_code == 2
     finally:
         store.dispose()
+
+
+def test_imp025_samples_import_into_the_generated_district(small_store_url, tmp_path):
+    import shutil
+
+    copy = tmp_path / "small.sqlite"
+    shutil.copy(sa.make_url(small_store_url).database, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        before = count(engine, "entity")
+        results = import_samples(engine, tmp_path, ("entity", "entity_good.csv"),
+                                 ("licence", "licence_good.xlsx"), ("complaint", "complaint_good.csv"),
+                                 ("case_file", "case_file_good.csv"), ("inspection", "inspection_good.csv"))
+        assert [r.rejected for r in results] == [0, 0, 0, 0, 0]
+        assert count(engine, "entity") == before + 8
+        again = import_file(engine, "complaint", SAMPLES / "complaint_good.csv")
+        assert again.changed == 0
+    finally:
+        engine.dispose()
