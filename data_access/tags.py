@@ -8,10 +8,10 @@ aggregated reads; 重点监管 uses the credit and catering models.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -20,10 +20,8 @@ from data_access.models.catering import canteens
 from data_access.models.features import CLUSTER_MIN_ENTITIES, Features
 
 #: 高频被投诉: complaints and reports in the last 90 days (docs/tags.md explains the choice).
-FREQUENT_COMPLAINTS_90D = 5
+FREQUENT_COMPLAINTS_90D = 3
 LICENCE_EXPIRY_DAYS = 30
-#: Names that mark a cold-chain business even before a cold-store sensor is installed.
-COLD_CHAIN_KEYWORDS = ("冷链", "冷藏", "冷冻", "冻品", "冷库")
 
 
 @dataclass(frozen=True)
@@ -73,42 +71,40 @@ TAG_CATALOGUE: list[Tag] = [
 TAG_IDS = tuple(t.id for t in TAG_CATALOGUE)
 
 
-def _rules(f: Features, models: dict[str, pd.DataFrame]) -> dict[str, Callable[[], pd.Index]]:
-    """Each tag's rule as a function returning the (possibly inactive) entities it selects."""
+def _rules(f: Features, models: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Each tag's members as a boolean mask over the active entities ``f.index``."""
     ent = f.entities
-    dev = f.devices
-    lists = f.lists
-    lic = f.licence_summary()
+    dev = f.aligned("devices")
+    lists = f.aligned("lists")
+    lic = f.aligned("licences")
+    equip = f.aligned("equipment")
     credit_risk = models["credit_risk"]
     catering_risk = models["catering_risk"]
     units = canteens(f)
 
-    def devices_of(kind: str) -> pd.Index:
-        return pd.Index(dev.loc[dev["kind"] == kind, "uscc"])
-
-    def on_list(name: str) -> pd.Index:
-        return lists.index[lists[name] > 0]
+    def where(frame: pd.DataFrame, column: str, threshold: float = 1) -> np.ndarray:
+        return (frame[column] >= threshold).to_numpy()
 
     return {
-        "new_3m": lambda: ent.index[ent["age_band"] == 0],
-        "licence_expiring": lambda: lic.index[lic["expiring"] > 0],
-        "clustered_address": lambda: f.address_clusters.index,
-        "catering": lambda: pd.Index(catering_risk["uscc"]),
-        "cold_chain": lambda: devices_of("cold_storage_sensor").union(f.name_matches(COLD_CHAIN_KEYWORDS)),
-        "school_canteen": lambda: units["school_canteen"],
-        "elderly_canteen": lambda: units["elderly_canteen"],
-        "sampling_failed_12m": lambda: f.samplings.index[f.samplings["failed"] > 0],
-        "special_equipment_user": lambda: f.equipment.index,
-        "equipment_overdue": lambda: f.equipment.index[f.equipment["overdue"] > 0],
-        "online": lambda: f.online_stores,
-        "abnormal_operation": lambda: on_list("abnormal_operation"),
-        "serious_illegal": lambda: on_list("serious_illegal_dishonest"),
-        "joint_punishment": lambda: on_list("joint_punishment"),
-        "key_supervision": lambda: pd.Index(
-            credit_risk.loc[credit_risk["risk_class"].isin(["C", "D"]), "uscc"]).union(
-            pd.Index(catering_risk.loc[catering_risk["risk_grade"].isin(["C", "D"]), "uscc"])),
-        "frequent_complaints": lambda: f.complaints.index[f.complaints["n90"] >= FREQUENT_COMPLAINTS_90D],
-        "penalised_12m": lambda: f.cases.index[f.cases["cases_12m"] > 0],
+        "new_3m": (ent["age_band"] == 0).to_numpy(),
+        "licence_expiring": where(lic, "expiring"),
+        "clustered_address": where(f.aligned("address_clusters"), "n"),
+        "catering": f.mask(catering_risk["uscc"]),
+        "cold_chain": where(dev, "cold_storage_sensor") | where(ent, "cold_chain_name"),
+        "school_canteen": units["school_canteen"],
+        "elderly_canteen": units["elderly_canteen"],
+        "sampling_failed_12m": where(f.aligned("samplings"), "failed"),
+        "special_equipment_user": where(equip, "in_use"),
+        "equipment_overdue": where(equip, "overdue"),
+        "online": where(f.aligned("online_stores"), "stores"),
+        "abnormal_operation": where(lists, "abnormal_operation"),
+        "serious_illegal": where(lists, "serious_illegal_dishonest"),
+        "joint_punishment": where(lists, "joint_punishment"),
+        "key_supervision": f.mask(pd.concat([
+            credit_risk.loc[credit_risk["risk_class"].isin(["C", "D"]), "uscc"],
+            catering_risk.loc[catering_risk["risk_grade"].isin(["C", "D"]), "uscc"]])),
+        "frequent_complaints": where(f.aligned("complaints"), "n90", FREQUENT_COMPLAINTS_90D),
+        "penalised_12m": where(f.aligned("cases"), "cases_12m"),
     }
 
 
@@ -122,14 +118,11 @@ def compute_tags(conn: sa.Connection, as_of: date, *, models: dict[str, pd.DataF
     f = features or Features(conn, as_of)
     if models is None:
         models = {"credit_risk": credit.compute(f), "catering_risk": catering.compute(f)}
-    active = f.entities.index
-    frames = []
-    for tag_id, rule in _rules(f, models).items():
-        members = pd.Index(rule()).unique().intersection(active).sort_values()
-        frames.append(pd.DataFrame({"uscc": members.astype("string"), "tag_id": tag_id}))
+    codes = f.index.to_numpy()
+    frames = [pd.DataFrame({"uscc": codes[mask], "tag_id": tag_id})
+              for tag_id, mask in _rules(f, models).items()]
     out = pd.concat(frames, ignore_index=True)
-    out["tag_id"] = out["tag_id"].astype("string")
-    return out
+    return out.astype({"uscc": "string", "tag_id": "string"})
 
 
 def tag_counts(tags: pd.DataFrame) -> pd.DataFrame:

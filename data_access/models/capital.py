@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_access.models.features import Features, per_entity
+from data_access.models.features import Features
 
 #: Flag thresholds: changes in the last 365 days, linked short-lived entities, entities at the address.
 FREQUENT_CAPITAL_CHANGES = 2
@@ -26,11 +26,11 @@ LEVELS: tuple[float, float] = (50.0, 25.0)
 def compute(f: Features) -> pd.DataFrame:
     """Score every active enterprise: ``uscc, score, level, flags`` (comma-separated flag codes),
     one boolean column per flag and the counts behind them."""
-    ent = f.entities[f.entities["entity_type"] == "enterprise"]
-    idx = ent.index
-    chg = per_entity(f.changes, idx, ["registered_capital", "shareholder", "legal_rep"])
-    links = per_entity(f.short_lived_links, idx, ["by_address", "by_legal_rep"])
-    cluster = f.address_clusters.reindex(idx).fillna(0).astype("int64")
+    m = (f.entities["entity_type"] == "enterprise").to_numpy()
+    idx = f.index[m]
+    chg = f.aligned("changes")[m]
+    links = f.aligned("short_lived_links")[m]
+    cluster = f.aligned("address_clusters")["n"][m].astype("int64")
 
     out = pd.DataFrame(index=idx)
     out["capital_changes"] = chg["registered_capital"].astype("int64")

@@ -1,8 +1,8 @@
 """餐饮企业食品安全风险 — the catering food-safety risk grade (model 2, docs/models.md §2).
 
-Built on the structure of the 食品生产经营风险分级管理办法: a static part (业态, scale and menu risk,
+Built in the shape of the 食品生产经营风险分级管理办法: a static part (业态, scale and menu risk,
 at most 40 points) plus a dynamic part (what supervision and monitoring found in the last year, at
-most 60 points); the sum is graded with the regulation's fixed bands A ≤ 30 < B ≤ 45 < C ≤ 60 < D.
+most 60 points); the sum is graded A–D at fixed bounds chosen once from the synthetic district.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_access.models.features import Features, per_entity
+from data_access.models.features import Features
 
 CATERING_DIVISION = "62"
 
@@ -25,64 +25,62 @@ INDIVIDUAL_POINTS = 8
 #: Scale points by registered capital (万元); individuals take the smallest band.
 SCALE_POINTS = ((500.0, 10), (50.0, 6), (0.0, 3))
 
-#: Menu-risk points by name keyword, first match wins; others cook ordinary hot dishes.
-MENU_POINTS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("日料", "寿司", "刺身", "生鲜", "海鲜", "凉菜", "卤味", "熟食", "烧腊"), 10),
-    (("火锅", "烧烤", "串", "烤肉", "小龙虾"), 7),
-    (("奶茶", "咖啡", "茶饮", "饮品", "烘焙", "面包", "甜品", "蛋糕"), 2),
-)
+#: Menu-risk points by the name flags of ``features.NAME_FLAGS`` (raw and cold dishes, hot pot and
+#: grill, drinks and bakery), the riskiest matching one counting; others cook ordinary hot dishes.
+MENU_POINTS = {"menu_raw": 10, "menu_grill": 7, "menu_light": 2}
 GENERAL_MENU_POINTS = 5
 
 STATIC_MAX = 40
 DYNAMIC_MAX = 60
-#: Upper bounds (inclusive) of grades A, B, C; above the last is D (the regulation's bands).
-THRESHOLDS: tuple[float, float, float] = (30.0, 45.0, 60.0)
+#: Upper bounds (inclusive) of grades A, B, C; above the last is D. A is a licensed, small-scale or
+#: low-risk-menu business with a clean year; C needs several findings within the year.
+THRESHOLDS: tuple[float, float, float] = (18.0, 50.0, 70.0)
+#: Dynamic points for holding no valid food-business licence (unlicensed, or not yet renewed).
+UNLICENSED_POINTS = 10
 
 
 #: Unit canteens without a camera are found through their host: a school (division 83 教育), a
-#: hospital (84 卫生) or a care home (85 社会工作, by name) that holds a valid food-business licence.
-CANTEEN_HOSTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "school_canteen": ("83", ()),
-    "hospital_canteen": ("84", ()),
-    "elderly_canteen": ("85", ("养老", "敬老", "老年", "长者", "护理院", "福利院")),
+#: hospital (84 卫生) or a care home (85 社会工作, named like one: ``NAME_FLAGS["care_home_name"]``)
+#: that holds a valid food-business licence.
+CANTEEN_HOSTS: dict[str, tuple[str, str | None]] = {
+    "school_canteen": ("83", None),
+    "hospital_canteen": ("84", None),
+    "elderly_canteen": ("85", "care_home_name"),
 }
 
 
-def canteens(f: Features) -> dict[str, pd.Index]:
-    """Active entities running a unit canteen, per venue category: a kitchen camera of that
-    category, or a host institution (``CANTEEN_HOSTS``) with a valid food-business licence."""
-    ent = f.entities
-    dev = f.devices
-    lic = f.licence_summary()
-    licensed = lic.index[lic["valid_food"] > 0]
-    out: dict[str, pd.Index] = {}
-    for category, (division, keywords) in CANTEEN_HOSTS.items():
-        cams = dev.loc[(dev["kind"] == "kitchen_camera") & (dev["venue_category"] == category), "uscc"]
-        hosts = ent.index[(ent["industry_code"] == division) & ent.index.isin(licensed)]
-        if keywords:
-            hosts = hosts.intersection(f.name_matches(keywords, (division,)))
-        out[category] = pd.Index(cams).intersection(ent.index).union(hosts).rename("uscc")
-    return out
+def canteens(f: Features) -> dict[str, np.ndarray]:
+    """Boolean masks over ``f.index`` of the entities running a unit canteen, per venue category:
+    a kitchen camera of that category, or a host institution (``CANTEEN_HOSTS``) with a valid
+    food-business licence. Computed once per ``Features``."""
+    if "canteens" not in f.derived:
+        ent = f.entities
+        cams = f.aligned("devices")
+        licensed = (f.aligned("licences")["valid_food"] > 0).to_numpy()
+        out = {}
+        for category, (division, name_flag) in CANTEEN_HOSTS.items():
+            hosts = (ent["industry_code"] == division).to_numpy() & licensed
+            if name_flag:
+                hosts &= (ent[name_flag] > 0).to_numpy()
+            out[category] = (cams[f"cam_{category}"] > 0).to_numpy() | hosts
+        f.derived["canteens"] = out
+    return f.derived["canteens"]
 
 
-def population(f: Features, canteens: pd.Index) -> pd.Index:
-    """Catering businesses: active entities in division 62 (餐饮业), running a kitchen camera,
-    or running a unit canteen (``canteens``, e.g. schools and care homes)."""
-    ent = f.entities
-    dev = f.devices
-    cams = pd.Index(dev.loc[dev["kind"] == "kitchen_camera", "uscc"].unique())
-    keep = (ent["industry_code"] == CATERING_DIVISION) | ent.index.isin(cams) | ent.index.isin(canteens)
-    return ent.index[keep]
+def population(f: Features) -> np.ndarray:
+    """Catering businesses as a mask over ``f.index``: active entities in division 62 (餐饮业),
+    running a kitchen camera, or running a unit canteen (e.g. schools and care homes)."""
+    units = canteens(f)
+    return ((f.entities["industry_code"] == CATERING_DIVISION).to_numpy()
+            | (f.aligned("devices")["kitchen_camera"] > 0).to_numpy()
+            | np.logical_or.reduce(list(units.values())))
 
 
-def menu_points(names: pd.Series) -> pd.Series:
-    """Menu-risk points from the business name (vectorised keyword search)."""
-    points = pd.Series(GENERAL_MENU_POINTS, index=names.index, dtype="int64")
-    assigned = pd.Series(False, index=names.index)
-    for keywords, p in MENU_POINTS:
-        hit = names.str.contains("|".join(keywords), regex=True) & ~assigned
-        points[hit] = p
-        assigned |= hit
+def menu_points(ent: pd.DataFrame) -> np.ndarray:
+    """Menu-risk points from the name flags of the entities in ``ent``."""
+    points = np.full(len(ent), GENERAL_MENU_POINTS)
+    for flag, p in sorted(MENU_POINTS.items(), key=lambda kv: kv[1]):
+        points = np.where(ent[flag].to_numpy() > 0, p, points)
     return points
 
 
@@ -96,45 +94,41 @@ def grade(score: pd.Series) -> pd.Series:
 def compute(f: Features) -> pd.DataFrame:
     """Grade every catering business: ``uscc, score, risk_grade``, the static and dynamic scores
     and their parts."""
-    units = canteens(f)
-    idx = population(f, pd.Index([u for ix in units.values() for u in ix]).unique())
-    ent = f.entities.loc[idx]
-    dev = f.devices
-    venue = pd.Series(0, index=idx, dtype="int64")
-    cams = dev[(dev["kind"] == "kitchen_camera") & dev["uscc"].isin(idx)]
+    m = population(f)
+    ent = f.entities[m]
+    cams = f.aligned("devices")[m]
+    units = {k: v[m] for k, v in canteens(f).items()}
+    venue = np.zeros(len(ent), dtype="int64")
     for category, p in VENUE_POINTS.items():
-        users = pd.Index(cams.loc[cams["venue_category"] == category, "uscc"]).union(
-            units.get(category, pd.Index([])))
-        venue[venue.index.isin(users)] = np.maximum(venue[venue.index.isin(users)], p)
+        runs = (cams[f"cam_{category}"] > 0).to_numpy() | units.get(category, False)
+        venue = np.where(runs, np.maximum(venue, p), venue)
     default = np.where(ent["entity_type"] == "individual", INDIVIDUAL_POINTS, ENTERPRISE_POINTS)
     business = np.where(venue > 0, venue, default)
 
     capital = ent["capital"].fillna(0)
     scale = np.select([capital >= lo for lo, _ in SCALE_POINTS], [p for _, p in SCALE_POINTS], default=0)
-    names = f.names((CATERING_DIVISION,)).reindex(idx).fillna("")
-    menu = menu_points(names)
+    menu = menu_points(ent)
     # A canteen's menu is a general one whatever its host's name says.
-    menu[venue > 0] = np.maximum(menu[venue > 0], GENERAL_MENU_POINTS)
+    menu = np.where(venue > 0, np.maximum(menu, GENERAL_MENU_POINTS), menu)
 
-    insp = per_entity(f.inspections, idx, ["findings_12m", "case_opened_12m"])
-    samp = per_entity(f.samplings, idx, ["failed", "failed_open"])
-    alarms = per_entity(f.camera_alarms, idx, ["alarms", "severe"])
-    comp = per_entity(f.complaints, idx, ["food_365"])
-    cases = per_entity(f.cases, idx, ["food_cases_12m"])
-    lic = per_entity(f.licence_summary(), idx, ["valid_food"])
+    insp = f.aligned("inspections")[m]
+    samp = f.aligned("samplings")[m]
+    alarms = f.aligned("camera_alarms")[m]
+    food_365 = f.aligned("complaints")["food_365"][m]
+    food_cases = f.aligned("cases")["food_cases_12m"][m]
+    valid_food = f.aligned("licences")["valid_food"][m]
 
-    out = pd.DataFrame(index=idx)
+    out = pd.DataFrame(index=ent.index)
     out["business_points"] = business
     out["scale_points"] = scale
     out["menu_points"] = menu
-    out["static_score"] = np.minimum(STATIC_MAX, out[["business_points", "scale_points", "menu_points"]]
-                                     .sum(axis=1))
+    out["static_score"] = np.minimum(STATIC_MAX, business + scale + menu)
     out["inspection_points"] = np.minimum(25, 8 * insp["findings_12m"] + 7 * insp["case_opened_12m"])
     out["sampling_points"] = np.minimum(20, 10 * samp["failed"] + 5 * samp["failed_open"])
     out["alarm_points"] = np.minimum(15, 0.5 * alarms["alarms"] + 4 * alarms["severe"])
-    out["complaint_points"] = np.minimum(15, 3 * comp["food_365"])
-    out["case_points"] = np.minimum(20, 15 * cases["food_cases_12m"])
-    out["licence_points"] = np.where(lic["valid_food"] > 0, 0, 20)
+    out["complaint_points"] = np.minimum(15, 3 * food_365)
+    out["case_points"] = np.minimum(20, 15 * food_cases)
+    out["licence_points"] = np.where(valid_food > 0, 0, UNLICENSED_POINTS)
     dynamic_parts = ["inspection_points", "sampling_points", "alarm_points", "complaint_points",
                      "case_points", "licence_points"]
     out["dynamic_score"] = np.minimum(DYNAMIC_MAX, out[dynamic_parts].sum(axis=1))

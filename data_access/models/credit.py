@@ -11,30 +11,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_access.models.features import Features, per_entity
+from data_access.models.features import Features
 
 #: Weights of the components (sum to 1).
 WEIGHTS: dict[str, float] = {
     "list_score": 0.30,
     "penalty_score": 0.20,
-    "complaint_score": 0.15,
     "inspection_score": 0.15,
-    "change_score": 0.08,
-    "basic_score": 0.07,
+    "complaint_score": 0.15,
+    "basic_score": 0.10,
+    "change_score": 0.05,
     "licence_score": 0.05,
 }
 
-#: Upper score bounds (exclusive) of classes A, B and C; D is everything from the last bound on.
-THRESHOLDS: tuple[float, float, float] = (3.0, 15.0, 30.0)
+#: Class bounds: A below the first, B below the second, C below the third, D from the third on.
+#: Chosen once from the synthetic district (docs/models.md §1): A is an established, adequately
+#: capitalised enterprise with a clean record; one case in the last year, or a current listing in
+#: 经营异常名录, is C; a listing plus a case, or several findings together, is D.
+THRESHOLDS: tuple[float, float, float] = (2.5, 10.0, 27.0)
 
 #: List points: the worst current listing counts; a listing lifted in the last two years still weighs.
 LIST_POINTS = {"serious_illegal_dishonest": 100, "joint_punishment": 90, "abnormal_operation": 70}
 LIST_REMOVED_POINTS = 30
 #: Basic-attribute points by age band (features.Features.entities: 0 = under three months … 5 = ten
-#: years and more): young enterprises fail far more often than established ones.
-AGE_POINTS = np.array([80, 60, 40, 25, 10, 0])
-SMALL_CAPITAL_WAN = 10.0
-SMALL_CAPITAL_POINTS = 20
+#: years and more) — young enterprises fail far more often — plus points for a small registered
+#: capital (万元): (upper bound, points), first match. At most 90, so that the basic attributes
+#: alone (weight 0.10) never reach class C.
+AGE_POINTS = np.array([50, 50, 40, 30, 20, 0])
+CAPITAL_POINTS = ((10.0, 40), (50.0, 20), (100.0, 10))
+#: Complaint component = 100 × (1 − this ** complaints and reports in the last 365 days).
+COMPLAINT_DECAY = 0.7
 
 
 def classify(score: pd.Series, serious: pd.Series) -> pd.Series:
@@ -47,31 +53,32 @@ def classify(score: pd.Series, serious: pd.Series) -> pd.Series:
 
 def compute(f: Features) -> pd.DataFrame:
     """Score every active enterprise; columns ``uscc, score, risk_class`` and the components."""
-    ent = f.entities[f.entities["entity_type"] == "enterprise"]
-    idx = ent.index
-    lists = per_entity(f.lists, idx, [*LIST_POINTS, "removed_2y"])
-    cases = per_entity(f.cases, idx, ["cases", "cases_12m", "penalty", "police"])
-    comp = per_entity(f.complaints, idx, ["n365"])
-    insp = per_entity(f.inspections, idx, ["rectify", "case_opened", "unreachable", "not_publicized"])
-    chg = per_entity(f.changes, idx, ["registered_capital", "shareholder", "legal_rep", "address"])
-    lic = per_entity(f.licence_summary(), idx, ["unrenewed", "revoked"])
+    ent = f.entities
+    m = (ent["entity_type"] == "enterprise").to_numpy()
+    lists = f.aligned("lists")[m]
+    cases = f.aligned("cases")[m]
+    n365 = f.aligned("complaints")["n365"][m]
+    insp = f.aligned("inspections")[m]
+    chg = f.aligned("changes")[m]
+    lic = f.aligned("licences")[m]
+    ent = ent[m]
 
-    out = pd.DataFrame(index=idx)
+    out = pd.DataFrame(index=ent.index)
     listed = np.column_stack([lists[k].to_numpy() * p for k, p in LIST_POINTS.items()])
     out["list_score"] = np.maximum(listed.max(axis=1), lists["removed_2y"].to_numpy() * LIST_REMOVED_POINTS)
     out["penalty_score"] = np.minimum(
-        100, 40 * cases["cases_12m"] + 25 * (cases["cases"] - cases["cases_12m"])
+        100, 50 * cases["cases_12m"] + 30 * (cases["cases"] - cases["cases_12m"])
         + 20 * (cases["penalty"] >= 100_000) + 30 * cases["police"])
-    out["complaint_score"] = 100 * (1 - 0.75 ** comp["n365"])
     out["inspection_score"] = np.minimum(
-        100, 25 * insp["rectify"] + 40 * insp["case_opened"] + 50 * insp["unreachable"]
+        100, 30 * insp["rectify"] + 50 * insp["case_opened"] + 50 * insp["unreachable"]
         + 20 * insp["not_publicized"])
+    out["complaint_score"] = 100 * (1 - COMPLAINT_DECAY ** n365)
+    capital = ent["capital"].fillna(0).to_numpy()
+    out["basic_score"] = np.minimum(100, AGE_POINTS[ent["age_band"].to_numpy()] + np.select(
+        [capital < bound for bound, _ in CAPITAL_POINTS], [p for _, p in CAPITAL_POINTS], 0))
     out["change_score"] = np.minimum(
         100, 20 * chg["registered_capital"] + 20 * chg["shareholder"] + 25 * chg["legal_rep"]
         + 15 * chg["address"])
-    out["basic_score"] = np.minimum(
-        100, AGE_POINTS[ent["age_band"].to_numpy()]
-        + SMALL_CAPITAL_POINTS * (ent["capital"].fillna(0) < SMALL_CAPITAL_WAN))
     out["licence_score"] = np.where(lic["revoked"] > 0, 100, np.where(lic["unrenewed"] > 0, 50, 0))
     out = out.astype("float64")
     out["score"] = sum(out[k] * w for k, w in WEIGHTS.items()).round(1)

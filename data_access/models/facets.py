@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from data_access.models.catering import CATERING_DIVISION
-from data_access.models.features import Features, per_entity
+from data_access.models.features import Features
 
 FACETS = ("qualification", "supervision", "complaint", "enforcement", "credit")
 FACET_NAMES = {"qualification": "资质", "supervision": "监管", "complaint": "投诉",
@@ -32,17 +32,16 @@ def _floor(values: pd.Series | np.ndarray) -> np.ndarray:
 def compute(f: Features, credit: pd.DataFrame) -> pd.DataFrame:
     """Facets of every active entity (``credit`` is the credit-risk model's output)."""
     ent = f.entities
-    idx = ent.index
-    lic = per_entity(f.licence_summary(), idx, ["valid_food", "expiring", "unrenewed", "revoked"])
-    chg = per_entity(f.changes, idx, ["legal_rep", "address"])
-    insp = per_entity(f.inspections, idx, ["rectify", "case_opened", "unreachable", "not_publicized"])
-    equip = per_entity(f.equipment, idx, ["overdue"])
-    samp = per_entity(f.samplings, idx, ["failed"])
-    comp = per_entity(f.complaints, idx, ["n365"])
-    cases = per_entity(f.cases, idx, ["cases", "cases_12m", "penalty", "police"])
-    lists = per_entity(f.lists, idx, [*LIST_CAP, "removed_2y"])
+    lic = f.aligned("licences")
+    chg = f.aligned("changes")
+    insp = f.aligned("inspections")
+    overdue = f.aligned("equipment")["overdue"]
+    failed = f.aligned("samplings")["failed"]
+    n365 = f.aligned("complaints")["n365"]
+    cases = f.aligned("cases")
+    lists = f.aligned("lists")
 
-    out = pd.DataFrame(index=idx)
+    out = pd.DataFrame(index=ent.index)
     unlicensed_catering = (ent["industry_code"] == CATERING_DIVISION) & (lic["valid_food"] == 0)
     out["qualification"] = _floor(
         100 - 40 * unlicensed_catering - 40 * (lic["revoked"] > 0) - 25 * (lic["unrenewed"] > 0)
@@ -50,13 +49,16 @@ def compute(f: Features, credit: pd.DataFrame) -> pd.DataFrame:
         - 10 * ((chg["legal_rep"] + chg["address"]) >= 2))
     out["supervision"] = _floor(
         100 - 15 * insp["rectify"] - 25 * insp["case_opened"] - 30 * insp["unreachable"]
-        - 10 * insp["not_publicized"] - 10 * np.minimum(equip["overdue"], 3) - 15 * samp["failed"])
-    out["complaint"] = _floor(100 * COMPLAINT_DECAY ** comp["n365"])
+        - 10 * insp["not_publicized"] - 10 * np.minimum(overdue, 3) - 15 * failed)
+    out["complaint"] = _floor(100 * COMPLAINT_DECAY ** n365)
     out["enforcement"] = _floor(
         100 - 40 * cases["cases_12m"] - 25 * (cases["cases"] - cases["cases_12m"])
         - 20 * (cases["penalty"] >= 100_000) - 30 * cases["police"])
-    credit_class = credit.set_index("uscc")["risk_class"].reindex(idx)
-    base = credit_class.map(CLASS_FACET).astype("float64").fillna(100.0)
+    # Entities the credit model does not score (individuals, branches, cooperatives) start at 100.
+    base = np.full(len(ent), 100.0)
+    pos = f.index.get_indexer(credit["uscc"])
+    base[pos[pos >= 0]] = credit["risk_class"].map(CLASS_FACET).to_numpy(dtype="float64")[pos >= 0]
+    base = pd.Series(base, index=ent.index)
     base = base - LIST_REMOVED_DEDUCTION * lists["removed_2y"]
     for name, cap in LIST_CAP.items():
         base = base.where(lists[name] == 0, np.minimum(base, cap))

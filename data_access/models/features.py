@@ -16,9 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from operator import itemgetter
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import schema as s
 
@@ -31,6 +36,42 @@ SEVERE_CAMERA_ALARMS = ("rodent", "foreign_object")
 #: Entities that share one registered address with at least this many other active entities
 #: form a "clustered registration address" (集中登记地址); see docs/tags.md for the choice.
 CLUSTER_MIN_ENTITIES = 10
+#: An entity deregistered within this many days of its establishment is short-lived (短命企业).
+SHORT_LIFE_DAYS = 365
+
+#: Flags read from entity names during the one scan of the entity table: flag → (keywords, the
+#: GB/T 4754 divisions the flag applies to; empty = all). Menu flags feed the catering model's menu
+#: risk, the others the tag library and the canteen rules.
+NAME_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "cold_chain_name": (("冷链", "冷藏", "冷冻", "冻品", "冷库"), ()),
+    "care_home_name": (("养老", "敬老", "老年", "长者", "护理院", "福利院"), ("85",)),
+    "menu_raw": (("日料", "寿司", "刺身", "生鲜", "海鲜", "凉菜", "卤味", "熟食", "烧腊"), ("62",)),
+    "menu_grill": (("火锅", "烧烤", "串", "烤肉", "小龙虾", "麻辣烫"), ("62",)),
+    "menu_light": (("奶茶", "咖啡", "茶饮", "饮品", "烘焙", "面包", "甜品", "蛋糕", "点心"), ("62",)),
+}
+
+DEVICE_KINDS = s.ENUMS[("device", "kind")]
+VENUES = s.ENUMS[("device", "venue_category")]
+
+
+class days_between(FunctionElement):  # noqa: N801 — named like the SQL function it stands for
+    """Whole days from the second DATE argument to the first, on SQLite and PostgreSQL."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_pg(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (f"CAST(julianday({compiler.process(later, **kw)}) - "
+            f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)")
 
 
 def months_before(day: date, months: int) -> date:
@@ -47,14 +88,32 @@ def _flag(condition: sa.ColumnElement[bool]) -> sa.Case:
     return sa.case((condition, 1), else_=0)
 
 
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.Label:
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(_flag(condition))
 
 
-def read_frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    """Run ``query`` and return its rows as a DataFrame with the query's column names."""
+def read_frame(conn: sa.Connection, query: sa.Select, *, raw: bool = False,
+               sort_first: bool = False) -> pd.DataFrame:
+    """Run ``query`` and return its rows as a DataFrame with the query's column names.
+
+    ``raw`` fetches the driver's tuples directly, skipping SQLAlchemy's row objects and result
+    processing: only for queries whose columns are text or numbers. ``sort_first`` sorts the rows
+    by the first column in Python, far cheaper than an ORDER BY that walks the key index.
+    """
     result = conn.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.cursor.fetchall() if raw else result.fetchall()
+    if sort_first:
+        rows.sort(key=itemgetter(0))
+    if not rows:
+        return pd.DataFrame({k: pd.Series(dtype=object) for k in keys})
+    # Column-wise: handing pandas the Row objects makes it probe each one for attributes, which
+    # costs seconds at 闵行 scale.
+    return pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns}, index=pd.Index([], name="uscc"))
 
 
 @dataclass(frozen=True)
@@ -77,12 +136,11 @@ class Window:
         return midnight(self.days(n))
 
 
-def entity_active_at(as_of: date) -> sa.ColumnElement[bool]:
+def entity_active_at(as_of: date, t: sa.TableClause = s.entity) -> sa.ColumnElement[bool]:
     """Entities established by ``as_of`` and not yet cancelled, revoked or moved out on that day."""
-    e = s.entity.c
     return sa.and_(
-        e.established_on <= as_of,
-        sa.or_(e.status == "active", e.status_changed_on > as_of),
+        t.c.established_on <= as_of,
+        sa.or_(t.c.status == "active", t.c.status_changed_on > as_of),
     )
 
 
@@ -90,15 +148,20 @@ class Features:
     """Lazily read, per-entity aggregates as of one date, optionally for one entity only.
 
     Each property runs its query once; the models and the tag library share one instance so a
-    refresh reads every source table once. With ``uscc`` set every query is filtered to that entity
-    (the 一户一档 page's single-entity facets), except the address-cluster size, which by nature
-    counts the other entities at the same address.
+    refresh reads every source table once. ``entities`` (the active entities, sorted by code) is
+    the spine: ``aligned`` lays a per-entity feature along it once, so the models combine plain
+    arrays and select with boolean masks instead of joining on 18-character codes again and again.
+    With ``uscc`` set every query is filtered to that entity (the 一户一档 page's single-entity
+    facets); the address-cluster size still counts the other entities at the same address.
     """
 
     def __init__(self, conn: sa.Connection, as_of: date, uscc: str | None = None) -> None:
         self.conn = conn
         self.w = Window(as_of)
         self.uscc = uscc
+        self._aligned: dict[str, pd.DataFrame] = {}
+        #: Results derived from the features (e.g. the canteen sets) that models and tags share.
+        self.derived: dict[str, Any] = {}
 
     @property
     def as_of(self) -> date:
@@ -111,61 +174,109 @@ class Features:
     def _read(self, query: sa.Select, column: sa.ColumnElement) -> pd.DataFrame:
         return read_frame(self.conn, self._only(query, column))
 
+    def _per_entity(self, query: sa.Select, column: sa.ColumnElement) -> pd.DataFrame:
+        frame = self._read(query, column)
+        if frame.empty:
+            return _empty([c for c in frame.columns if c != "uscc"])
+        return frame.set_index("uscc").astype("int64")
+
+    # --- alignment on the active entities ---------------------------------------------------
+
+    @property
+    def index(self) -> pd.Index:
+        """Codes of the active entities, sorted: the row order of ``aligned`` and ``mask``."""
+        return self.entities.index
+
+    def aligned(self, name: str) -> pd.DataFrame:
+        """The per-entity feature ``name`` (a property of this class) with one row per active
+        entity in ``index`` order; entities without rows get zeros. Computed once per feature."""
+        if name not in self._aligned:
+            frame = getattr(self, name)
+            pos = self.index.get_indexer(frame.index)
+            hit = pos >= 0
+            values = np.zeros((len(self.index), frame.shape[1]), dtype="float64")
+            values[pos[hit]] = frame.to_numpy(dtype="float64")[hit]
+            self._aligned[name] = pd.DataFrame(values, index=self.index, columns=frame.columns)
+        return self._aligned[name]
+
+    def mask(self, codes: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
+        """Boolean array over ``index``: which active entities are among ``codes``."""
+        pos = self.index.get_indexer(pd.Index(codes).unique())
+        out = np.zeros(len(self.index), dtype=bool)
+        out[pos[pos >= 0]] = True
+        return out
+
     # --- 登记许可 ---------------------------------------------------------------------------
+
+    def _short_lived(self, t: sa.TableClause) -> sa.ColumnElement[bool]:
+        """Entities of ``t`` deregistered in the last three years within ``SHORT_LIFE_DAYS`` of
+        establishment (短命企业)."""
+        a = self.as_of
+        return sa.and_(t.c.status.in_(("cancelled", "revoked")),
+                       t.c.status_changed_on >= months_before(a, 36), t.c.status_changed_on <= a,
+                       days_between(t.c.status_changed_on, t.c.established_on) <= SHORT_LIFE_DAYS)
 
     @cached_property
     def entities(self) -> pd.DataFrame:
-        """Active entities: ``entity_type``, ``industry_code``, ``capital`` (万元) and ``age_band``.
+        """Active entities, sorted by code, from one scan of the entity table.
 
-        ``age_band``: 0 under three months, 1 under a year, 2 under three years, 3 under five years,
-        4 under ten years, 5 ten years or older (bands are computed in SQL from bound dates).
+        Columns: ``entity_type``, ``industry_code``, ``capital`` (万元), ``age_band`` (0 under three
+        months, 1 under a year, 2 under three years, 3 under five years, 4 under ten years, 5 older),
+        one 0/1 column per ``NAME_FLAGS`` entry, and — only where they matter, null elsewhere —
+        ``crowded_address`` (an address with ≥ ``CLUSTER_MIN_ENTITIES`` entities of any status),
+        ``dead_address`` / ``dead_rep`` (the address, or legal representative as ``name|phone``,
+        shared with a short-lived entity). Everything is decided in SQL so that the scan returns
+        short values, not every name and address.
         """
-        e = s.entity.c
+        e, other = s.entity, s.entity.alias("other")
         a = self.as_of
         band = sa.case(
-            (e.established_on > months_before(a, 3), 0),
-            (e.established_on > months_before(a, 12), 1),
-            (e.established_on > months_before(a, 36), 2),
-            (e.established_on > months_before(a, 60), 3),
-            (e.established_on > months_before(a, 120), 4),
+            (e.c.established_on > months_before(a, 3), 0),
+            (e.c.established_on > months_before(a, 12), 1),
+            (e.c.established_on > months_before(a, 36), 2),
+            (e.c.established_on > months_before(a, 60), 3),
+            (e.c.established_on > months_before(a, 120), 4),
             else_=5,
         )
+        flags = []
+        for flag, (keywords, divisions) in NAME_FLAGS.items():
+            cond = sa.or_(*(e.c.name.contains(k, autoescape=True) for k in keywords))
+            if divisions:
+                cond = sa.and_(e.c.industry_code.in_(divisions), cond)
+            flags.append(_flag(cond).label(flag))
+        # Uncorrelated IN-subqueries: each is evaluated once; the crowded one reads only the index.
+        crowded = (sa.select(other.c.address).group_by(other.c.address)
+                   .having(sa.func.count() >= CLUSTER_MIN_ENTITIES))
+        dead_addresses = sa.select(other.c.address).where(self._short_lived(other))
+        dead_phones = sa.select(other.c.legal_rep_phone).where(self._short_lived(other))
+        rep = e.c.legal_rep_name + "|" + e.c.legal_rep_phone
         q = sa.select(
-            e.uscc, e.entity_type, e.industry_code,
-            sa.cast(e.registered_capital, sa.Float).label("capital"), band.label("age_band"),
+            e.c.uscc, e.c.entity_type, e.c.industry_code,
+            sa.cast(e.c.registered_capital, sa.Float).label("capital"), band.label("age_band"), *flags,
+            sa.case((e.c.address.in_(crowded), e.c.address)).label("crowded_address"),
+            sa.case((e.c.address.in_(dead_addresses), e.c.address)).label("dead_address"),
+            sa.case((e.c.legal_rep_phone.in_(dead_phones), rep)).label("dead_rep"),
         ).where(entity_active_at(a))
-        out = self._read(q, e.uscc).set_index("uscc").sort_index()
+        out = read_frame(self.conn, self._only(q, e.c.uscc), raw=True, sort_first=True)
+        out = out.set_index("uscc")
+        out.index = out.index.astype("str")
+        ints = ["age_band", *NAME_FLAGS]
+        out[ints] = out[ints].astype("int64")
         out["capital"] = out["capital"].astype("float64")
-        out["age_band"] = out["age_band"].astype("int64")
         return out
-
-    def name_matches(self, keywords: tuple[str, ...], industries: tuple[str, ...] = ()) -> pd.Index:
-        """Active entities whose name contains one of ``keywords`` (optionally within divisions)."""
-        e = s.entity.c
-        q = sa.select(e.uscc).where(entity_active_at(self.as_of),
-                                    sa.or_(*(e.name.contains(k, autoescape=True) for k in keywords)))
-        if industries:
-            q = q.where(e.industry_code.in_(industries))
-        return pd.Index(self._read(q, e.uscc)["uscc"], name="uscc")
-
-    def names(self, industries: tuple[str, ...]) -> pd.Series:
-        """Names of the active entities in the given GB/T 4754 divisions."""
-        e = s.entity.c
-        q = sa.select(e.uscc, e.name).where(entity_active_at(self.as_of),
-                                            e.industry_code.in_(industries))
-        return self._read(q, e.uscc).set_index("uscc")["name"]
 
     @cached_property
     def licences(self) -> pd.DataFrame:
-        """Per entity × licence kind: ``valid``, ``expiring`` (≤ 30 days), ``lapsed``, ``revoked``.
+        """Per entity: ``valid_food`` (a valid food-business licence), ``expiring`` (valid licences
+        expiring within 30 days), ``unrenewed`` (kinds that lapsed with no valid successor) and
+        ``revoked`` (kinds revoked).
 
         A licence is valid on the as-of date when it was issued by then, expires on or after it and
         was neither revoked nor cancelled (status ``expired`` is the later state of a valid one).
-        ``lapsed``: a licence of that kind expired before the as-of date.
         """
         lc = s.licence.c
         a = self.as_of
-        live = sa.and_(lc.issued_on <= a, lc.expires_on >= a, lc.status.in_(("valid", "expired")))
+        live = sa.and_(lc.expires_on >= a, lc.status.in_(("valid", "expired")))
         q = (sa.select(
                 lc.uscc, lc.kind,
                 sa.func.max(_flag(live)).label("valid"),
@@ -175,20 +286,15 @@ class Features:
                 sa.func.max(_flag(lc.status == "revoked")).label("revoked"))
              .where(lc.issued_on <= a)
              .group_by(lc.uscc, lc.kind))
-        return self._read(q, lc.uscc)
-
-    def licence_summary(self) -> pd.DataFrame:
-        """Per entity: ``valid_food`` (valid food_business licence), ``expiring``, ``unrenewed``
-        (a kind that lapsed and has no valid successor) and ``revoked`` licences."""
-        lic = self.licences
+        lic = self._read(q, lc.uscc)
+        cols = ["valid_food", "expiring", "unrenewed", "revoked"]
         if lic.empty:
-            return pd.DataFrame(columns=["valid_food", "expiring", "unrenewed", "revoked"],
-                                index=pd.Index([], name="uscc"), dtype="int64")
+            return _empty(cols)
         lic = lic.assign(
             valid_food=((lic["kind"] == "food_business") & (lic["valid"] == 1)).astype("int64"),
             unrenewed=((lic["lapsed"] == 1) & (lic["valid"] == 0)).astype("int64"),
         )
-        return lic.groupby("uscc")[["valid_food", "expiring", "unrenewed", "revoked"]].sum()
+        return lic.groupby("uscc")[cols].sum().astype("int64")
 
     @cached_property
     def changes(self) -> pd.DataFrame:
@@ -198,60 +304,46 @@ class Features:
              .where(c.changed_on >= self.w.days(365), c.changed_on <= self.as_of)
              .group_by(c.uscc, c.field))
         frame = self._read(q, c.uscc)
-        fields = ("registered_capital", "shareholder", "legal_rep", "address", "name", "scope")
+        fields = list(s.ENUMS[("entity_change", "field")])
+        if frame.empty:
+            return _empty(fields)
         wide = frame.pivot_table(index="uscc", columns="field", values="n", aggfunc="sum", fill_value=0)
-        return wide.reindex(columns=list(fields), fill_value=0).astype("int64")
+        return wide.reindex(columns=fields, fill_value=0).astype("int64")
 
     @cached_property
-    def address_clusters(self) -> pd.Series:
+    def address_clusters(self) -> pd.DataFrame:
         """Active entities at a registered address shared by ≥ ``CLUSTER_MIN_ENTITIES`` active
-        entities, with the number of active entities at that address."""
-        e = s.entity
-        per_address = (sa.select(e.c.address, sa.func.count().label("n"))
-                       .where(entity_active_at(self.as_of))
-                       .group_by(e.c.address)
-                       .having(sa.func.count() >= CLUSTER_MIN_ENTITIES)
-                       .subquery())
-        q = (sa.select(e.c.uscc, per_address.c.n)
-             .join_from(e, per_address, e.c.address == per_address.c.address)
-             .where(entity_active_at(self.as_of)))
-        return self._read(q, e.c.uscc).set_index("uscc")["n"].astype("int64")
+        entities; column ``n`` is the number of active entities at that address."""
+        ent = self.entities
+        if self.uscc is not None and ent["crowded_address"].notna().any():
+            e = s.entity
+            n = self.conn.execute(sa.select(sa.func.count()).where(
+                e.c.address == ent["crowded_address"].iloc[0], entity_active_at(self.as_of))).scalar_one()
+            counts = pd.Series([n], index=ent.index)
+        else:
+            crowded = ent["crowded_address"].dropna()
+            counts = crowded.groupby(crowded).transform("size")
+        counts = counts[counts >= CLUSTER_MIN_ENTITIES].astype("int64")
+        return pd.DataFrame({"n": counts}, index=counts.index.rename("uscc"))
 
     @cached_property
     def short_lived_links(self) -> pd.DataFrame:
-        """Active entities linked to short-lived entities (cancelled or revoked within 365 days of
-        establishment, deregistered in the last three years): ``by_address`` counts those registered
-        at the same address, ``by_legal_rep`` those led by the same legal representative."""
-        e = s.entity.c
-        a = self.as_of
-
-        def deregistered(t: sa.TableClause) -> sa.ColumnElement[bool]:
-            return sa.and_(t.c.status.in_(("cancelled", "revoked")),
-                           t.c.status_changed_on >= months_before(a, 36), t.c.status_changed_on <= a)
-
-        dead = read_frame(self.conn, sa.select(
-            e.address, e.legal_rep_name, e.legal_rep_phone, e.established_on, e.status_changed_on,
-        ).where(deregistered(s.entity)))
-        cols = ["by_address", "by_legal_rep"]
-        if dead.empty:
-            return pd.DataFrame(columns=cols, index=pd.Index([], name="uscc"), dtype="int64")
-        lifetime = (pd.to_datetime(dead["status_changed_on"])
-                    - pd.to_datetime(dead["established_on"])).dt.days
-        dead = dead[lifetime <= 365]
-        by_address = dead.groupby("address").size().rename("by_address")
-        reps = dead.dropna(subset=["legal_rep_name", "legal_rep_phone"])
-        by_rep = reps.groupby(["legal_rep_name", "legal_rep_phone"]).size().rename("by_legal_rep")
-        # Narrow in SQL to entities sharing an address or a phone with any recent deregistration;
-        # the one-year lifetime test is date arithmetic, done above in pandas for both backends.
-        dead_e = s.entity.alias("dead")
-        q = (sa.select(e.uscc, e.address, e.legal_rep_name, e.legal_rep_phone)
-             .where(entity_active_at(a), sa.or_(
-                 e.address.in_(sa.select(dead_e.c.address).where(deregistered(dead_e))),
-                 e.legal_rep_phone.in_(sa.select(dead_e.c.legal_rep_phone).where(deregistered(dead_e))))))
-        alive = self._read(q, e.uscc)
-        alive = alive.join(by_address, on="address").join(by_rep, on=["legal_rep_name", "legal_rep_phone"])
-        out = alive.set_index("uscc")[cols].fillna(0).astype("int64")
-        return out[(out > 0).any(axis=1)].sort_index()
+        """Active entities linked to short-lived entities (deregistered in the last three years
+        within ``SHORT_LIFE_DAYS`` of establishment): ``by_address`` counts those registered at the
+        same address, ``by_legal_rep`` those led by the same legal representative (name and phone)."""
+        dead = s.entity.alias("dead")
+        rep = (dead.c.legal_rep_name + "|" + dead.c.legal_rep_phone).label("rep")
+        by_address = read_frame(self.conn, sa.select(dead.c.address, sa.func.count().label("n"))
+                                .where(self._short_lived(dead)).group_by(dead.c.address), raw=True)
+        by_rep = read_frame(self.conn, sa.select(rep, sa.func.count().label("n"))
+                            .where(self._short_lived(dead), dead.c.legal_rep_phone.is_not(None))
+                            .group_by(dead.c.legal_rep_name, dead.c.legal_rep_phone), raw=True)
+        ent = self.entities
+        out = pd.DataFrame({
+            "by_address": ent["dead_address"].map(by_address.set_index("address")["n"]),
+            "by_legal_rep": ent["dead_rep"].map(by_rep.set_index("rep")["n"]),
+        }, index=ent.index).dropna(how="all").fillna(0).astype("int64")
+        return out
 
     # --- 综合监管 ---------------------------------------------------------------------------
 
@@ -270,6 +362,8 @@ class Features:
              .group_by(cl.uscc, cl.list))
         frame = self._read(q, cl.uscc)
         names = list(s.ENUMS[("credit_list", "list")])
+        if frame.empty:
+            return _empty([*names, "removed_2y"])
         wide = frame.pivot_table(index="uscc", columns="list", values="current", aggfunc="max",
                                  fill_value=0).reindex(columns=names, fill_value=0)
         wide["removed_2y"] = frame.groupby("uscc")["recent"].max().reindex(wide.index).fillna(0)
@@ -295,7 +389,7 @@ class Features:
                 _count_if(sa.and_(i.done_on >= y1, i.result == "case_opened")).label("case_opened_12m"))
              .where(i.done_on > months_before(self.as_of, 36), i.done_on <= self.as_of)
              .group_by(i.uscc))
-        return self._read(q, i.uscc).set_index("uscc").astype("int64")
+        return self._per_entity(q, i.uscc)
 
     @cached_property
     def cases(self) -> pd.DataFrame:
@@ -309,15 +403,15 @@ class Features:
                 sa.func.count().label("cases"),
                 _count_if(c.opened_on >= y1).label("cases_12m"),
                 _count_if(sa.and_(c.opened_on >= y1, c.cause == "food_safety")).label("food_cases_12m"),
-                sa.cast(sa.func.sum(money), sa.Float).label("penalty"),
-                sa.func.max(_flag(c.transferred_to_police.is_(True))).label("police"))
+                sa.func.max(_flag(c.transferred_to_police.is_(True))).label("police"),
+                sa.cast(sa.func.sum(money), sa.Float).label("penalty"))
              .where(c.opened_on > months_before(self.as_of, 36), c.opened_on <= self.as_of)
              .group_by(c.uscc))
-        out = self._read(q, c.uscc).set_index("uscc")
-        ints = ["cases", "cases_12m", "food_cases_12m", "police"]
-        out[ints] = out[ints].astype("int64")
-        out["penalty"] = out["penalty"].astype("float64")
-        return out
+        out = self._read(q, c.uscc)
+        if out.empty:
+            return _empty(["cases", "cases_12m", "food_cases_12m", "police", "penalty"])
+        out = out.set_index("uscc")
+        return out.astype({k: "int64" for k in out.columns[:-1]} | {"penalty": "float64"})
 
     # --- 投诉举报 ---------------------------------------------------------------------------
 
@@ -334,7 +428,7 @@ class Features:
              .where(c.uscc.is_not(None), c.kind != "consultation",
                     c.received_at >= self.w.since(365), c.received_at < self.w.end)
              .group_by(c.uscc))
-        return self._read(q, c.uscc).set_index("uscc").astype("int64")
+        return self._per_entity(q, c.uscc)
 
     # --- 食品安全 / 特种设备 / 远程监控 / 网络经营 -------------------------------------------
 
@@ -349,28 +443,36 @@ class Features:
                        _count_if(open_).label("failed_open"))
              .where(f.sampled_on >= self.w.days(365), f.sampled_on <= self.as_of)
              .group_by(f.uscc))
-        return self._read(q, f.uscc).set_index("uscc").astype("int64")
+        return self._per_entity(q, f.uscc)
 
     @cached_property
     def equipment(self) -> pd.DataFrame:
         """Special equipment in use on the as-of date: ``in_use`` and ``overdue`` (next periodic
         inspection due before the as-of date)."""
         q_ = s.equipment.c
-        in_use = sa.and_(q_.status == "in_use", q_.installed_on <= self.as_of)
         q = (sa.select(q_.uscc, sa.func.count().label("in_use"),
                        _count_if(q_.next_inspection_due < self.as_of).label("overdue"))
-             .where(in_use)
+             .where(q_.status == "in_use", q_.installed_on <= self.as_of)
              .group_by(q_.uscc))
-        return self._read(q, q_.uscc).set_index("uscc").astype("int64")
+        return self._per_entity(q, q_.uscc)
 
     @cached_property
     def devices(self) -> pd.DataFrame:
-        """Installed, not retired monitoring devices per entity × kind × venue category."""
+        """Installed, not retired monitoring devices per entity: one count per device kind, and
+        ``cam_<venue>`` kitchen cameras per venue category."""
         d = s.device.c
-        q = (sa.select(d.uscc, d.kind, d.venue_category, sa.func.count().label("n"))
+        q = (sa.select(d.uscc, d.kind, d.venue_category.label("venue"), sa.func.count().label("n"))
              .where(d.uscc.is_not(None), d.status != "retired", d.installed_on <= self.as_of)
              .group_by(d.uscc, d.kind, d.venue_category))
-        return self._read(q, d.uscc)
+        frame = self._read(q, d.uscc)
+        cols = [*DEVICE_KINDS, *(f"cam_{v}" for v in VENUES)]
+        if frame.empty:
+            return _empty(cols)
+        frame["venue"] = frame["venue"].fillna("other")
+        kinds = frame.pivot_table(index="uscc", columns="kind", values="n", aggfunc="sum", fill_value=0)
+        cams = frame[frame["kind"] == "kitchen_camera"].pivot_table(
+            index="uscc", columns="venue", values="n", aggfunc="sum", fill_value=0).add_prefix("cam_")
+        return kinds.join(cams, how="left").reindex(columns=cols).fillna(0).astype("int64")
 
     @cached_property
     def camera_alarms(self) -> pd.DataFrame:
@@ -383,18 +485,13 @@ class Features:
              .where(d.c.uscc.is_not(None), d.c.kind == "kitchen_camera", al.c.kind.in_(CAMERA_ALARMS),
                     al.c.at >= self.w.since(90), al.c.at < self.w.end)
              .group_by(d.c.uscc))
-        return self._read(q, d.c.uscc).set_index("uscc").astype("int64")
+        return self._per_entity(q, d.c.uscc)
 
     @cached_property
-    def online_stores(self) -> pd.Index:
-        """Entities with an online store open on the as-of date."""
+    def online_stores(self) -> pd.DataFrame:
+        """Online stores open on the as-of date per entity: ``stores``."""
         o = s.online_store.c
-        q = (sa.select(o.uscc).distinct()
-             .where(o.status == "active", o.opened_on <= self.as_of))
-        return pd.Index(self._read(q, o.uscc)["uscc"], name="uscc")
-
-
-def per_entity(features: pd.DataFrame, index: pd.Index, columns: list[str] | None = None) -> pd.DataFrame:
-    """``features`` aligned to ``index`` with zeros for entities that have no rows."""
-    frame = features if columns is None else features.reindex(columns=columns)
-    return frame.reindex(index).fillna(0)
+        q = (sa.select(o.uscc, sa.func.count().label("stores"))
+             .where(o.status == "active", o.opened_on <= self.as_of)
+             .group_by(o.uscc))
+        return self._per_entity(q, o.uscc)
