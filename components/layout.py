@@ -268,6 +268,32 @@ def _items(children: Any) -> list[Any]:
     return list(children) if isinstance(children, list | tuple) else [children]
 
 
+def run_refresh(fn: Callable[..., Any], n_outputs: int, args: Sequence[Any],
+                old_status: Mapping[str, Any] | None, *, slug: str = "") -> tuple[Any, ...]:
+    """Call a screen's refresh function and turn its result into the callback's return value.
+
+    Success: the ``n_outputs`` new values, then an ``ok`` status with the new data time. Failure
+    (any exception — database unreachable, statement timeout): ``no_update`` for every output, so
+    the last good data stays on screen, then a failed status that keeps the old data time.
+    """
+    old = old_status or {}
+    title = old.get("title", "")
+    live = old.get("live", True)
+    try:
+        result = fn(*args)
+    except Exception as exc:  # the wall must stay up: keep the last good data, raise the banner
+        log.exception("refresh of screen %s failed", slug)
+        return (*([no_update] * n_outputs),
+                status_data(title, old.get("data_time"), ok=False, error=type(exc).__name__, live=live))
+    if isinstance(result, Refreshed):
+        values, dt = list(result.values), result.data_time
+    else:
+        values, dt = list(result), old.get("data_time")
+    if len(values) != n_outputs:
+        raise ValueError(f"refresh of {slug} returned {len(values)} values for {n_outputs} outputs")
+    return (*values, status_data(title, dt, ok=True, live=live))
+
+
 def refresh_callback(ids: ScreenIds, *outputs: Output, inputs: Sequence[Input] = (),
                      state: Sequence[State] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a screen's one refresh callback (see the module docstring for the pattern).
@@ -293,22 +319,7 @@ def refresh_callback(ids: ScreenIds, *outputs: Output, inputs: Sequence[Input] =
         )
         def _refresh(_tick: Any, *args: Any) -> tuple[Any, ...]:
             k = len(inputs)
-            values, old_status, states = args[:k], args[k], args[k + 1:]
-            old = old_status or {}
-            title = old.get("title", "")
-            try:
-                result = fn(*values, *states)
-            except Exception as exc:  # the wall must stay up: keep the last good data, raise the banner
-                log.exception("refresh of screen %s failed", ids.slug)
-                return (*([no_update] * n),
-                        status_data(title, old.get("data_time"), ok=False, error=type(exc).__name__))
-            if isinstance(result, Refreshed):
-                vals, dt = list(result.values), result.data_time
-            else:
-                vals, dt = list(result), old.get("data_time")
-            if len(vals) != n:
-                raise ValueError(f"refresh of {ids.slug} returned {len(vals)} values for {n} outputs")
-            return (*vals, status_data(title, dt, ok=True))
+            return run_refresh(fn, n, args[:k] + args[k + 1:], args[k], slug=ids.slug)
 
         return fn
 
@@ -317,5 +328,5 @@ def refresh_callback(ids: ScreenIds, *outputs: Output, inputs: Sequence[Input] =
 
 __all__ = [
     "APP_CONFIG", "STATUS_ROLE", "TICK_ROLE", "VIEW_ROLE", "WALL_INTERVAL", "Refreshed",
-    "ScreenIds", "ViewParams", "refresh_callback", "screen_frame", "status_data",
+    "ScreenIds", "ViewParams", "refresh_callback", "run_refresh", "screen_frame", "status_data",
 ]

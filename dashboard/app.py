@@ -194,6 +194,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     _import_pages()
     app.layout = _shell(settings, registered_pages(dash.page_registry))
     _register_shell_callbacks(app)
+    # Dash binds the callbacks registered with ``dash.callback`` (the pages') to an app at its
+    # first request; do that now, so two apps built in one process (tests) never share them.
+    with app.server.test_request_context("/"):
+        app.server.preprocess_request()
 
     theme_css = css_variables()
 

@@ -67,9 +67,6 @@ def app_url(browser_store_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     settings = Settings(database_url=browser_store_url, data_dir=tmp_path_factory.mktemp("app-data"),
                         cache_type="simple")
     app = create_app(settings)
-    # Dash binds the page callbacks to an app at its first request: do it now, before another
-    # test in this process can build a second app.
-    app.server.test_client().get("/")
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
     thread.start()

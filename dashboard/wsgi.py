@@ -1,0 +1,20 @@
+"""WSGI entry point for production: ``gunicorn -w 4 -b 127.0.0.1:8050 'dashboard.wsgi:server'``.
+
+Importing this module builds the app from the environment (``SMARTSUP_*``, see
+``dashboard.settings``) — that is its whole purpose; every other module does nothing at import.
+Each gunicorn worker imports it once, so each worker has its own engine pool and app.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dashboard.app import create_app
+from dashboard.settings import get_settings
+
+_settings = get_settings()
+logging.basicConfig(level=_settings.log_level.upper(),
+                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+app = create_app(_settings)
+server = app.server
