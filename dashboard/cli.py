@@ -51,11 +51,19 @@ def main(ctx: click.Context, database_url: str | None, data_dir: Path | None) ->
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create or upgrade the schema (Alembic migrations)."""
+    """Create or upgrade the schema (Alembic migrations) and load the shipped street polygons."""
+    import sqlalchemy as sa
+
+    from data_access import schema
     from data_access.migrate import upgrade
+    from ingest.geography import load_streets
 
     engine = _engine(ctx)
     upgrade(engine)
+    with engine.begin() as conn:
+        if not conn.execute(sa.select(sa.func.count()).select_from(schema.street)).scalar_one():
+            n = load_streets(conn)
+            click.echo(f"已写入 {n} 个街镇的近似边界（可用 smartsup boundaries import 换成官方边界）。")
     click.echo(f"数据库结构已是最新：{engine.url.render_as_string(hide_password=True)}")
 
 

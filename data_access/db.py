@@ -130,7 +130,8 @@ def _column_values(table: sa.Table, frame: pd.DataFrame, *, for_copy: bool) -> l
             values = pd.to_datetime(s).to_numpy()
             if isinstance(ctype, sa.DateTime):
                 text = np.datetime_as_string(values.astype("datetime64[us]"), unit="us")
-                text = np.char.replace(text, "T", " ")
+                # ISO 'T' → ' ' in place on the code points: np.char.replace is ~50× slower.
+                text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")
             else:
                 text = np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
             arr = text.astype(object)
@@ -150,6 +151,10 @@ def _column_values(table: sa.Table, frame: pd.DataFrame, *, for_copy: bool) -> l
     return out
 
 
+def _has_null_marker(values: list[np.ndarray]) -> bool:
+    return any(bool((col == "\\N").any()) for col in values if col.dtype == object)
+
+
 def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame,
                 chunk_rows: int = 100_000) -> int:
     """Append ``frame`` to ``table`` as fast as the backend allows; returns the row count.
@@ -167,7 +172,13 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame,
     for start in range(0, len(frame), chunk_rows):
         part = frame[cols].iloc[start:start + chunk_rows]
         values = _column_values(table, part, for_copy=is_pg)
-        if is_pg:
+        if is_pg and _has_null_marker(values):
+            # A cell that literally reads \N would turn into NULL in CSV COPY: copy this chunk row by
+            # row instead, where psycopg sends every value exactly.
+            with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({col_sql}) FROM STDIN') as cp:
+                for row in zip(*_column_values(table, part, for_copy=False), strict=True):
+                    cp.write_row(row)
+        elif is_pg:
             buf = io.StringIO()
             pd.DataFrame(dict(zip(cols, values, strict=True))).to_csv(
                 buf, header=False, index=False, na_rep="\\N", lineterminator="\n")
