@@ -25,4 +25,35 @@ complaints  complaints_by(dimension, start, end, scope, channel, kind, category)
             complaint_list(start, end, scope, …, uscc, limit, unmasked)
 entity_file entity_file(uscc, unmasked, timeline_limit) -> EntityFile
 search      search(q, limit, scope, status) -> Rows
+supervision inspections_by_office(start, end, scope, kind), inspection_results(start, end, scope, kind),
+            inspection_trend(start, end, scope, kind), inspection_tasks(start, end, scope, kind, limit),
+            credit_list_entries(list_name, scope, limit)
+cases       case_funnel(scope, office_code), case_trend(start, end, scope),
+            cases_by(dimension, start, end, scope),
+            duration_by_office(start, end, scope), cases_near_limit(scope, min_days, limit, office_code)
+warnings    warnings_by(dimension, start, end, scope, level), warning_status(scope),
+            warning_trend(start, end, scope, grain), open_warning_points(scope, level, limit),
+            warning_rules(scope)
+            (newest warnings: overview.latest_warnings)
+monitoring  device_summary(scope), cameras_by_venue(scope), alarms_by_kind(start, end, scope, device_kind),
+            alarm_funnel(start, end, scope, device_kind), alarm_trend(start, end, scope, grain, device_kind),
+            devices(kind, scope, venue_category, status, limit),
+            sensor_readings(device_id, start, end, metric, limit)
+safety      licences_by_kind(scope), catering_grades(scope), sampling_by_category(start, end, scope),
+            failed_samplings(start, end, scope, limit), equipment_by_age(kind, scope),
+            equipment_inspection_due(scope),
+            equipment_inspections(start, end, scope), entrapments(start, end, scope), cold_chain(scope)
+emergency   incidents_by(dimension, start, end, scope), open_incidents_by(dimension, scope),
+            incidents(scope, open_only, start, end, limit), resources(kind, status), resource_summary(),
+            nearest_resources(incident_id, limit, kind, available_only), dispatch_stats(start, end, scope),
+            incident_dispatches(incident_id)
+efficacy    office_scorecard(), office_radar(office_code), office_trend(office_code, start, end)
+online      online_stores(scope), ad_hits_by(dimension, start, end, scope), ad_hit_trend(start, end, scope),
+            honors(scope, start, end), ip_rights(scope, start, end), ip_trend(start, end, scope)
+analysis    compare(ids, start, end, scope),
+            ranking(indicator_id, dimension, start, end, scope, limit, ascending),
+            pivot(ids, start, end, rows, scope, filters)
+
+The standard periods of a KPI strip (today, this week, …) come from
+``data_access.indicators.standard_periods(D)``; D is ``data_status()["data_time"]``'s date.
 """

@@ -168,3 +168,44 @@ def to_int(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 def like_pattern(text: str) -> str:
     """``%text%`` with LIKE wildcards in ``text`` escaped (use with ``escape='\\\\'``)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def breakdown(
+    r: Reader,
+    source: str,
+    measures: dict[str, object] | list[str],
+    dimension: str,
+    values: Sequence[str] | None = None,
+    **kwargs: object,
+) -> pd.DataFrame:
+    """``Reader.aggregate`` by one dimension, every value of ``values`` present (0 when absent),
+    measures as floats; ``kwargs`` go to ``aggregate`` (start, end, where, scope)."""
+    f = r.aggregate(source, measures, by=(dimension,), **kwargs)
+    if values is not None:
+        f = pd.DataFrame({dimension: list(values)}).merge(f, on=dimension, how="left")
+        f = f.fillna({c: 0.0 for c in f.columns if c != dimension})
+    return f
+
+
+def office_names(r: Reader) -> dict[str, str]:
+    """Office code → name of the version being read."""
+    t = r.table("office_dim")
+    return dict(r.conn.execute(sa.select(t.c.code, t.c.name)).all())
+
+
+def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den, NaN where the denominator is 0."""
+    return num.astype(float) / den.astype(float).where(den > 0)
+
+
+def month_buckets(start: date, end: date) -> pd.DatetimeIndex:
+    """Month starts covering ``[start, end)``."""
+    return pd.date_range(
+        pd.Timestamp(start.replace(day=1)), pd.Timestamp(end) - pd.Timedelta(days=1), freq="MS"
+    )
+
+
+def as_of(r: Reader) -> date:
+    """D, the as-of date of the version being read."""
+    dt = current_data_time(r)
+    return dt.date() if dt else date.today()
