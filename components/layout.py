@@ -211,7 +211,8 @@ def screen_frame(ids: ScreenIds, view: ViewParams, *, title: str, kpis: Sequence
                  left: Sequence[Any] | Any = None, right: Sequence[Any] | Any = None,
                  centre: Any = None, bottom: Any = None, filters: Any = None,
                  data_time: datetime | date | str | None = None, ok: bool = True,
-                 error: str | None = None, subtitle: str | None = None, live: bool = True) -> html.Div:
+                 error: str | None = None, subtitle: str | None = None, live: bool = True,
+                 detail: Any = None) -> html.Div:
     """The classic command-centre layout: KPI strip on top, left and right columns of panels, a
     map or central visual in the middle with a list under it.
 
@@ -221,6 +222,7 @@ def screen_frame(ids: ScreenIds, view: ViewParams, *, title: str, kpis: Sequence
     under a header with the title, the data time and the ``filters`` bar. ``ok=False`` (the data
     could not be read) raises the "数据延迟" banner; ``error`` says why in the log-like detail.
     ``live=False`` for a screen without a refresh callback (its data never goes stale on its own).
+    ``detail`` (analysts only) goes full width under all the panels: the drill-down table.
     """
     stores = [
         dcc.Store(id=ids.tick),
@@ -259,6 +261,7 @@ def screen_frame(ids: ScreenIds, view: ViewParams, *, title: str, kpis: Sequence
                 html.Div(_items(right), className="col-12 col-md-6 col-xxl-3 order-xxl-3 frame-col")
                 if right is not None else None,
             ], className="row g-3 frame-row"),
+            html.Div(detail, className="frame-detail") if detail is not None else None,
         ]
     return html.Div([*stores, *body], id=ids.root,
                     className=f"screen screen--{view.mode} screen--{view.theme}")
