@@ -10,6 +10,7 @@ from conftest import SMALL_UNTIL
 
 from data_access import schema as s
 from data_access.models import compute_models
+from data_access.models.features import CLUSTER_MIN_ENTITIES
 from data_access.tags import (
     FREQUENT_COMPLAINTS_90D,
     TAG_CATALOGUE,
@@ -66,12 +67,14 @@ def build(conn: sa.Connection) -> dict[str, str]:
         "moved_out_listed": entity(20, status="moved_out", status_changed_on=date(2026, 1, 5)),
         "clean": entity(21, established_on=date(2005, 5, 5)),
     }
-    for k in range(10):  # ten active entities at one address, one more cancelled there
-        e[f"cluster{k}"] = entity(40 + k, address="七莘路3000号")
-    e["cluster_dead"] = entity(50, address="七莘路3000号", status="cancelled",
+    for k in range(CLUSTER_MIN_ENTITIES):  # enough active entities at one address, one cancelled
+        e[f"cluster{k}"] = entity(1000 + k, address="七莘路3000号")
+    e["cluster_dead"] = entity(999, address="七莘路3000号", status="cancelled",
                                status_changed_on=date(2025, 3, 1))
-    for k in range(9):  # nine at another: one short of the threshold
-        e[f"near{k}"] = entity(60 + k, address="漕宝路88号")
+    for k in range(CLUSTER_MIN_ENTITIES - 1):  # at another: one short of the threshold
+        e[f"near{k}"] = entity(2000 + k, address="漕宝路88号")
+    e["near_dead"] = entity(1999, address="漕宝路88号", status="cancelled",
+                            status_changed_on=date(2025, 3, 1))
     conn.execute(sa.insert(s.entity), list(e.values()))
     u = {k: v["uscc"] for k, v in e.items()}
 
@@ -181,7 +184,7 @@ def test_tag002_rules_on_a_hand_built_store(scenario):
         "abnormal_operation": {"abnormal"},
         "serious_illegal": {"serious"},
         "frequent_complaints": {"complained"},
-        "clustered_address": {f"cluster{k}" for k in range(10)},
+        "clustered_address": {f"cluster{k}" for k in range(CLUSTER_MIN_ENTITIES)},
     }
     for tag_id, names in expect.items():
         assert members(tags, tag_id) == {u[k] for k in names}, tag_id
@@ -200,7 +203,7 @@ def test_tag004_counts_in_catalogue_order(scenario):
     _, tags = scenario
     counts = tag_counts(tags)
     assert list(counts["tag_id"]) == list(TAG_IDS)
-    assert counts.set_index("tag_id").loc["clustered_address", "count"] == 10
+    assert counts.set_index("tag_id").loc["clustered_address", "count"] == CLUSTER_MIN_ENTITIES
     assert counts["count"].sum() == len(tags)
 
 
@@ -234,7 +237,7 @@ INDEPENDENT = {
         AND c.received_at < :tend GROUP BY e.uscc HAVING COUNT(*) >= :n) x""",
     "new_3m": f"SELECT COUNT(*) FROM entity e WHERE {ACTIVE} AND e.established_on > :d3m",
     "clustered_address": f"""SELECT COUNT(*) FROM entity e WHERE {ACTIVE} AND e.address IN
-        (SELECT e.address FROM entity e WHERE {ACTIVE} GROUP BY e.address HAVING COUNT(*) >= 10)""",
+        (SELECT e.address FROM entity e WHERE {ACTIVE} GROUP BY e.address HAVING COUNT(*) >= :k)""",
 }
 
 
@@ -242,7 +245,7 @@ INDEPENDENT = {
 def test_tag005_counts_match_independent_sql_on_small(small_engine, small_tags, tag_id):
     tags = small_tags[0]
     params = dict(d=SMALL_UNTIL, d30=SMALL_UNTIL + timedelta(days=30), d3m=date(2026, 8, 20),
-                  t90=datetime(2026, 8, 23), tend=datetime(2026, 11, 21), n=FREQUENT_COMPLAINTS_90D)
+                  t90=datetime(2026, 8, 23), tend=datetime(2026, 11, 21), n=FREQUENT_COMPLAINTS_90D, k=CLUSTER_MIN_ENTITIES)
     sql = INDEPENDENT[tag_id]
     binds = [sa.bindparam(k, v, type_=sa.DateTime if isinstance(v, datetime) else
                           sa.Date if isinstance(v, date) else sa.Integer)

@@ -76,65 +76,56 @@ def population(f: Features) -> np.ndarray:
             | np.logical_or.reduce(list(units.values())))
 
 
-def menu_points(ent: pd.DataFrame) -> np.ndarray:
-    """Menu-risk points from the name flags of the entities in ``ent``."""
-    points = np.full(len(ent), GENERAL_MENU_POINTS)
+def menu_points(ent: dict[str, np.ndarray]) -> np.ndarray:
+    """Menu-risk points from the name flags (``Features.arrays("entities")``)."""
+    points = np.full(len(ent["menu_raw"]), GENERAL_MENU_POINTS)
     for flag, p in sorted(MENU_POINTS.items(), key=lambda kv: kv[1]):
-        points = np.where(ent[flag].to_numpy() > 0, p, points)
+        points = np.where(ent[flag] > 0, p, points)
     return points
 
 
-def grade(score: pd.Series) -> pd.Series:
+def grade(score: np.ndarray) -> np.ndarray:
     """Grades A–D from the total score and the fixed bands."""
     a, b, c = THRESHOLDS
-    g = np.select([score <= a, score <= b, score <= c], ["A", "B", "C"], default="D")
-    return pd.Series(g, index=score.index, dtype="string")
+    return np.select([score <= a, score <= b, score <= c], ["A", "B", "C"], default="D")
 
 
 def compute(f: Features) -> pd.DataFrame:
     """Grade every catering business: ``uscc, score, risk_grade``, the static and dynamic scores
     and their parts."""
     m = population(f)
-    ent = f.entities[m]
-    cams = f.aligned("devices")[m]
+    ent = f.arrays("entities", m)
+    cams = f.arrays("devices", m)
     units = {k: v[m] for k, v in canteens(f).items()}
-    venue = np.zeros(len(ent), dtype="int64")
+    venue = np.zeros(int(m.sum()), dtype="int64")
     for category, p in VENUE_POINTS.items():
-        runs = (cams[f"cam_{category}"] > 0).to_numpy() | units.get(category, False)
+        runs = (cams[f"cam_{category}"] > 0) | units.get(category, False)
         venue = np.where(runs, np.maximum(venue, p), venue)
     default = np.where(ent["entity_type"] == "individual", INDIVIDUAL_POINTS, ENTERPRISE_POINTS)
     business = np.where(venue > 0, venue, default)
-
-    capital = ent["capital"].fillna(0)
+    capital = np.nan_to_num(ent["capital"].astype("float64"))
     scale = np.select([capital >= lo for lo, _ in SCALE_POINTS], [p for _, p in SCALE_POINTS], default=0)
-    menu = menu_points(ent)
     # A canteen's menu is a general one whatever its host's name says.
-    menu = np.where(venue > 0, np.maximum(menu, GENERAL_MENU_POINTS), menu)
+    menu = np.where(venue > 0, np.maximum(menu_points(ent), GENERAL_MENU_POINTS), menu_points(ent))
 
-    insp = f.aligned("inspections")[m]
-    samp = f.aligned("samplings")[m]
-    alarms = f.aligned("camera_alarms")[m]
-    food_365 = f.aligned("complaints")["food_365"][m]
-    food_cases = f.aligned("cases")["food_cases_12m"][m]
-    valid_food = f.aligned("licences")["valid_food"][m]
-
-    out = pd.DataFrame(index=ent.index)
-    out["business_points"] = business
-    out["scale_points"] = scale
-    out["menu_points"] = menu
-    out["static_score"] = np.minimum(STATIC_MAX, business + scale + menu)
-    out["inspection_points"] = np.minimum(25, 8 * insp["findings_12m"] + 7 * insp["case_opened_12m"])
-    out["sampling_points"] = np.minimum(20, 10 * samp["failed"] + 5 * samp["failed_open"])
-    out["alarm_points"] = np.minimum(15, 0.5 * alarms["alarms"] + 4 * alarms["severe"])
-    out["complaint_points"] = np.minimum(15, 3 * food_365)
-    out["case_points"] = np.minimum(20, 15 * food_cases)
-    out["licence_points"] = np.where(valid_food > 0, 0, UNLICENSED_POINTS)
-    dynamic_parts = ["inspection_points", "sampling_points", "alarm_points", "complaint_points",
-                     "case_points", "licence_points"]
-    out["dynamic_score"] = np.minimum(DYNAMIC_MAX, out[dynamic_parts].sum(axis=1))
-    out = out.astype("float64")
-    out["score"] = (out["static_score"] + out["dynamic_score"]).round(1)
-    out["risk_grade"] = grade(out["score"])
-    cols = ["uscc", "score", "risk_grade", "static_score", "dynamic_score",
-            "business_points", "scale_points", "menu_points", *dynamic_parts]
-    return out.reset_index()[cols]
+    insp = f.arrays("inspections", m)
+    samp = f.arrays("samplings", m)
+    alarms = f.arrays("camera_alarms", m)
+    parts = {
+        "inspection_points": np.minimum(25, 8 * insp["findings_12m"] + 7 * insp["case_opened_12m"]),
+        "sampling_points": np.minimum(20, 10 * samp["failed"] + 5 * samp["failed_open"]),
+        "alarm_points": np.minimum(15, 0.5 * alarms["alarms"] + 4 * alarms["severe"]),
+        "complaint_points": np.minimum(15, 3 * f.arrays("complaints", m)["food_365"]),
+        "case_points": np.minimum(20, 15 * f.arrays("cases", m)["food_cases_12m"]),
+        "licence_points": np.where(f.arrays("licences", m)["valid_food"] > 0, 0, UNLICENSED_POINTS),
+    }
+    static = np.minimum(STATIC_MAX, business + scale + menu).astype("float64")
+    dynamic = np.minimum(DYNAMIC_MAX, sum(parts.values())).astype("float64")
+    score = np.round(static + dynamic, 1)
+    return pd.DataFrame({
+        "uscc": f.index[m].to_numpy(), "score": score, "risk_grade": pd.array(grade(score), dtype="string"),
+        "static_score": static, "dynamic_score": dynamic,
+        "business_points": business.astype("float64"), "scale_points": scale.astype("float64"),
+        "menu_points": menu.astype("float64"),
+        **{k: v.astype("float64") for k, v in parts.items()},
+    })

@@ -43,44 +43,46 @@ CAPITAL_POINTS = ((10.0, 40), (50.0, 20), (100.0, 10))
 COMPLAINT_DECAY = 0.7
 
 
-def classify(score: pd.Series, serious: pd.Series) -> pd.Series:
+def classify(score: np.ndarray, serious: np.ndarray) -> np.ndarray:
     """Classes A–D from the score and the fixed thresholds; serious-illegal entities are D."""
     a, b, c = THRESHOLDS
     cls = np.select([score < a, score < b, score < c], ["A", "B", "C"], default="D")
-    cls = np.where(serious.to_numpy() > 0, "D", cls)
-    return pd.Series(cls, index=score.index, dtype="string")
+    return np.where(np.asarray(serious) > 0, "D", cls)
 
 
 def compute(f: Features) -> pd.DataFrame:
     """Score every active enterprise; columns ``uscc, score, risk_class`` and the components."""
-    ent = f.entities
-    m = (ent["entity_type"] == "enterprise").to_numpy()
-    lists = f.aligned("lists")[m]
-    cases = f.aligned("cases")[m]
-    n365 = f.aligned("complaints")["n365"][m]
-    insp = f.aligned("inspections")[m]
-    chg = f.aligned("changes")[m]
-    lic = f.aligned("licences")[m]
-    ent = ent[m]
+    m = (f.entities["entity_type"] == "enterprise").to_numpy()
+    ent = f.arrays("entities", m)
+    lists = f.arrays("lists", m)
+    cases = f.arrays("cases", m)
+    insp = f.arrays("inspections", m)
+    chg = f.arrays("changes", m)
+    lic = f.arrays("licences", m)
+    n365 = f.arrays("complaints", m)["n365"]
 
-    out = pd.DataFrame(index=ent.index)
-    listed = np.column_stack([lists[k].to_numpy() * p for k, p in LIST_POINTS.items()])
-    out["list_score"] = np.maximum(listed.max(axis=1), lists["removed_2y"].to_numpy() * LIST_REMOVED_POINTS)
-    out["penalty_score"] = np.minimum(
-        100, 50 * cases["cases_12m"] + 30 * (cases["cases"] - cases["cases_12m"])
-        + 20 * (cases["penalty"] >= 100_000) + 30 * cases["police"])
-    out["inspection_score"] = np.minimum(
-        100, 30 * insp["rectify"] + 50 * insp["case_opened"] + 50 * insp["unreachable"]
-        + 20 * insp["not_publicized"])
-    out["complaint_score"] = 100 * (1 - COMPLAINT_DECAY ** n365)
-    capital = ent["capital"].fillna(0).to_numpy()
-    out["basic_score"] = np.minimum(100, AGE_POINTS[ent["age_band"].to_numpy()] + np.select(
-        [capital < bound for bound, _ in CAPITAL_POINTS], [p for _, p in CAPITAL_POINTS], 0))
-    out["change_score"] = np.minimum(
-        100, 20 * chg["registered_capital"] + 20 * chg["shareholder"] + 25 * chg["legal_rep"]
-        + 15 * chg["address"])
-    out["licence_score"] = np.where(lic["revoked"] > 0, 100, np.where(lic["unrenewed"] > 0, 50, 0))
-    out = out.astype("float64")
-    out["score"] = sum(out[k] * w for k, w in WEIGHTS.items()).round(1)
-    out["risk_class"] = classify(out["score"], lists["serious_illegal_dishonest"])
-    return out.reset_index()[["uscc", "score", "risk_class", *WEIGHTS]]
+    listed = np.column_stack([lists[k] * p for k, p in LIST_POINTS.items()])
+    capital = np.nan_to_num(ent["capital"].astype("float64"))
+    comp = {
+        "list_score": np.maximum(listed.max(axis=1), lists["removed_2y"] * LIST_REMOVED_POINTS),
+        "penalty_score": np.minimum(
+            100, 50 * cases["cases_12m"] + 30 * (cases["cases"] - cases["cases_12m"])
+            + 20 * (cases["penalty"] >= 100_000) + 30 * cases["police"]),
+        "inspection_score": np.minimum(
+            100, 30 * insp["rectify"] + 50 * insp["case_opened"] + 50 * insp["unreachable"]
+            + 20 * insp["not_publicized"]),
+        "complaint_score": 100 * (1 - COMPLAINT_DECAY ** n365),
+        "basic_score": np.minimum(100, AGE_POINTS[ent["age_band"]] + np.select(
+            [capital < bound for bound, _ in CAPITAL_POINTS], [p for _, p in CAPITAL_POINTS], 0)),
+        "change_score": np.minimum(
+            100, 20 * chg["registered_capital"] + 20 * chg["shareholder"] + 25 * chg["legal_rep"]
+            + 15 * chg["address"]),
+        "licence_score": np.where(lic["revoked"] > 0, 100, np.where(lic["unrenewed"] > 0, 50, 0)),
+    }
+    comp = {k: v.astype("float64") for k, v in comp.items()}
+    score = np.round(sum(comp[k] * w for k, w in WEIGHTS.items()), 1)
+    return pd.DataFrame({
+        "uscc": f.index[m].to_numpy(), "score": score,
+        "risk_class": pd.array(classify(score, lists["serious_illegal_dishonest"]), dtype="string"),
+        **comp,
+    })

@@ -25,42 +25,40 @@ LIST_REMOVED_DEDUCTION = 20.0
 COMPLAINT_DECAY = 0.8
 
 
-def _floor(values: pd.Series | np.ndarray) -> np.ndarray:
+def _floor(values: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(values, dtype="float64"), 0.0, 100.0)
 
 
 def compute(f: Features, credit: pd.DataFrame) -> pd.DataFrame:
     """Facets of every active entity (``credit`` is the credit-risk model's output)."""
-    ent = f.entities
-    lic = f.aligned("licences")
-    chg = f.aligned("changes")
-    insp = f.aligned("inspections")
-    overdue = f.aligned("equipment")["overdue"]
-    failed = f.aligned("samplings")["failed"]
-    n365 = f.aligned("complaints")["n365"]
-    cases = f.aligned("cases")
-    lists = f.aligned("lists")
+    ent = f.arrays("entities")
+    lic = f.arrays("licences")
+    chg = f.arrays("changes")
+    insp = f.arrays("inspections")
+    cases = f.arrays("cases")
+    lists = f.arrays("lists")
+    overdue = f.arrays("equipment")["overdue"]
+    failed = f.arrays("samplings")["failed"]
+    n365 = f.arrays("complaints")["n365"]
 
-    out = pd.DataFrame(index=ent.index)
     unlicensed_catering = (ent["industry_code"] == CATERING_DIVISION) & (lic["valid_food"] == 0)
-    out["qualification"] = _floor(
-        100 - 40 * unlicensed_catering - 40 * (lic["revoked"] > 0) - 25 * (lic["unrenewed"] > 0)
-        - 10 * (lic["expiring"] > 0) - 10 * (ent["age_band"] <= 1)
-        - 10 * ((chg["legal_rep"] + chg["address"]) >= 2))
-    out["supervision"] = _floor(
-        100 - 15 * insp["rectify"] - 25 * insp["case_opened"] - 30 * insp["unreachable"]
-        - 10 * insp["not_publicized"] - 10 * np.minimum(overdue, 3) - 15 * failed)
-    out["complaint"] = _floor(100 * COMPLAINT_DECAY ** n365)
-    out["enforcement"] = _floor(
-        100 - 40 * cases["cases_12m"] - 25 * (cases["cases"] - cases["cases_12m"])
-        - 20 * (cases["penalty"] >= 100_000) - 30 * cases["police"])
+    facets = {
+        "qualification": 100 - 40 * unlicensed_catering - 40 * (lic["revoked"] > 0)
+        - 25 * (lic["unrenewed"] > 0) - 10 * (lic["expiring"] > 0) - 10 * (ent["age_band"] <= 1)
+        - 10 * ((chg["legal_rep"] + chg["address"]) >= 2),
+        "supervision": 100 - 15 * insp["rectify"] - 25 * insp["case_opened"] - 30 * insp["unreachable"]
+        - 10 * insp["not_publicized"] - 10 * np.minimum(overdue, 3) - 15 * failed,
+        "complaint": 100 * COMPLAINT_DECAY ** n365,
+        "enforcement": 100 - 40 * cases["cases_12m"] - 25 * (cases["cases"] - cases["cases_12m"])
+        - 20 * (cases["penalty"] >= 100_000) - 30 * cases["police"],
+    }
     # Entities the credit model does not score (individuals, branches, cooperatives) start at 100.
-    base = np.full(len(ent), 100.0)
-    pos = f.index.get_indexer(credit["uscc"])
+    base = np.full(len(f.index), 100.0)
+    pos = f.positions(credit["uscc"])
     base[pos[pos >= 0]] = credit["risk_class"].map(CLASS_FACET).to_numpy(dtype="float64")[pos >= 0]
-    base = pd.Series(base, index=ent.index)
     base = base - LIST_REMOVED_DEDUCTION * lists["removed_2y"]
     for name, cap in LIST_CAP.items():
-        base = base.where(lists[name] == 0, np.minimum(base, cap))
-    out["credit"] = _floor(base)
-    return out.round(1).reset_index()[["uscc", *FACETS]]
+        base = np.where(lists[name] > 0, np.minimum(base, cap), base)
+    facets["credit"] = base
+    return pd.DataFrame({"uscc": f.index.to_numpy(),
+                         **{k: np.round(_floor(facets[k]), 1) for k in FACETS}})

@@ -35,7 +35,7 @@ SEVERE_CAMERA_ALARMS = ("rodent", "foreign_object")
 
 #: Entities that share one registered address with at least this many other active entities
 #: form a "clustered registration address" (集中登记地址); see docs/tags.md for the choice.
-CLUSTER_MIN_ENTITIES = 10
+CLUSTER_MIN_ENTITIES = 50
 #: An entity deregistered within this many days of its establishment is short-lived (短命企业).
 SHORT_LIFE_DAYS = 365
 
@@ -51,6 +51,7 @@ NAME_FLAGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 DEVICE_KINDS = s.ENUMS[("device", "kind")]
+ENTITY_TYPES = s.ENUMS[("entity", "entity_type")]
 VENUES = s.ENUMS[("device", "venue_category")]
 
 
@@ -192,16 +193,39 @@ class Features:
         entity in ``index`` order; entities without rows get zeros. Computed once per feature."""
         if name not in self._aligned:
             frame = getattr(self, name)
-            pos = self.index.get_indexer(frame.index)
+            pos = self.positions(frame.index)
             hit = pos >= 0
             values = np.zeros((len(self.index), frame.shape[1]), dtype="float64")
             values[pos[hit]] = frame.to_numpy(dtype="float64")[hit]
             self._aligned[name] = pd.DataFrame(values, index=self.index, columns=frame.columns)
         return self._aligned[name]
 
+    def arrays(self, name: str, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The columns of ``aligned(name)`` (or of ``entities`` for ``name="entities"``) as plain
+        arrays, restricted to ``mask``. Arithmetic on arrays skips pandas' index alignment, which
+        compares 18-character codes element by element whenever two Series meet."""
+        frame = self.entities if name == "entities" else self.aligned(name)
+        return {c: frame[c].to_numpy() if mask is None else frame[c].to_numpy()[mask]
+                for c in frame.columns}
+
+    @cached_property
+    def _sorted_codes(self) -> np.ndarray:
+        return np.asarray(self.index, dtype="S18")
+
+    def positions(self, codes: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
+        """Row of each code in ``index``, or -1 for codes of no active entity.
+
+        A binary search over the sorted fixed-width codes: hashing a third of a million Python
+        strings into a lookup table would cost more than all the lookups of a refresh.
+        """
+        spine = self._sorted_codes
+        wanted = np.asarray(codes, dtype="S18")
+        at = np.minimum(np.searchsorted(spine, wanted), max(len(spine) - 1, 0))
+        return np.where((spine[at] == wanted) if len(spine) else False, at, -1)
+
     def mask(self, codes: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
         """Boolean array over ``index``: which active entities are among ``codes``."""
-        pos = self.index.get_indexer(pd.Index(codes).unique())
+        pos = self.positions(codes)
         out = np.zeros(len(self.index), dtype=bool)
         out[pos[pos >= 0]] = True
         return out
@@ -220,13 +244,12 @@ class Features:
     def entities(self) -> pd.DataFrame:
         """Active entities, sorted by code, from one scan of the entity table.
 
-        Columns: ``entity_type``, ``industry_code``, ``capital`` (万元), ``age_band`` (0 under three
-        months, 1 under a year, 2 under three years, 3 under five years, 4 under ten years, 5 older),
-        one 0/1 column per ``NAME_FLAGS`` entry, and — only where they matter, null elsewhere —
-        ``crowded_address`` (an address with ≥ ``CLUSTER_MIN_ENTITIES`` entities of any status),
-        ``dead_address`` / ``dead_rep`` (the address, or legal representative as ``name|phone``,
-        shared with a short-lived entity). Everything is decided in SQL so that the scan returns
-        short values, not every name and address.
+        Columns: ``entity_type`` and ``industry_code`` (categorical), ``capital`` (万元),
+        ``age_band`` (0 under three months, 1 under a year, 2 under three years, 3 under five years,
+        4 under ten years, 5 older), one 0/1 column per ``NAME_FLAGS`` entry and ``rep_link`` (1 when
+        the legal representative's phone is shared with a short-lived entity). Everything is decided
+        in SQL and comes back as small integers: the scan is the largest read of the refresh, and
+        shipping every name and address to Python would cost more than all the other reads together.
         """
         e, other = s.entity, s.entity.alias("other")
         a = self.as_of
@@ -238,31 +261,45 @@ class Features:
             (e.c.established_on > months_before(a, 120), 4),
             else_=5,
         )
-        flags = []
-        for flag, (keywords, divisions) in NAME_FLAGS.items():
-            cond = sa.or_(*(e.c.name.contains(k, autoescape=True) for k in keywords))
+        bits = []
+        for bit, (keywords, divisions) in enumerate(NAME_FLAGS.values()):
+            cond = sa.or_(*(e.c.name.like(f"%{k}%") for k in keywords))
             if divisions:
                 cond = sa.and_(e.c.industry_code.in_(divisions), cond)
-            flags.append(_flag(cond).label(flag))
-        # Uncorrelated IN-subqueries: each is evaluated once; the crowded one reads only the index.
-        crowded = (sa.select(other.c.address).group_by(other.c.address)
-                   .having(sa.func.count() >= CLUSTER_MIN_ENTITIES))
-        dead_addresses = sa.select(other.c.address).where(self._short_lived(other))
-        dead_phones = sa.select(other.c.legal_rep_phone).where(self._short_lived(other))
-        rep = e.c.legal_rep_name + "|" + e.c.legal_rep_phone
+            bits.append(sa.case((cond, 1 << bit), else_=0))
+        types = ENTITY_TYPES
         q = sa.select(
-            e.c.uscc, e.c.entity_type, e.c.industry_code,
-            sa.cast(e.c.registered_capital, sa.Float).label("capital"), band.label("age_band"), *flags,
-            sa.case((e.c.address.in_(crowded), e.c.address)).label("crowded_address"),
-            sa.case((e.c.address.in_(dead_addresses), e.c.address)).label("dead_address"),
-            sa.case((e.c.legal_rep_phone.in_(dead_phones), rep)).label("dead_rep"),
+            e.c.uscc,
+            sa.case(*((e.c.entity_type == t, i) for i, t in enumerate(types)), else_=len(types))
+            .label("type_code"),
+            sa.cast(e.c.industry_code, sa.Integer).label("division"),
+            sa.cast(e.c.registered_capital, sa.Float).label("capital"),
+            band.label("age_band"),
+            sum(bits[1:], bits[0]).label("name_bits"),
+            # An uncorrelated IN-subquery is evaluated once; the phone column is only read here.
+            _flag(e.c.legal_rep_phone.in_(sa.select(other.c.legal_rep_phone).where(self._short_lived(other))))
+            .label("rep_link"),
         ).where(entity_active_at(a))
-        out = read_frame(self.conn, self._only(q, e.c.uscc), raw=True, sort_first=True)
-        out = out.set_index("uscc")
-        out.index = out.index.astype("str")
-        ints = ["age_band", *NAME_FLAGS]
-        out[ints] = out[ints].astype("int64")
-        out["capital"] = out["capital"].astype("float64")
+        rows = self.conn.execute(self._only(q, e.c.uscc)).cursor.fetchall()
+        cols = list(zip(*rows, strict=True)) or [()] * 7
+        codes = np.array(cols[0], dtype=object)
+        # Sorting fixed-width strings in numpy is far cheaper than ORDER BY, which walks the key index.
+        order = np.argsort(codes.astype("S18"), kind="stable")
+
+        def col(i: int, dtype: str) -> np.ndarray:
+            return np.asarray(cols[i], dtype=dtype)[order]
+
+        out = pd.DataFrame({
+            "entity_type": pd.Categorical.from_codes(col(1, "int64"), categories=[*types, "other"]),
+            "industry_code": pd.Categorical.from_codes(
+                col(2, "int64"), categories=[f"{d:02d}" for d in range(100)]),
+            "capital": col(3, "float64"),
+            "age_band": col(4, "int64"),
+        }, index=pd.Index(codes[order], name="uscc", dtype=object))
+        name_bits = col(5, "int64")
+        for bit, flag in enumerate(NAME_FLAGS):
+            out[flag] = (name_bits >> bit) & 1
+        out["rep_link"] = col(6, "int64")
         return out
 
     @cached_property
@@ -314,36 +351,50 @@ class Features:
     def address_clusters(self) -> pd.DataFrame:
         """Active entities at a registered address shared by ≥ ``CLUSTER_MIN_ENTITIES`` active
         entities; column ``n`` is the number of active entities at that address."""
-        ent = self.entities
-        if self.uscc is not None and ent["crowded_address"].notna().any():
-            e = s.entity
-            n = self.conn.execute(sa.select(sa.func.count()).where(
-                e.c.address == ent["crowded_address"].iloc[0], entity_active_at(self.as_of))).scalar_one()
-            counts = pd.Series([n], index=ent.index)
-        else:
-            crowded = ent["crowded_address"].dropna()
-            counts = crowded.groupby(crowded).transform("size")
-        counts = counts[counts >= CLUSTER_MIN_ENTITIES].astype("int64")
-        return pd.DataFrame({"n": counts}, index=counts.index.rename("uscc"))
+        e, other = s.entity, s.entity.alias("other")
+        # Two stages, each answered from the address index: the addresses with enough entities of
+        # any status, then their active entities (counted again, since some have gone).
+        crowded = (sa.select(other.c.address).group_by(other.c.address)
+                   .having(sa.func.count() >= CLUSTER_MIN_ENTITIES))
+        q = sa.select(e.c.uscc, e.c.address).where(e.c.address.in_(crowded), entity_active_at(self.as_of))
+        if self.uscc is not None:
+            q = q.where(e.c.address == sa.select(other.c.address).where(other.c.uscc == self.uscc)
+                        .scalar_subquery())
+        frame = read_frame(self.conn, q, raw=True)
+        if frame.empty:
+            return _empty(["n"])
+        n = frame.groupby("address")["uscc"].transform("size").to_numpy()
+        out = pd.DataFrame({"n": n.astype("int64")}, index=pd.Index(frame["uscc"], name="uscc", dtype=object))
+        out = out[out["n"] >= CLUSTER_MIN_ENTITIES]
+        return out if self.uscc is None else out[out.index == self.uscc]
 
     @cached_property
     def short_lived_links(self) -> pd.DataFrame:
         """Active entities linked to short-lived entities (deregistered in the last three years
         within ``SHORT_LIFE_DAYS`` of establishment): ``by_address`` counts those registered at the
         same address, ``by_legal_rep`` those led by the same legal representative (name and phone)."""
-        dead = s.entity.alias("dead")
-        rep = (dead.c.legal_rep_name + "|" + dead.c.legal_rep_phone).label("rep")
-        by_address = read_frame(self.conn, sa.select(dead.c.address, sa.func.count().label("n"))
-                                .where(self._short_lived(dead)).group_by(dead.c.address), raw=True)
-        by_rep = read_frame(self.conn, sa.select(rep, sa.func.count().label("n"))
-                            .where(self._short_lived(dead), dead.c.legal_rep_phone.is_not(None))
-                            .group_by(dead.c.legal_rep_name, dead.c.legal_rep_phone), raw=True)
-        ent = self.entities
-        out = pd.DataFrame({
-            "by_address": ent["dead_address"].map(by_address.set_index("address")["n"]),
-            "by_legal_rep": ent["dead_rep"].map(by_rep.set_index("rep")["n"]),
-        }, index=ent.index).dropna(how="all").fillna(0).astype("int64")
-        return out
+        e, dead = s.entity, s.entity.alias("dead")
+        a = self.as_of
+        rep = (e.c.legal_rep_name + "|" + e.c.legal_rep_phone).label("rep")
+        dead_rep = (dead.c.legal_rep_name + "|" + dead.c.legal_rep_phone).label("rep")
+        per_address = (sa.select(dead.c.address, sa.func.count().label("n"))
+                       .where(self._short_lived(dead)).group_by(dead.c.address).subquery())
+        # Driven from the few short-lived addresses, each probing the address index.
+        links = self._read(sa.select(e.c.uscc, per_address.c.n.label("by_address"))
+                           .join_from(per_address, e, e.c.address == per_address.c.address)
+                           .where(entity_active_at(a)), e.c.uscc).set_index("uscc")
+        # Phones were matched in the spine scan; only the few matching entities are read again.
+        linked = self.index[self.entities["rep_link"].to_numpy() > 0]
+        if len(linked):
+            by_rep = read_frame(self.conn, sa.select(dead_rep, sa.func.count().label("by_legal_rep"))
+                                .where(self._short_lived(dead), dead.c.legal_rep_phone.is_not(None))
+                                .group_by(dead.c.legal_rep_name, dead.c.legal_rep_phone), raw=True)
+            reps = pd.concat([read_frame(self.conn, sa.select(e.c.uscc, rep).where(
+                e.c.uscc.in_(list(linked[i:i + 500]))), raw=True) for i in range(0, len(linked), 500)])
+            links = links.join(reps.merge(by_rep, on="rep").groupby("uscc")[["by_legal_rep"]].sum(),
+                               how="outer")
+        links.index.name = "uscc"
+        return links.reindex(columns=["by_address", "by_legal_rep"]).fillna(0).astype("int64")
 
     # --- 综合监管 ---------------------------------------------------------------------------
 
