@@ -4,8 +4,8 @@ Drawn entirely from local data: the style is a single background layer (no tiles
 no glyphs — MapLibre would fetch glyphs from the internet for any text layer, so street names go
 in hover labels, never in text symbols). When an intranet tile server is configured its raster
 tiles go underneath. The view is fitted to the street polygons from their bounds and the panel's
-expected size (Plotly's ``fitbounds`` does not fit choropleth layers), so the whole district
-shows in the panel.
+expected size (Plotly's ``fitbounds`` does not fit choropleth layers); in the browser
+``assets/mapfit.js`` refits it to the real size, so the whole district shows in any panel.
 """
 
 from __future__ import annotations
@@ -113,7 +113,10 @@ def fit_view(box: tuple[float, float, float, float], size: tuple[int, int], *,
 
 def background_style(theme: str = "dark") -> dict[str, Any]:
     """A MapLibre style with one background layer: nothing to download."""
-    return {"version": 8, "name": "smartsup-local", "sources": {},
+    # A never-drawn empty source: Plotly drops empty objects when it re-applies a layout (relayout,
+    # react), and a style left without "sources" is rejected by MapLibre.
+    empty = {"type": "geojson", "data": {"type": "FeatureCollection", "features": []}}
+    return {"version": 8, "name": "smartsup-local", "sources": {"smartsup-empty": empty},
             "layers": [{"id": "background", "type": "background",
                         "paint": {"background-color": palette(theme).map_bg}}]}
 
@@ -172,7 +175,8 @@ def district_map(streets_geojson: Any, values_by_street: Mapping[str, float] | N
             hovertemplate=f"{layer.name}<br>%{{text}}<extra></extra>" if layer.text
             else f"{layer.name}<extra></extra>",
         )
-    centre, zoom = fit_view(bounds(fc), size or DEFAULT_SIZES.get(mode, DEFAULT_SIZES["analyst"]))
+    box = bounds(fc)
+    centre, zoom = fit_view(box, size or DEFAULT_SIZES.get(mode, DEFAULT_SIZES["analyst"]))
     map_layers: list[dict[str, Any]] = []
     if tile_url:
         map_layers.append({"sourcetype": "raster", "source": [tile_url], "below": "traces",
@@ -184,6 +188,8 @@ def district_map(streets_geojson: Any, values_by_street: Mapping[str, float] | N
         map=dict(style=background_style(theme), layers=map_layers, uirevision=uirevision,
                  center=centre, zoom=zoom),
         margin=dict(l=0, r=0, t=0, b=0),
+        # assets/mapfit.js refits the zoom to the size the map is really drawn at
+        meta={"smartsupFit": list(box)},
         showlegend=bool(points) and mode != "wall",
         legend=dict(orientation="h", x=0, y=0, yanchor="bottom"),
     )

@@ -239,6 +239,7 @@ def test_cmp013_district_map_draws_the_14_streets_offline(streets):
     c = fig.layout.map.center
     assert west < c.lon < east and south < c.lat < north
     assert 9 < fig.layout.map.zoom < 11
+    assert fig.layout.meta["smartsupFit"] == list(bounds(streets))
     assert not fig.layout.map.layers
 
 

@@ -112,11 +112,11 @@ class Visit:
         self.callback_errors.extend(e for e in self.page.evaluate(_DASH_ERRORS_JS)
                                     if e not in self.callback_errors)
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, *, full_page: bool = False) -> Path:
         """Save a screenshot under tests/screenshots/ (git-ignored)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path))
+        self.page.screenshot(path=str(path), full_page=full_page)
         self.screenshot = path
         return path
 

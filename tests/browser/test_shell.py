@@ -164,11 +164,12 @@ def test_app010_refreshes_never_overlap(visit, monkeypatch):
 
 def test_app011_refresh_pauses_while_hidden(visit, monkeypatch):
     v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
-    calls = _patch_read(monkeypatch, lambda original: original())
     v.page.evaluate("""() => {
       Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
       document.dispatchEvent(new Event('visibilitychange'));
     }""")
+    v.settle()  # a refresh ticked before the tab was hidden may still be running
+    calls = _patch_read(monkeypatch, lambda original: original())
     v.page.wait_for_timeout(11_000)
     assert calls["n"] == 0, calls
     v.page.evaluate("""() => {
@@ -185,3 +186,19 @@ def test_app012_nothing_requested_off_origin_and_status_json(visit):
     assert any("/_dash-update-component" in u for u in v.requests)
     body = json.loads(v.page.evaluate("fetch('/health').then(r => r.text())"))
     assert body["database"] == "ok" and body["status"] == "ok"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)], ids=["desktop", "phone"])
+def test_app013_analyst_panels_reflow_without_horizontal_scrolling(visit, width, height):
+    v = visit("/", viewport=(width, height))
+    v.assert_clean()
+    v.shot(f"overview-analyst-full-{width}", full_page=True)
+    layout = v.page.evaluate("""() => ({
+      scrollW: document.documentElement.scrollWidth, vw: window.innerWidth,
+      panels: [...document.querySelectorAll('.panel')].map(p => p.getBoundingClientRect().toJSON()),
+    })""")
+    assert layout["scrollW"] <= layout["vw"], layout["scrollW"]
+    assert layout["panels"] and all(p["right"] <= layout["vw"] + 0.5 for p in layout["panels"])
+    if width < 576:
+        lefts = {round(p["left"]) for p in layout["panels"]}
+        assert len(lefts) == 1, lefts  # one column on a phone
