@@ -11,8 +11,10 @@ from ingest.gen_common import (
     STR,
     Ctx,
     allocate,
+    by_division,
     cat,
     choose,
+    digits,
     festival_factor,
     fill_template,
     month_of,
@@ -67,99 +69,69 @@ def inspections(ctx: Ctx) -> None:
     rng = ctx.rng("inspection")
     h = ctx.hidden["ent"]
     station = ctx.hidden["station_codes"]
+    office_name = dict(zip(ctx.tables["office"]["code"], ctx.tables["office"]["name"], strict=True))
     street_idx = h["street_idx"].to_numpy()
     active = h["active"].to_numpy()
     etype = h["type"].to_numpy()
     risk = h["risk"].to_numpy()
     food_from = ctx.hidden["food_from"]
     until = ctx.until_day
-    tasks, rows = [], []
-    q_starts = pd.date_range(pd.Timestamp(ctx.start_day, unit="D"), periods=21, freq="QS")
-    q_days = q_starts.to_numpy().astype("datetime64[D]").astype(np.int64)
-    q_days = q_days[q_days <= until]
-    m_starts = pd.date_range(pd.Timestamp(ctx.start_day, unit="D"), periods=62, freq="MS")
-    m_days = m_starts.to_numpy().astype("datetime64[D]").astype(np.int64)
-    m_days = m_days[m_days <= until]
+    start = pd.Timestamp(ctx.start_day, unit="D")
+    quarters = [d for d in pd.date_range(start, periods=21, freq="QS") if d <= pd.Timestamp(until, unit="D")]
+    months = [d for d in pd.date_range(start, periods=62, freq="MS") if d <= pd.Timestamp(until, unit="D")]
+    day = {d: int(np.datetime64(d.date(), "D").astype(np.int64)) for d in quarters + months}
+    tasks, draws = [], []  # draws: (task_id, street, kind, planned days)
     for s in range(len(station)):
         in_street = street_idx == s
         n_ent = int((in_street & active & (etype != "individual")).sum())
         n_food = int((in_street & active & (food_from >= 0)).sum())
         # 双随机: ≈ 3 % of enterprises a year, weighted toward riskier credit (risk-weighted draw).
         per_q = max(1, round(0.03 * n_ent / 4))
-        for q in q_days:
-            quarter = f"{pd.Timestamp(q, unit='D'):%Y}Q{(pd.Timestamp(q, unit='D').month - 1) // 3 + 1}"
-            tid = f"SS{quarter}{station[s]}"
-            tasks.append(
-                (
-                    tid,
-                    f"{pd.Timestamp(q, unit='D'):%Y}年第{(pd.Timestamp(q, unit='D').month - 1) // 3 + 1}"
-                    f"季度{ctx.tables['office'].set_index('code').loc[station[s], 'name']}双随机抽查",
-                    station[s],
-                    "double_random",
-                    per_q,
-                    q,
-                    f"{rng.integers(0, 2**48):012x}",
-                )
-            )
-            rows.append(
-                (
-                    tid,
-                    s,
-                    "double_random",
-                    q + rng.integers(5, 80, per_q),
-                    np.where(in_street & (etype != "individual"), np.sqrt(risk), 0.0),
-                )
-            )
-        # Routine monthly food inspections: 1.13 per food business per year.
-        per_m = rng.poisson(1.13 * n_food / 12, len(m_days))
-        w_food = np.where(in_street & (food_from >= 0), risk**0.5, 0.0)
-        for m, k in zip(m_days, per_m, strict=True):
-            if k == 0:
-                continue
-            tid = f"RC{pd.Timestamp(m, unit='D'):%Y%m}{station[s]}"
-            tasks.append(
-                (
-                    tid,
-                    f"{pd.Timestamp(m, unit='D'):%Y年%m月}食品经营日常检查",
-                    station[s],
-                    "routine",
-                    int(k),
-                    m,
-                    None,
-                )
-            )
-            rows.append((tid, s, "routine", m + rng.integers(0, 28, k), w_food))
-    # Special campaigns: a few a year, each split over the 所.
-    years = sorted(
-        {pd.Timestamp(d, unit="D").year for d in (ctx.start_day, until)}
-        | set(range(pd.Timestamp(ctx.start_day, unit="D").year, pd.Timestamp(until, unit="D").year + 1))
-    )
-    for y in years:
+        for q in quarters:
+            tid = f"SS{q:%Y}Q{q.quarter}{station[s]}"
+            name = f"{q:%Y}年第{q.quarter}季度{office_name[station[s]]}双随机抽查"
+            seed = f"{rng.integers(0, 2**48):012x}"
+            tasks.append((tid, name, station[s], "double_random", day[q], seed))
+            draws.append((tid, s, "double_random", day[q] + rng.integers(5, 80, per_q)))
+        # 1.12 a year per active licence holder (a few lapsed ones included): ≈ 1.13 done per valid licence.
+        for m, k in zip(months, rng.poisson(1.12 * n_food / 12, len(months)), strict=True):
+            if k:
+                tid = f"RC{m:%Y%m}{station[s]}"
+                tasks.append((tid, f"{m:%Y年%m月}食品经营日常检查", station[s], "routine", day[m], None))
+                draws.append((tid, s, "routine", day[m] + rng.integers(0, 28, k)))
+    # Special campaigns: four a year, each split over the 所.
+    for y in range(start.year, pd.Timestamp(until, unit="D").year + 1):
         for j, title in enumerate(choose(rng, names.TASK_SPECIALS, 4)):
-            start = int(np.datetime64(f"{y}-{rng.integers(2, 11):02d}-01", "D").astype(np.int64))
-            if start < ctx.start_day or start > until:
-                continue
-            for s in range(len(station)):
-                k = max(1, ctx.n(25 * ctx.street_weight[s] * 14, 1))
-                tid = f"ZX{y}{j + 1:02d}{station[s]}"
-                tasks.append((tid, f"{y}年{title}", station[s], "special", k, start, None))
-                w = np.where(street_idx == s, risk**0.5, 0.0)
-                rows.append((tid, s, "special", start + rng.integers(0, 45, k), w))
-    task_frame = pd.DataFrame(
-        tasks, columns=["task_id", "name", "office_code", "kind", "planned_count", "d", "seed"]
-    )
+            begin = int(np.datetime64(f"{y}-{rng.integers(2, 11):02d}-01", "D").astype(np.int64))
+            if ctx.start_day <= begin <= until:
+                for s in range(len(station)):
+                    k = max(1, ctx.n(25 * ctx.street_weight[s] * 14, 1))
+                    tid = f"ZX{y}{j + 1:02d}{station[s]}"
+                    tasks.append((tid, f"{y}年{title}", station[s], "special", begin, None))
+                    draws.append((tid, s, "special", begin + rng.integers(0, 45, k)))
+    task_frame = pd.DataFrame(tasks, columns=["task_id", "name", "office_code", "kind", "d", "seed"])
     task_frame = task_frame.drop_duplicates("task_id")
-    parts = []
-    for tid, s, kind, planned, w in rows:
-        planned = np.minimum(planned, until + 20)
-        e = pick_entities(ctx, rng, planned * DAY, w, margin_days=30)
-        parts.append(
-            pd.DataFrame(
-                {"task_id": tid, "kind": kind, "office_code": station[s], "e": e, "planned_d": planned}
-            )
-        )
-    ins = pd.concat(parts, ignore_index=True)
-    ins = ins[ins["e"] >= 0]
+    plan = pd.DataFrame(
+        {
+            "task_id": np.repeat([d[0] for d in draws], [len(d[3]) for d in draws]),
+            "s": np.repeat([d[1] for d in draws], [len(d[3]) for d in draws]),
+            "kind": np.repeat([d[2] for d in draws], [len(d[3]) for d in draws]),
+            "planned_d": np.minimum(np.concatenate([d[3] for d in draws]), until + 20),
+        }
+    )
+    # One weighted draw per (所, kind): 双随机 among enterprises, routine among food businesses.
+    e = np.full(len(plan), -1, dtype=np.int64)
+    for (s, kind), rows in plan.groupby(["s", "kind"]).indices.items():
+        in_street = street_idx == s
+        if kind == "double_random":
+            w = np.where(in_street & (etype != "individual"), np.sqrt(risk), 0.0)
+        elif kind == "routine":
+            w = np.where(in_street & (food_from >= 0), np.sqrt(risk), 0.0)
+        else:
+            w = np.where(in_street, np.sqrt(risk), 0.0)
+        e[rows] = pick_entities(ctx, rng, plan["planned_d"].to_numpy()[rows] * DAY, w, margin_days=30)
+    ins = plan.assign(e=e, office_code=station[plan["s"].to_numpy()])
+    ins = ins[ins["e"] >= 0].drop(columns="s")
     # Planned counts are what was drawn: recount after dropping draws with no living entity.
     drawn = ins.groupby("task_id").size()
     task_frame = task_frame[task_frame["task_id"].isin(drawn.index)].copy()
@@ -298,6 +270,7 @@ def complaints(ctx: Ctx) -> None:
 
     # The entity complained about: category pool × latent risk × the few hot spots.
     ind = h["industry"].to_numpy()
+    div = h["div"].to_numpy()
     e = np.full(n, -1, dtype=np.int64)
     wants = rng.random(n) < np.array([WITH_ENTITY[c] for c in cats])[cat_idx]
     boost = ctx.hidden["complaint_boost"] * h["risk"].to_numpy()
@@ -308,7 +281,7 @@ def complaints(ctx: Ctx) -> None:
         if not len(rows):
             continue
         pool = CATEGORY_POOL[c]
-        w = np.array([pool.get(x, 0.0) for x in ind]) if pool else np.full(len(ind), 0.05)
+        w = by_division(div, pool) if pool else np.full(len(ind), 0.05)
         if c == "online_shopping":
             w = w * 0.2 + online
         # Alive until the complaint is closed: closing is an event of the entity too.
@@ -330,7 +303,7 @@ def complaints(ctx: Ctx) -> None:
     kind = np.where(category == "licence", choose(rng, ["consultation", "report"], n, [0.7, 0.3]), kind)
 
     # Handling: due dates by kind; on time ≈ 98.4 %; a few rejected (不予受理).
-    due_span = np.array([DUE_DAYS[k] for k in kind]) * DAY
+    due_span = np.select([kind == k for k in DUE_DAYS], list(DUE_DAYS.values())) * DAY
     med = np.where(kind == "consultation", 0.4, np.where(kind == "complaint", 5.0, 9.0)) * DAY
     dur = rng.lognormal(np.log(med), 0.8).astype(np.int64)
     late = rng.random(n) < 0.016
@@ -371,7 +344,7 @@ def complaints(ctx: Ctx) -> None:
     ids = cat(
         "TS",
         np.datetime_as_string(day.astype("datetime64[D]")).astype(STR),
-        np.char.zfill((seq + 1).astype(str), 5).astype(STR),
+        digits(seq + 1, 5),
     )
     ids = np.strings.replace(ids, "-", "")
     frame = pd.DataFrame(
@@ -414,11 +387,11 @@ def _summaries(ctx: Ctx, rng: np.random.Generator, category: np.ndarray, e: np.n
     ent_names = ctx.tables["entity"]["name"].to_numpy()
     generic = choose(rng, ["某商家", "一家门店", "某网店", "附近一家店铺", "某公司"], n)
     slots = {
-        "shop": np.where(e >= 0, ent_names[np.maximum(e, 0)], generic),
-        "amount": np.round(rng.lognormal(np.log(800), 1.0, n)).astype(int).astype(str),
-        **{k: choose(rng, v, n) for k, v in names.SLOTS.items()},
+        "shop": np.where(e >= 0, ent_names[np.maximum(e, 0)], generic).astype(STR),
+        "amount": digits(np.round(rng.lognormal(np.log(800), 1.0, n))),
+        **{k: choose(rng, v, n).astype(STR) for k, v in names.SLOTS.items()},
     }
-    out = np.empty(n, dtype=STR)
+    out = np.empty(n, dtype=object)
     for c, templates in names.COMPLAINT_TEMPLATES.items():
         rows = np.flatnonzero(category == c)
         if not len(rows):
@@ -607,8 +580,10 @@ def cases(ctx: Ctx) -> None:
     ev = _stage_times(rng, n)
     opened_s = cs["opened"].to_numpy() * DAY + 9 * 3600 + rng.integers(0, 8 * 3600, n)
     at = opened_s[:, None] + ev
+    # The entity must outlive the case (cases of entities alive at the cut-off may still be open).
     closed_d = at[:, -1] // DAY
-    ok = closed_d < hi[cs["e"].to_numpy()]
+    ent_hi = hi[cs["e"].to_numpy()]
+    ok = (ent_hi > ctx.until_day) | (closed_d < ent_hi)
     cs, at, ev = cs[ok].reset_index(drop=True), at[ok], ev[ok]
     n = len(cs)
     reached = (ev >= 0) & (at <= ctx.cutoff_s)
@@ -632,7 +607,7 @@ def cases(ctx: Ctx) -> None:
     seq = np.empty(n, dtype=np.int64)
     yr_sorted = year[order]
     seq[order] = np.arange(n) - np.searchsorted(yr_sorted, yr_sorted) + 1
-    case_no = cat("沪市监闵处〔", year.astype(str), "〕", np.char.zfill(seq.astype(str), 5).astype(STR), "号")
+    case_no = cat("沪市监闵处〔", digits(year), "〕", digits(seq, 5), "号")
     law = np.empty(n, dtype=object)
     for c in np.unique(cause):
         r = np.flatnonzero(cause == c)
@@ -960,7 +935,8 @@ def warnings(ctx: Ctx) -> None:
     closed = handled + (rng.lognormal(np.log(2 * DAY), 0.9, n) * speed).astype(np.int64)
     stuck = rng.random(n) < 0.01
     closed = np.where(stuck, cutoff + 1, closed)
-    verified = closed + rng.integers(DAY, 5 * DAY, n)
+    # Most closed warnings are verified (已核查) within days; some wait for the next review round.
+    verified = np.where(rng.random(n) < 0.85, closed + rng.integers(DAY, 10 * DAY, n), cutoff + 1)
     status = np.where(
         handled > cutoff,
         "pending",
@@ -981,7 +957,7 @@ def warnings(ctx: Ctx) -> None:
     ids = cat(
         "YJ",
         np.strings.replace(np.datetime_as_string(day.astype("datetime64[D]")).astype(STR), "-", ""),
-        np.char.zfill(seq.astype(str), 5).astype(STR),
+        digits(seq, 5),
     )
     ctx.tables["warning"] = pd.DataFrame(
         {
@@ -1127,16 +1103,16 @@ def incidents(ctx: Ctx) -> None:
     days = np.arange(ctx.start_day, ctx.until_day + 1)
     d = np.repeat(days, _day_counts(rng, days, ctx.n(160, 8), weekend=0.9, festival=0.8))
     t = _times_of_day(rng, d)
-    recent = ctx.cutoff_s - rng.integers(20 * 60, 20 * 3600, max(2, ctx.n(3, 2)))
-    t = np.sort(np.r_[t[t <= ctx.cutoff_s - DAY], recent])
+    # The last day holds a few incidents still being handled, so the command screens have work on them.
+    recent = np.sort(ctx.cutoff_s - rng.integers(5 * 60, 3 * 3600, max(2, ctx.n(3, 2))))
+    t = np.r_[np.sort(t[t <= ctx.cutoff_s - DAY]), recent]
     n = len(t)
     kind = allocate(rng, n, INCIDENT_MIX)
     level = allocate(rng, n, {"I": 0.005, "II": 0.025, "III": 0.12, "IV": 0.85})
     e = np.full(n, -1, dtype=np.int64)
-    ind = h["industry"].to_numpy()
     for k, pool in INCIDENT_POOL.items():
         rows = np.flatnonzero((kind == k) & (rng.random(n) < 0.85))
-        w = np.array([pool.get(x, 0.0) for x in ind]) * h["risk"].to_numpy()
+        w = by_division(h["div"].to_numpy(), pool) * h["risk"].to_numpy()
         e[rows] = pick_entities(ctx, rng, t[rows], w, margin_days=2)
     has = e >= 0
     street = np.where(
@@ -1150,6 +1126,7 @@ def incidents(ctx: Ctx) -> None:
     resolve = t + (
         rng.lognormal(np.log(3 * 3600), 0.8, n) * np.select([level == "I", level == "II"], [4, 2], 1)
     ).astype(np.int64)
+    resolve[n - len(recent) :] = ctx.cutoff_s + rng.integers(3600, 8 * 3600, len(recent))
     dispatched = t + rng.integers(3 * 60, 20 * 60, n)
     arrived = dispatched + rng.integers(10 * 60, 45 * 60, n)
     closed_ok = resolve + 2 * DAY <= ctx.cutoff_s
@@ -1163,7 +1140,7 @@ def incidents(ctx: Ctx) -> None:
     slots = {
         "shop": np.where(has, ent["name"].to_numpy()[np.maximum(e, 0)], "某单位"),
         "road": choose(rng, names.SLOTS["road"], n),
-        "n": rng.integers(2, 30, n).astype(str),
+        "n": digits(rng.integers(2, 30, n)),
     }
     summary = np.empty(n, dtype=object)
     for k, tpls in names.INCIDENT_SUMMARIES.items():
@@ -1203,24 +1180,19 @@ def _dispatches(ctx: Ctx, rng, ids, street, level, status, dispatched, arrived, 
     duty = duty[duty["office_code"] == "KS14"]["name"].to_numpy()
     if not len(duty):
         duty = ctx.tables["staff"]["name"].to_numpy()
+    res_ids = res["id"].to_numpy()
+    by_office = {code: np.flatnonzero(res["office_code"].to_numpy() == code) for code in station}
+    district = np.flatnonzero(res["office_code"].isin(["DD01", "KS04", "KS07"]).to_numpy())
     for i in went:
-        local = res.index[(res["office_code"] == station[street[i]])].to_numpy()
+        # The 所 of the street sends one to three of its own; big incidents also get district resources.
+        local = by_office[station[street[i]]]
         k = 1 + int(rng.integers(0, 2)) + (level[i] in ("I", "II", "III"))
-        chosen = list(local[rng.permutation(len(local))[:k]])
+        chosen = local[rng.permutation(len(local))[:k]]
         if level[i] in ("I", "II"):
-            district = res.index[res["office_code"].isin(["DD01", "KS04", "KS07"])].to_numpy()
-            chosen += list(district[rng.permutation(len(district))[:2]])
+            chosen = np.r_[chosen, district[rng.permutation(len(district))[:2]]]
         for r in chosen:
-            rows.append(
-                (
-                    ids[i],
-                    res.at[r, "id"],
-                    dispatched[i],
-                    arrived[i],
-                    resolve[i],
-                    duty[rng.integers(len(duty))],
-                )
-            )
+            officer = duty[rng.integers(len(duty))]
+            rows.append((ids[i], res_ids[r], dispatched[i], arrived[i], resolve[i], officer))
     dp = pd.DataFrame(rows, columns=["incident_id", "resource_id", "d", "a", "f", "dispatched_by"])
     dp["id"] = [f"DP{i + 1:06d}" for i in range(len(dp))]
     dp["dispatched_at"] = to_instant(dp["d"].to_numpy())

@@ -21,10 +21,13 @@ from ingest.gen_common import (
     cat,
     choose,
     day_of,
+    digits,
     festival_factor,
+    lookup,
     person_names,
     phones,
     pick_alive,
+    split_counts,
     to_date,
     uscc_codes,
     weekday,
@@ -262,11 +265,8 @@ def entities(ctx: Ctx) -> None:
     rep = person_names(rng, n_all).astype(object)
     rep_phone = phones(rng, n_all).astype(object)
     recent = est >= day_of(pd.Timestamp("2015-10-01").date())
-    uscc = uscc_codes(
-        rng,
-        np.array([{"individual": "2", "cooperative": "3"}.get(t, "1") for t in etype], dtype=object),
-        recent,
-    )
+    type_char = np.where(etype == "individual", "2", np.where(etype == "cooperative", "3", "1"))
+    uscc = uscc_codes(rng, type_char.astype(object), recent)
 
     frame = pd.DataFrame(
         {
@@ -286,7 +286,8 @@ def entities(ctx: Ctx) -> None:
             "legal_rep_phone": rep_phone,
         }
     )
-    order = np.argsort(est, kind="stable")
+    # Rows in key order: the store's primary-key index then loads as appends.
+    order = np.argsort(uscc.astype("U18"), kind="stable")
     frame = frame.iloc[order].reset_index(drop=True)
     ctx.tables["entity"] = frame
     hi = np.where(status_changed < 0, until + 1, status_changed)
@@ -298,6 +299,7 @@ def entities(ctx: Ctx) -> None:
             "street_idx": street_idx[order],
             "section": section[order],
             "industry": industry[order],
+            "div": industry[order].astype(STR).astype(np.int64),
             "type": etype[order],
             "active": (status == "active")[order],
         }
@@ -312,25 +314,34 @@ def _hotspots(ctx: Ctx) -> None:
     eligible = h["active"].to_numpy() & h["industry"].isin(["52", "80", "89", "83", "62", "64"]).to_numpy()
     idx = weighted_sample(rng, eligible.astype(float), ctx.n(60, 4))
     boost = np.ones(len(h))
-    boost[idx] = rng.uniform(40, 200, len(idx))
+    boost[idx] = rng.uniform(20, 100, len(idx))
     ctx.hidden["complaint_boost"] = boost
 
 
-def _trade_names(rng: np.random.Generator, n: int) -> np.ndarray:
-    k = np.where(rng.random(n) < 0.75, 2, 3)
+def _trade_names(rng: np.random.Generator, n: int, three: bool = False) -> np.ndarray:
+    k = np.where(three | (rng.random(n) >= 0.75), 3, 2)
     a = TRADE[rng.integers(0, len(TRADE), n)]
     b = TRADE[rng.integers(0, len(TRADE), n)]
     c = np.where(k == 3, TRADE[rng.integers(0, len(TRADE), n)], "")
     return cat(a, b, np.asarray(c, dtype=STR))
 
 
+def _groups(*keys: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each distinct combination of the key arrays (fast for object arrays)."""
+    codes = np.zeros(len(keys[0]), dtype=np.int64)
+    for k in keys:
+        c, uniq = pd.factorize(k)
+        codes = codes * (len(uniq) + 1) + c
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return np.split(order, bounds)
+
+
 def _entity_names(rng, etype, section, industry, street_idx, ctx: Ctx) -> np.ndarray:
     n = len(etype)
     word = np.empty(n, dtype=object)
-    for key in np.unique(np.char.add(etype.astype(str), np.char.add("|", industry.astype(str)))):
-        t, d = key.split("|")
-        rows = np.flatnonzero((etype == t) & (industry == d))
-        sec = section[rows[0]]
+    for rows in _groups(etype, industry):
+        t, d, sec = etype[rows[0]], industry[rows[0]], section[rows[0]]
         pool = (
             (names.INDIVIDUAL_WORDS.get(sec) if t == "individual" else None)
             or names.DIVISION_WORDS.get(d)
@@ -339,30 +350,24 @@ def _entity_names(rng, etype, section, industry, street_idx, ctx: Ctx) -> np.nda
         word[rows] = choose(rng, pool, len(rows))
     word = word.astype(STR)
     short = np.array([names.STREET_SHORT.get(s, s) for s in ctx.street_names], dtype=STR)[street_idx]
+    # Each name is head + 字号 + middle + 行业词 + tail; the parts depend on the entity type and a form draw.
+    form = rng.random(n)
+    ent, branch, indiv = etype == "enterprise", etype == "branch", etype == "individual"
+    coop = etype == "cooperative"
+    head = np.where(ent & (form >= 0.92), "", np.where(indiv, np.where(form < 0.7, "闵行区", ""), "上海"))
+    head = np.where(coop, cat("上海", short), head)
+    middle = np.where(ent & (form >= 0.92), "（上海）", "")
+    tail = np.select(
+        [ent & (form >= 0.90) & (form < 0.92), ent, branch & (form < 0.6), branch, indiv],
+        ["股份有限公司", "有限公司", "有限公司闵行分公司", cat("有限公司", short, "分公司"), "店"],
+        "专业合作社",
+    )
     out = np.empty(n, dtype=object)
     todo = np.arange(n)
-    for _ in range(20):
-        trade = _trade_names(rng, len(todo))
-        t = etype[todo]
-        w = word[todo]
-        form = rng.random(len(todo))
-        ent = np.where(
-            form < 0.90,
-            cat("上海", trade, w, "有限公司"),
-            np.where(
-                form < 0.92, cat("上海", trade, w, "股份有限公司"), cat(trade, "（上海）", w, "有限公司")
-            ),
-        )
-        branch = np.where(
-            form < 0.6,
-            cat("上海", trade, w, "有限公司闵行分公司"),
-            cat("上海", trade, w, "有限公司", short[todo], "分公司"),
-        )
-        indiv = np.where(form < 0.7, cat("闵行区", trade, w, "店"), cat(trade, w, "店"))
-        coopn = cat("上海", short[todo], trade, w, "专业合作社")
-        out[todo] = np.where(
-            t == "enterprise", ent, np.where(t == "branch", branch, np.where(t == "individual", indiv, coopn))
-        )
+    for attempt in range(30):
+        # Later attempts use three-character 字号: fewer collisions among the remaining duplicates.
+        trade = _trade_names(rng, len(todo), three=attempt >= 2)
+        out[todo] = cat(head[todo], trade, middle[todo], word[todo], tail[todo]).astype(object)
         todo = np.flatnonzero(pd.Series(out).duplicated().to_numpy())
         if not len(todo):
             break
@@ -376,19 +381,19 @@ def _addresses(ctx: Ctx, rng, etype, street_idx):
     for i, sname in enumerate(ctx.street_names):
         rows = np.flatnonzero(street_idx == i)
         roads[rows] = choose(rng, names.STREET_ROADS.get(sname, ("沪闵路",)), len(rows))
-    number = np.minimum((rng.pareto(1.1, n) * 120 + 1).astype(int), 4999).astype(str)
+    number = digits(np.minimum((rng.pareto(1.1, n) * 120 + 1).astype(int), 4999))
     tail = rng.random(n)
     room = np.where(
         tail < 0.35,
         cat(
-            rng.integers(1, 12, n).astype(str),
+            digits(rng.integers(1, 12, n)),
             "幢",
-            rng.integers(1, 25, n).astype(str),
+            digits(rng.integers(1, 25, n)),
             "0",
-            rng.integers(1, 9, n).astype(str),
+            digits(rng.integers(1, 9, n)),
             "室",
         ),
-        np.where(tail < 0.5, cat(rng.integers(1, 20, n).astype(str), "层"), ""),
+        np.where(tail < 0.5, cat(digits(rng.integers(1, 20, n)), "层"), ""),
     )
     room = np.where(etype == "individual", np.where(tail < 0.3, "一层", ""), room)
     address = cat("上海市闵行区", roads.astype(STR), number.astype(STR), "号", np.asarray(room, dtype=STR))
@@ -485,18 +490,19 @@ def _current_values(ent: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     cur = np.where(f == "name", ent["name"].to_numpy()[e], cur)
     cur = np.where(f == "address", ent["address"].to_numpy()[e], cur)
     cur = np.where(f == "legal_rep", ent["legal_rep_name"].to_numpy()[e], cur)
-    capstr = pd.Series(cap).map(lambda v: None if pd.isna(v) else f"{v:g}万元").to_numpy(dtype=object)
+    whole = np.nan_to_num(cap).astype(np.int64)
+    cents = np.round((np.nan_to_num(cap) - whole) * 100).astype(np.int64)
+    capstr = cat(digits(whole), np.where(cents > 0, cat(".", digits(cents, 2)), ""), "万元").astype(object)
+    capstr[np.isnan(cap.astype(float))] = None
     return np.where(f == "registered_capital", capstr, cur)
 
 
 def _change_values(rng, fields: np.ndarray, n: int, ctx: Ctx) -> np.ndarray:
     road = choose(rng, names.SLOTS["road"], n).astype(STR)
-    addr = cat("上海市闵行区", road, rng.integers(1, 3000, n).astype(str), "号")
-    cap = cat(np.round(rng.lognormal(4.5, 1.4, n)).astype(int).astype(str), "万元")
+    addr = cat("上海市闵行区", road, digits(rng.integers(1, 3000, n)), "号")
+    cap = cat(digits(np.round(rng.lognormal(4.5, 1.4, n))), "万元")
     people = person_names(rng, n)
-    holders = cat(
-        people, "（", rng.integers(10, 91, n).astype(str), "%）；", person_names(rng, n), "（其余）"
-    )
+    holders = cat(people, "（", digits(rng.integers(10, 91, n)), "%）；", person_names(rng, n), "（其余）")
     scope = choose(
         rng,
         [
@@ -573,9 +579,8 @@ def licences(ctx: Ctx) -> None:
         n_valid = ctx.n(valid_full, 2)
         pool_mix = LICENCE_POOLS[kind]
         chosen_valid, chosen_other = [], []
-        for div, share in pool_mix.items():
+        for div, k in zip(pool_mix, split_counts(n_valid, pool_mix), strict=True):
             cand = np.flatnonzero((industry == div) & ~taken)
-            k = round(n_valid * share)
             act = cand[active[cand]]
             pick = act[rng.permutation(len(act))[:k]]
             taken[pick] = True
@@ -655,29 +660,27 @@ def _licence_numbers(rng, lic: pd.DataFrame) -> np.ndarray:
     ind = lic["industry"].to_numpy()
     # JY{业态 1 销售 / 2 餐饮 / 3 单位食堂}{310112}{6-digit sequence}{check digit}
     jy_type = np.where(np.isin(ind, ["51", "52"]), "1", np.where(np.isin(ind, ["83", "84", "85"]), "3", "2"))
-    s6 = np.char.zfill(seq.astype(str), 6)
+    s6 = digits(seq, 6)
     chk = (seq * 7 + 3) % 10
-    jy = cat("JY", jy_type.astype(STR), "310112", s6.astype(STR), chk.astype(str))
+    jy = cat("JY", jy_type, "310112", s6, digits(chk))
     sc_cat = np.where(ind == "15", "115", np.where(ind == "13", "101", "124"))
     sc = cat(
         "SC",
         sc_cat.astype(STR),
         "310112",
-        np.char.zfill((seq % 10000).astype(str), 4).astype(STR),
-        ((seq * 3 + 1) % 10).astype(str),
+        digits(seq % 10000, 4),
+        digits((seq * 3 + 1) % 10),
     )
-    drug = cat("沪CB1120", np.char.zfill((seq % 100000).astype(str), 5).astype(STR))
-    dev = cat(
-        "沪闵药监械经营许", year.astype(str), np.char.zfill((seq % 10000).astype(str), 4).astype(STR), "号"
-    )
-    cos = cat("沪妆", year.astype(str), np.char.zfill((seq % 10000).astype(str), 4).astype(STR))
+    drug = cat("沪CB1120", digits(seq % 100000, 5))
+    dev = cat("沪闵药监械经营许", digits(year), digits(seq % 10000, 4), "号")
+    cos = cat("沪妆", digits(year), digits(seq % 10000, 4))
     ind_p = cat(
         "（沪）XK",
         choose(rng, ["13", "16", "06", "11"], n).astype(STR),
         "-",
-        np.char.zfill((seq % 1000).astype(str), 3).astype(STR),
+        digits(seq % 1000, 3),
         "-",
-        np.char.zfill((seq % 100000).astype(str), 5).astype(STR),
+        digits(seq % 100000, 5),
     )
     out = np.where(
         kind == "food_business",
@@ -832,7 +835,7 @@ def ip_rights(ctx: Ctx) -> None:
     }
     frames = []
     for kind, (full, mix) in kinds.items():
-        w = appetite * np.array([mix.get(s, 0.02) for s in sec])
+        w = appetite * lookup(sec, mix, 0.02)
         k = ctx.n(full, 2)
         cdf = np.cumsum(w)
         idx = np.searchsorted(cdf, rng.random(k) * cdf[-1], side="right")
@@ -900,7 +903,7 @@ def online_stores(ctx: Ctx) -> None:
     )
     stores = pd.DataFrame(
         {
-            "id": np.char.add("OS", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object),
+            "id": cat("OS", digits(np.arange(1, n + 1), 7)).astype(object),
             "uscc": ent["uscc"].to_numpy()[idx],
             "platform": platform,
             "store_name": cat(trade, np.asarray(suffix, dtype=STR)).astype(object),
@@ -924,7 +927,9 @@ def pick_entities(
     """Entity row per event time, ∝ weights, alive at the event (and ``margin_days`` after it)."""
     h = ctx.hidden["ent"]
     lo = (h["lo"].to_numpy() if lo_day is None else lo_day) * DAY
-    hi = ((h["hi"].to_numpy() if hi_day is None else hi_day) - margin_days) * DAY
+    hi = h["hi"].to_numpy() if hi_day is None else hi_day
+    # The margin keeps follow-up events before an entity's end; entities still alive need none.
+    hi = np.where(hi > ctx.until_day, hi + 10 * 365, hi - margin_days) * DAY
     pool = np.flatnonzero(weights > 0)
     pos = pick_alive(rng, t_seconds, pool, weights[pool], lo[pool], hi[pool])
     return np.where(pos >= 0, pool[np.maximum(pos, 0)], -1)

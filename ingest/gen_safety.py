@@ -8,7 +8,19 @@ import numpy as np
 import pandas as pd
 
 from ingest import names
-from ingest.gen_common import DAY, STR, Ctx, allocate, cat, choose, to_date, to_instant, weighted_sample
+from ingest.gen_common import (
+    DAY,
+    STR,
+    Ctx,
+    allocate,
+    by_division,
+    cat,
+    choose,
+    digits,
+    to_date,
+    to_instant,
+    weighted_sample,
+)
 from ingest.gen_registry import pick_entities
 
 EQUIPMENT = {  # kind: (count in use at district scale, category code of the 设备代码, user divisions)
@@ -34,7 +46,6 @@ def equipment(ctx: Ctx) -> None:
     """Special equipment with annual periodic inspections; elevators calibrated to the public figures."""
     rng = ctx.rng("equipment")
     h = ctx.hidden["ent"]
-    ind = h["industry"].to_numpy()
     active = h["active"].to_numpy()
     until = ctx.until_day
     frames = []
@@ -49,7 +60,7 @@ def equipment(ctx: Ctx) -> None:
             np.full(n_scrap, "scrapped", dtype=object),
         ]
         # Owners: active entities of the user divisions, a few large holders (property managers).
-        w = np.array([users.get(d, 0.0) for d in ind]) * active
+        w = by_division(h["div"].to_numpy(), users) * active
         holders = weighted_sample(rng, w, max(3, ctx.n(n_use / 12, 3)))
         hw = rng.pareto(1.1, len(holders)) + 0.2
         owner = holders[rng.choice(len(holders), n, p=hw / hw.sum())]
@@ -61,13 +72,14 @@ def equipment(ctx: Ctx) -> None:
             age = np.where(status == "scrapped", 18 * 365 + rng.exponential(3 * 365, n), age)
         else:
             age = rng.uniform(60, 20 * 365, n)
+        age = np.minimum(age, 40 * 365)
         installed = until - age.astype(np.int64)
         street_idx = h["street_idx"].to_numpy()[owner]
         # Elevators stand in the buildings their owner manages, anywhere in the owner's 街镇.
         lon, lat = ctx.points(rng, street_idx)
         year = installed.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
         seq = rng.permutation(n) + 1
-        code = cat(cat_code, "310112", year.astype(str), np.char.zfill(seq.astype(str), 6).astype(STR))
+        code = cat(cat_code, "310112", digits(year), digits(seq, 6))
         frames.append(
             pd.DataFrame(
                 {
@@ -268,9 +280,9 @@ def devices(ctx: Ctx) -> None:
 
     dev = pd.concat(frames, ignore_index=True)
     n = len(dev)
-    dev["device_id"] = cat(
-        dev["prefix"].to_numpy().astype(STR), np.char.zfill(np.arange(1, n + 1).astype(str), 6)
-    ).astype(object)
+    dev["device_id"] = cat(dev["prefix"].to_numpy().astype(STR), digits(np.arange(1, n + 1), 6)).astype(
+        object
+    )
     status = allocate(rng, n, {"online": 0.962, "offline": 0.022, "fault": 0.011, "retired": 0.005})
     last_seen = np.where(
         status == "online",
