@@ -247,7 +247,7 @@ def screen_frame(ids: ScreenIds, view: ViewParams, *, title: str, kpis: Sequence
         alert = None if ok else html.Div(
             ["数据延迟：暂时无法读取数据", html.Span(f"（{error}）" if error else "")],
             className="screen-alert", role="alert")
-        centre_col = [c for c in (centre, bottom) if c is not None]
+        centre_col = [item for c in (centre, bottom) if c is not None for item in _items(c)]
         body = [
             header,
             alert,
