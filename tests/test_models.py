@@ -26,7 +26,8 @@ def uscc(n: int) -> str:
 def entity(n: int, **kw) -> dict:
     row = dict(uscc=uscc(n), name=f"上海模型{n}有限公司", entity_type="enterprise", industry_code="51",
                registered_capital=500, established_on=date(2012, 1, 1), status="active",
-               status_changed_on=None, address=f"漕宝路{n}号", street_code=STREET)
+               status_changed_on=None, address=f"漕宝路{n}号", street_code=STREET,
+               legal_rep_name=f"代表{n}", legal_rep_phone=f"1380000{n:04d}")
     row.update(kw)
     return row
 
@@ -62,7 +63,16 @@ def build(conn: sa.Connection) -> dict[str, str]:
         "capital_games": entity(10),
         "individual": entity(11, entity_type="individual", registered_capital=None),
         "cancelled": entity(12, status="cancelled", status_changed_on=date(2026, 1, 1)),
+        # A serial registrant: the same legal representative led a company that lived three months.
+        "serial": entity(13, legal_rep_name="张伟", legal_rep_phone="13912345678"),
+        "serial_dead": entity(14, legal_rep_name="张伟", legal_rep_phone="13912345678",
+                              established_on=date(2025, 12, 1), status="cancelled",
+                              status_changed_on=date(2026, 3, 1)),
+        "shell_address": entity(15, address="虹梅路500号"),
     }
+    for k in range(5):  # five short-lived companies came and went at one address
+        e[f"shell{k}"] = entity(20 + k, address="虹梅路500号", established_on=date(2024, 6, 1),
+                                status="revoked", status_changed_on=date(2025, 2, 1))
     conn.execute(sa.insert(s.entity), list(e.values()))
     u = {k: v["uscc"] for k, v in e.items()}
     conn.execute(sa.insert(s.credit_list), [
@@ -129,7 +139,8 @@ def test_mdl002_credit_rules(scenario):
     _, u, out = scenario
     cr = out["credit_risk"]
     assert set(cr["uscc"]) == {u[k] for k in ("clean", "serious", "abnormal", "young_small", "complained",
-                                              "more_complained", "penalised", "restaurant", "capital_games")}
+                                              "more_complained", "penalised", "restaurant", "capital_games",
+                                              "serial", "shell_address")}
     assert row(cr, u["clean"])["score"] == 0 and row(cr, u["clean"])["risk_class"] == "A"
     assert row(cr, u["serious"])["risk_class"] == "D"
     assert row(cr, u["abnormal"])["risk_class"] == "C"  # a current listing alone is C
@@ -180,10 +191,10 @@ def test_mdl005_facets(scenario):
     with engine.connect() as conn:
         for who in u.values():
             one = entity_facets_one(conn, who, AS_OF)
-            if who == u["cancelled"]:
-                assert one == {}
-            else:
+            if who in fa.index:
                 assert one == {k: float(fa.loc[who, k]) for k in FACETS}
+            else:  # not active on the as-of date
+                assert one == {}
 
 
 def test_mdl006_office_efficacy_rules(scenario):
@@ -206,6 +217,10 @@ def test_mdl007_capital_rules(scenario):
     assert games["flags"] == "frequent_capital_change,frequent_shareholder_change"
     assert games["score"] > 0 and games["level"] in ("medium", "high")
     assert row(cap, u["clean"])["flags"] == "" and row(cap, u["clean"])["score"] == 0
+    serial, shell = row(cap, u["serial"]), row(cap, u["shell_address"])
+    assert serial["short_lived_by_legal_rep"] == 1 and serial["flags"] == "short_lived_link"
+    assert shell["short_lived_by_address"] == 5 and shell["short_lived_link"]
+    assert not row(cap, u["clean"])["short_lived_link"]
 
 
 # --- the small synthetic district ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from data_access.models.features import CLUSTER_MIN_ENTITIES, Features
 #: Flag thresholds: changes in the last 365 days, linked short-lived entities, entities at the address.
 FREQUENT_CAPITAL_CHANGES = 2
 FREQUENT_SHAREHOLDER_CHANGES = 2
-SHORT_LIVED_BY_ADDRESS = 2
+SHORT_LIVED_BY_ADDRESS = 5
 SHORT_LIVED_BY_LEGAL_REP = 1
 
 FLAGS = ("frequent_capital_change", "frequent_shareholder_change", "short_lived_link", "clustered_address")
@@ -52,7 +52,7 @@ def compute(f: Features) -> pd.DataFrame:
         np.minimum(30, 15 * counts["capital_changes"])
         + np.minimum(30, 12 * counts["shareholder_changes"])
         + np.minimum(15, 8 * counts["legal_rep_changes"])
-        + np.minimum(20, 10 * counts["short_lived_by_address"])
+        + 20 * (counts["short_lived_by_address"] >= SHORT_LIVED_BY_ADDRESS)
         + np.minimum(30, 25 * counts["short_lived_by_legal_rep"])
         + np.where(cluster >= LARGE_CLUSTER, 30, np.where(cluster > 0, 20, 0))
     )
