@@ -14,8 +14,6 @@ from data_access.models.catering import CATERING_DIVISION
 from data_access.models.features import Features
 
 FACETS = ("qualification", "supervision", "complaint", "enforcement", "credit")
-FACET_NAMES = {"qualification": "资质", "supervision": "监管", "complaint": "投诉",
-               "enforcement": "执法", "credit": "信用"}
 
 #: Credit facet by credit-risk class (enterprises) and the cap a current listing imposes.
 CLASS_FACET = {"A": 100.0, "B": 85.0, "C": 50.0, "D": 20.0}

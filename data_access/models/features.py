@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -93,19 +92,15 @@ def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(_flag(condition))
 
 
-def read_frame(conn: sa.Connection, query: sa.Select, *, raw: bool = False,
-               sort_first: bool = False) -> pd.DataFrame:
+def read_frame(conn: sa.Connection, query: sa.Select, *, raw: bool = False) -> pd.DataFrame:
     """Run ``query`` and return its rows as a DataFrame with the query's column names.
 
     ``raw`` fetches the driver's tuples directly, skipping SQLAlchemy's row objects and result
-    processing: only for queries whose columns are text or numbers. ``sort_first`` sorts the rows
-    by the first column in Python, far cheaper than an ORDER BY that walks the key index.
+    processing: only for queries whose columns are text or numbers.
     """
     result = conn.execute(query)
     keys = list(result.keys())
     rows = result.cursor.fetchall() if raw else result.fetchall()
-    if sort_first:
-        rows.sort(key=itemgetter(0))
     if not rows:
         return pd.DataFrame({k: pd.Series(dtype=object) for k in keys})
     # Column-wise: handing pandas the Row objects makes it probe each one for attributes, which
@@ -173,7 +168,8 @@ class Features:
         return query if self.uscc is None else query.where(column == self.uscc)
 
     def _read(self, query: sa.Select, column: sa.ColumnElement) -> pd.DataFrame:
-        return read_frame(self.conn, self._only(query, column))
+        # Every feature query returns codes, enumerations and numbers only: no result processing.
+        return read_frame(self.conn, self._only(query, column), raw=True)
 
     def _per_entity(self, query: sa.Select, column: sa.ColumnElement) -> pd.DataFrame:
         frame = self._read(query, column)
