@@ -272,9 +272,10 @@ class Features:
             sa.cast(e.c.registered_capital, sa.Float).label("capital"),
             band.label("age_band"),
             sum(bits[1:], bits[0]).label("name_bits"),
-            # An uncorrelated IN-subquery is evaluated once; the phone column is only read here.
-            _flag(e.c.legal_rep_phone.in_(sa.select(other.c.legal_rep_phone).where(self._short_lived(other))))
-            .label("rep_link"),
+            # An uncorrelated IN-subquery is evaluated once; the phone column is only read here. For a
+            # single entity it would cost more than everything else, and its facets do not need it.
+            (_flag(e.c.legal_rep_phone.in_(sa.select(other.c.legal_rep_phone).where(self._short_lived(other))))
+             if self.uscc is None else sa.literal(0)).label("rep_link"),
         ).where(entity_active_at(a))
         rows = self.conn.execute(self._only(q, e.c.uscc)).cursor.fetchall()
         cols = list(zip(*rows, strict=True)) or [()] * 7
@@ -380,7 +381,7 @@ class Features:
                            .join_from(per_address, e, e.c.address == per_address.c.address)
                            .where(entity_active_at(a)), e.c.uscc).set_index("uscc")
         # Phones were matched in the spine scan; only the few matching entities are read again.
-        linked = self.index[self.entities["rep_link"].to_numpy() > 0]
+        linked = self.index if self.uscc is not None else self.index[self.entities["rep_link"].to_numpy() > 0]
         if len(linked):
             by_rep = read_frame(self.conn, sa.select(dead_rep, sa.func.count().label("by_legal_rep"))
                                 .where(self._short_lived(dead), dead.c.legal_rep_phone.is_not(None))
