@@ -1,0 +1,245 @@
+"""Print the weekly report to PDF: ``smartsup report weekly``.
+
+The command builds the report's data first (a bad week, a week without data or a failing read
+stops it before any browser starts), then serves the app in-process on a free loopback port,
+loads ``/report/weekly?week=…`` in headless Chromium, waits for the page's ``data-ready`` (no
+fixed sleeps), checks that every sheet fits its page, prints the PDF to a temporary file in the
+archive directory and only then moves it into place with its sidecar. Any failure raises
+``ReportFailure`` with one Chinese line and leaves the previous PDF of the week untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from components.report import LOCAL_TZ, ReportWeek, WeekError
+from dashboard.report.archive import ReportArchive, pdf_name
+from dashboard.settings import Settings
+
+#: The flags of architecture.md §8: no sandbox (root in containers), no GPU, nothing phoning home.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEFAULT_TIMEOUT_S = 90.0
+#: A4 at 96 CSS px per inch: the sheets are laid out at exactly the size they print at.
+A4_VIEWPORT = {"width": 794, "height": 1123}
+#: The sheets carry their own header, footer and margins (assets/print.css).
+NO_MARGIN = {"top": "0", "right": "0", "bottom": "0", "left": "0"}
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
+
+STEPS = ("检查运行环境（Chromium、中文字体）", "读取数据并编排版面", "启动内置服务，在无头 Chromium 中渲染",
+         "打印 PDF", "归档")
+
+# Sheets whose content is taller than their page (clipped) — a layout fault, never printed.
+_OVERFLOW_JS = """() => Array.from(document.querySelectorAll('#page-report .report-sheet-body'))
+  .map((b, i) => [i + 1, b.scrollHeight - b.clientHeight]).filter(x => x[1] > 1).map(x => x[0])"""
+
+
+class ReportFailure(Exception):
+    """Why no report was written, in one Chinese line (the CLI prints it and exits non-zero)."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What was archived."""
+
+    pdf: Path
+    sidecar: Path
+    week: str
+    pages: int
+    sha256: str
+    seconds: float
+
+
+def cjk_font_available() -> bool:
+    """True when Noto Sans CJK (Debian ``fonts-noto-cjk``) is installed."""
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True,
+                                 timeout=30, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        if "Noto Sans CJK" in out:
+            return True
+    return any(next(Path(d).rglob("NotoSansCJK*"), None) for d in FONT_DIRS if Path(d).is_dir())
+
+
+def check_environment(settings: Settings) -> None:
+    """Chromium and the CJK fonts are there, or ``ReportFailure`` says what to install."""
+    chromium = Path(settings.chromium_path)
+    if not chromium.is_file() or not os.access(chromium, os.X_OK):
+        raise ReportFailure(f"未找到 Chromium（{chromium}），无法生成 PDF："
+                            "请安装 apt-get install -y chromium")
+    if not cjk_font_available():
+        raise ReportFailure("未找到中文字体 Noto Sans CJK，PDF 中文将无法显示："
+                            "请安装 apt-get install -y fonts-noto-cjk")
+
+
+def pdf_page_count(data: bytes) -> int:
+    """Pages of a PDF written by Chromium (Skia writes one ``/Type /Page`` object per page)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: object) -> None:  # noqa: A002 — werkzeug's signature
+        """The command shows its own progress; one log line per asset request would bury it."""
+
+
+@contextmanager
+def _serving(app) -> Iterator[str]:
+    """The app on a free loopback port in a background thread, for as long as the block runs."""
+    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="report-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | None = None, *,
+                  timeout_s: float = DEFAULT_TIMEOUT_S,
+                  progress: Callable[[int, str], None] = lambda step, text: None) -> RenderResult:
+    """Render and archive the weekly PDF of ``week`` (default: the last full week before the data time)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    started = time.perf_counter()
+    if week is not None:
+        try:
+            week = ReportWeek.parse(week).code
+        except WeekError as exc:
+            raise ReportFailure(str(exc)) from None
+    progress(1, STEPS[0])
+    check_environment(settings)
+
+    progress(2, STEPS[1])
+    report = _build(settings, week)
+    archive = ReportArchive(Path(out_dir or settings.effective_report_dir))
+    try:
+        archive.directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{exc.strerror}") from None
+    code = report.week.code
+    tmp = archive.directory / f".{pdf_name(code)}.{os.getpid()}.tmp"
+
+    progress(3, f"{STEPS[2]}：{report.week.label}")
+    deadline = time.monotonic() + timeout_s
+    try:
+        with _serving(report.app) as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(settings.chromium_path), args=CHROMIUM_FLAGS,
+                                         headless=True)
+            try:
+                page = browser.new_page(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+                page.goto(f"{base}/report/weekly?week={quote(code)}", wait_until="domcontentloaded",
+                          timeout=_ms_left(deadline))
+                page.wait_for_selector('#page-report[data-ready="true"]', state="attached",
+                                       timeout=_ms_left(deadline))
+                _check_page(page, code)
+                progress(4, STEPS[3])
+                page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
+                         display_header_footer=False, margin=NO_MARGIN, outline=True, tagged=True)
+            finally:
+                browser.close()
+    except PlaywrightTimeout:
+        tmp.unlink(missing_ok=True)
+        raise ReportFailure(f"渲染超时：{timeout_s:.0f} 秒内周报页面未就绪，"
+                            "未生成周报（上一份周报保持不变）") from None
+    except PlaywrightError as exc:
+        tmp.unlink(missing_ok=True)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportFailure(f"无头 Chromium 出错，未生成周报：{first}") from None
+    except ReportFailure:
+        tmp.unlink(missing_ok=True)
+        raise
+
+    progress(5, STEPS[4])
+    data = tmp.read_bytes()
+    pages = pdf_page_count(data)
+    if pages != report.pages:
+        tmp.unlink(missing_ok=True)
+        raise ReportFailure(f"PDF 有 {pages} 页，版面应为 {report.pages} 页：版面有误，未生成周报")
+    digest = hashlib.sha256(data).hexdigest()
+    meta = {
+        "week": code,
+        "label": report.week.label,
+        "data_version": report.data_version,
+        "data_time": report.data_time.isoformat(sep=" ", timespec="seconds"),
+        "generated_at": datetime.now(LOCAL_TZ).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
+        "pages": pages,
+        "sha256": digest,
+        "bytes": len(data),
+        "readings": report.readings,
+    }
+    final = archive.store(tmp, meta)
+    return RenderResult(final, final.with_suffix(".json"), code, pages, digest, time.perf_counter() - started)
+
+
+@dataclass
+class _Built:
+    app: object
+    week: ReportWeek
+    data_time: datetime
+    data_version: object
+    pages: int
+    readings: list[dict]
+
+
+def _build(settings: Settings, week: str | None) -> _Built:
+    """The app, and the report's data read once up front: a week without data or a failing read
+    stops here, before any browser starts."""
+    from dashboard.app import create_app
+
+    try:
+        app = create_app(settings)
+        from pages.report_weekly import NoData, weekly_report
+
+        with app.server.test_request_context("/"):
+            try:
+                report = weekly_report(week, bureau=settings.bureau_name)
+            except NoData as exc:
+                raise ReportFailure(f"{exc}，未生成周报") from None
+    except ReportFailure:
+        raise
+    except Exception as exc:  # noqa: BLE001 — any failed read must end in one clear line, not a trace
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise ReportFailure(f"读取数据失败（{type(exc).__name__}{'：' + detail if detail else ''}），"
+                            "未生成周报（上一份周报保持不变）") from None
+    readings = {json.dumps(r.as_json(), sort_keys=True, ensure_ascii=False): r.as_json()
+                for r in report.readings}
+    return _Built(app, report.week, report.data_time, report.data_version, len(report.sheets),
+                  list(readings.values()))
+
+
+def _ms_left(deadline: float) -> float:
+    return max(1.0, (deadline - time.monotonic()) * 1000)
+
+
+def _check_page(page, code: str) -> None:
+    status = page.get_attribute("#page-report", "data-status")
+    if status != "ok":
+        text = page.locator("#page-report .report-message").inner_text().replace("\n", "：").strip()
+        raise ReportFailure(f"周报页面未能生成（{text or status}），未生成周报")
+    shown = page.get_attribute("#page-report", "data-week")
+    if shown != code:
+        raise ReportFailure(f"周报页面显示的是 {shown} 而不是 {code}，未生成周报")
+    clipped = page.evaluate(_OVERFLOW_JS)
+    if clipped:
+        raise ReportFailure(f"第 {'、'.join(map(str, clipped))} 页内容超出版心（会被截断），未生成周报")

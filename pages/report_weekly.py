@@ -1,0 +1,612 @@
+"""周报 print layout (/report/weekly?week=YYYY-Www): the page the weekly PDF is printed from.
+
+Not a screen: it has no navigation category and is not on the wall playlist. The layout is a
+series of A4 sheets (``components.report``): cover, contents, the week's overview, one section per
+registered domain, and the definitions of every indicator quoted. The root ``#page-report``
+carries ``data-status`` (ok / invalid / no-data / error), ``data-pages`` and, once every figure
+has been drawn, ``data-ready="true"`` — the signal ``smartsup report weekly`` prints on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, dcc, html
+
+from components import figures
+from components.formatting import format_count, format_datetime, is_missing
+from components.labels import GRADE_LABELS, industry_section_name, label
+from components.report import (
+    CONTENT_WIDTH_PX,
+    LOCAL_TZ,
+    REPORT_TITLE,
+    IndicatorMeta,
+    Narrative,
+    Reading,
+    ReportContext,
+    ReportSection,
+    ReportWeek,
+    Statement,
+    WeekComparison,
+    WeekError,
+    change,
+    clause,
+    cn_ordinal,
+    comparison_table,
+    contents,
+    cover,
+    data_table,
+    default_week,
+    delta_text,
+    figure_block,
+    highlights,
+    listing,
+    message,
+    named,
+    narrative,
+    report_section,
+    section_heading,
+    section_specs,
+    sheet,
+    side_by_side,
+    street_map,
+    sub_heading,
+    week_is_complete,
+)
+from components.theme import GRADE_COLOURS
+from data_access.api.complaints import top_complained_entities
+from data_access.api.geo import street_polygons
+from data_access.api.indicators import indicator_catalogue, indicator_trend, indicator_values
+from data_access.api.status import data_status
+
+# No category: not in the navigation; wall=False: not on the wall playlist; slug: root "page-report".
+dash.register_page(__name__, path="/report/weekly", name="周报", title=f"{REPORT_TITLE} · 智慧监管·云中心",
+                   order=900, wall=False, slug="report")
+
+log = logging.getLogger(__name__)
+
+ROOT_ID = "page-report"
+GRAPH_COUNT_ID = "report-graph-count"
+
+#: How many weeks the trend charts look back (a quarter: the week in its season).
+TREND_WEEKS = 12
+
+#: Indicators whose sum over a week tells whether the store has data for it at all.
+ACTIVITY_IDS = ("complaint.received", "entity.new_registrations", "entity.deregistrations",
+                "case.opened", "warning.raised", "inspection.done")
+
+
+class NoData(LookupError):
+    """The store has nothing for the requested week (the message says why, in Chinese)."""
+
+
+# --- reading helpers -----------------------------------------------------------------------------
+
+
+def _catalogue() -> dict[str, IndicatorMeta]:
+    cat = indicator_catalogue()
+    return {row.id: IndicatorMeta(row.id, row.name, row.unit, row.value_type, row.definition)
+            for row in cat.itertuples(index=False)}
+
+
+def _values(ids: Sequence[str], period: tuple[date, date], **kwargs: Any) -> pd.DataFrame:
+    return indicator_values(tuple(ids), period[0], period[1], **kwargs)
+
+
+def _single(frame: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(frame["indicator_id"], frame["value"], strict=True))
+
+
+def _weekly(ctx: ReportContext, ids: Sequence[str]) -> dict[str, dict[str, Reading]]:
+    """Each period indicator of ``ids`` for the week, the week before and the same week last year."""
+    out: dict[str, dict[str, Reading]] = {i: {} for i in ids}
+    for period, span in ctx.periods.items():
+        values = _single(_values(ids, span))
+        for i in ids:
+            out[i][period] = ctx.reading(i, period, values.get(i))
+    return out
+
+
+def _state(ctx: ReportContext, ids: Sequence[str]) -> dict[str, Reading]:
+    """State indicators as of the data time (the period is ignored by the library)."""
+    values = _single(_values(ids, ctx.periods["week"]))
+    return {i: ctx.reading(i, "state", values.get(i)) for i in ids}
+
+
+def _by(ctx: ReportContext, indicator_id: str, dim: str, period: str = "week") -> pd.DataFrame:
+    """One indicator broken down by ``dim`` over a period: ``dim, value`` largest first."""
+    f = _values((indicator_id,), ctx.periods[period], by=(dim,))
+    return f[[dim, "value"]].sort_values(["value", dim], ascending=[False, True]).reset_index(drop=True)
+
+
+def _comparison(label_text: str, readings: Mapping[str, Reading]) -> WeekComparison:
+    return WeekComparison(label_text, readings["week"], readings["previous"], readings["last_year"])
+
+
+def _weekly_trend(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
+    """The indicator per ISO week over the last ``TREND_WEEKS`` weeks and in the same ISO weeks a
+    year earlier (as the tables' 同比 compares): ``week`` (label), ``value``, ``last_year``."""
+    weeks = [ctx.week.shifted(-k) for k in range(TREND_WEEKS - 1, -1, -1)]
+
+    def per_week(first: ReportWeek, last: ReportWeek) -> dict[ReportWeek, float]:
+        daily = indicator_trend(indicator_id, first.start, last.end, grain="day", with_last_year=False)
+        keys = [ReportWeek.containing(d.date()) for d in daily["period"]]
+        return daily.groupby(keys)["value"].sum(min_count=1).to_dict()
+
+    now = per_week(weeks[0], weeks[-1])
+    before = per_week(weeks[0].last_year, weeks[-1].last_year)
+    return pd.DataFrame({"week": [f"第{w.week}周" for w in weeks],
+                         "value": [now.get(w) for w in weeks],
+                         "last_year": [before.get(w.last_year) for w in weeks]})
+
+
+def _street_names() -> dict[str, str]:
+    return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
+
+
+def _top(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first ``n`` rows with a positive value (a ranking never names a zero)."""
+    return frame[frame["value"] > 0].head(n)
+
+
+def _count(value: object) -> str:
+    """A count for a table cell (a breakdown without a row for a key counts zero there)."""
+    return format_count(0 if is_missing(value) else value).text
+
+
+def _map(values: Mapping[str, float], unit: str) -> Any:
+    return street_map(street_polygons(), values, unit=unit, width=MAP_WIDTH, height=MAP_HEIGHT)
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+#: Figure sizes (px) on a sheet; with the text around them each page fills without spilling
+#: (the CLI checks that no sheet overflows).
+TREND_HEIGHT = 230
+BAR_HEIGHT = 190
+MAP_WIDTH = int(CONTENT_WIDTH_PX * 0.56)
+MAP_HEIGHT = 290
+RANK_HEIGHT = 230
+HALF_WIDTH = CONTENT_WIDTH_PX // 2
+MAP_NOTE = "街镇边界为近似划分，仅作示意。"
+CREDIT_IDS = tuple(f"credit.class_share.{g}" for g in "ABCD")
+
+
+@report_section("entities", "主体信息", order=10)
+def entities_section(ctx: ReportContext) -> ReportSection | None:
+    """主体信息: the stock of entities, the week's registrations and exits, streets, industries, lists."""
+    flows = _weekly(ctx, ("entity.new_registrations", "entity.new_enterprises", "entity.new_individuals",
+                          "entity.deregistrations", "entity.new_capital", "credit.abnormal_added"))
+    state = _state(ctx, ("entity.active_total", "entity.active_enterprise", "entity.active_individual",
+                         "entity.abnormal_listed", "entity.serious_dishonest", *CREDIT_IDS))
+    new, gone = flows["entity.new_registrations"], flows["entity.deregistrations"]
+    if not new["week"].value and not gone["week"].value:
+        return None
+    names = _street_names()
+    by_street = _by(ctx, "entity.new_registrations", "street_code")
+    prev_street = dict(_by(ctx, "entity.new_registrations", "street_code", "previous").values)
+    active_street = dict(_by(ctx, "entity.active_total", "street_code").values)
+    by_section = _by(ctx, "entity.new_registrations", "section")
+    streets = [ctx.reading("entity.new_registrations", "week", v, {"street_code": k})
+               for k, v in _top(by_street, 3).values]
+    sections = [ctx.reading("entity.new_registrations", "week", v, {"section": k})
+                for k, v in _top(by_section, 3).values]
+
+    text = Narrative()
+    text.add([clause(f"截至{format_datetime(ctx.data_time)}，全区在营市场主体{{0}}",
+                     state["entity.active_total"]),
+              clause("其中企业{0}、个体工商户{1}", state["entity.active_enterprise"],
+                     state["entity.active_individual"])])
+    text.add([clause("本周新设市场主体{0}", new["week"]), change(new["week"], new["previous"], "环比"),
+              change(new["week"], new["last_year"], "同比")],
+             [clause("其中企业{0}、个体工商户{1}", flows["entity.new_enterprises"]["week"],
+                     flows["entity.new_individuals"]["week"]),
+              clause("新设主体注册资本合计{0}", flows["entity.new_capital"]["week"])],
+             [clause("注销、吊销市场主体{0}", gone["week"]), change(gone["week"], gone["previous"], "环比"),
+              change(gone["week"], gone["last_year"], "同比")])
+    text.add([(f"从街镇看，新设主体最多的是{named(streets, 'street_code', names.__getitem__)}", streets)
+              if streets else None],
+             [(f"从行业看，新设主体主要集中在{named(sections, 'section', industry_section_name)}", sections)
+              if sections else None])
+    credit = [state[i] for i in CREDIT_IDS]
+    text.add([clause("信用监管方面，本周新列入经营异常名录{0}", flows["credit.abnormal_added"]["week"])],
+             [clause("截至数据时间，经营异常名录在列{0}", state["entity.abnormal_listed"]),
+              clause("严重违法失信名单在列{0}", state["entity.serious_dishonest"])],
+             [clause("在营企业信用风险分类中，"
+                     + "、".join(f"{GRADE_LABELS[g]}占{{{k}}}" for k, g in enumerate("ABCD")), *credit)])
+    summary = Narrative()
+    summary.add([clause("新设市场主体{0}", new["week"]), change(new["week"], new["previous"], "环比"),
+                 change(new["week"], new["last_year"], "同比")],
+                [clause("注销、吊销{0}", gone["week"]),
+                 clause("全区在营市场主体{0}", state["entity.active_total"])])
+
+    table = comparison_table([
+        _comparison("新设市场主体", new),
+        _comparison("　其中：企业", flows["entity.new_enterprises"]),
+        _comparison("　　　　个体工商户", flows["entity.new_individuals"]),
+        _comparison("新设主体注册资本", flows["entity.new_capital"]),
+        _comparison("注销、吊销市场主体", gone),
+        _comparison("新列入经营异常名录", flows["credit.abnormal_added"]),
+    ])
+    trend = _weekly_trend(ctx, "entity.new_registrations")
+    exits = _weekly_trend(ctx, "entity.deregistrations")
+    trend_fig = figures.trend(trend["week"], trend["value"], previous=trend["last_year"], name="新设",
+                              previous_name="新设（去年同期）", unit="户", theme="light", mode="analyst",
+                              others={"注销吊销": list(exits["value"])})
+    street_rows = [[names.get(k, k), _count(v), _count(prev_street.get(k)), _count(active_street.get(k))]
+                   for k, v in by_street.head(10).values]
+    top_sections = _top(by_section, 8)
+    page_one = [narrative(text.statements), sub_heading("表：市场主体登记主要指标"), table,
+                figure_block(f"图：近{TREND_WEEKS}周新设与注销吊销市场主体（户）", trend_fig,
+                             height=TREND_HEIGHT)]
+    page_two = [sub_heading("各街镇新设市场主体"),
+                side_by_side(figure_block("图：本周各街镇新设市场主体（户）",
+                                          _map(dict(by_street.values), "户"),
+                                          height=MAP_HEIGHT, width=MAP_WIDTH, note=MAP_NOTE),
+                             data_table(["街镇", "本周新设", "上周新设", "在营主体"], street_rows,
+                                        caption="表：新设主体前十位街镇（户）",
+                                        numeric=[False, True, True, True],
+                                        class_name="report-table--compact"))]
+    rank_fig = figures.ranking([industry_section_name(s) for s in top_sections["section"]],
+                               list(top_sections["value"]), unit="户", top=8, theme="light", mode="analyst")
+    shown_credit = [r for r in credit if not r.missing]
+    blocks = [figure_block("图：本周新设市场主体前八位行业门类（户）", rank_fig, height=RANK_HEIGHT,
+                           width=HALF_WIDTH + 40)] if len(top_sections) else []
+    if shown_credit:
+        donut = figures.donut([GRADE_LABELS[r.indicator_id[-1]] for r in shown_credit],
+                              [r.value for r in shown_credit], unit="%", theme="light", mode="analyst",
+                              colors=[GRADE_COLOURS[r.indicator_id[-1]] for r in shown_credit])
+        donut.update_layout(legend=dict(x=0.5, xanchor="center", y=-0.05, yanchor="top", orientation="h"),
+                            margin=dict(l=10, r=10, t=10, b=40))
+        blocks.append(figure_block("图：在营企业信用风险分类（截至数据时间）", donut, height=RANK_HEIGHT,
+                                   width=CONTENT_WIDTH_PX - HALF_WIDTH - 56))
+    if blocks:
+        page_two += [sub_heading("行业分布与信用风险"),
+                     side_by_side(*blocks, left_share=0.6) if len(blocks) == 2 else blocks[0]]
+    return ReportSection("entities", "主体信息", [page_one, page_two], text.statements,
+                         summary.statements[0] if summary.statements else None, indicators=(*flows, *state))
+
+
+@report_section("complaints", "投诉举报", order=60)
+def complaints_section(ctx: ReportContext) -> ReportSection | None:
+    """投诉举报: received by kind, channel, category and street, top entities, handling and rates."""
+    ids = ("complaint.received", "complaint.complaints", "complaint.reports", "complaint.consultations",
+           "complaint.closed", "complaint.ontime_rate", "complaint.satisfaction_rate",
+           "complaint.recovered_amount")
+    w = _weekly(ctx, ids)
+    state = _state(ctx, ("complaint.open", "complaint.open_overdue"))
+    received = w["complaint.received"]
+    if not received["week"].value:
+        return None
+    names = _street_names()
+    by_street = _by(ctx, "complaint.received", "street_code")
+    prev_street = dict(_by(ctx, "complaint.received", "street_code", "previous").values)
+    by_category = _by(ctx, "complaint.received", "category")
+    prev_category = dict(_by(ctx, "complaint.received", "category", "previous").values)
+    by_channel = _by(ctx, "complaint.received", "channel")
+    entities = top_complained_entities(*ctx.periods["week"], limit=10)
+
+    def part(dim: str, key: str, value: object, period: str = "week") -> Reading:
+        return ctx.reading("complaint.received", period, value, {dim: key})
+
+    channels = [part("channel", k, v) for k, v in _top(by_channel, 3).values]
+    streets = [part("street_code", k, v) for k, v in _top(by_street, 3).values]
+    categories = [(part("category", k, v), part("category", k, prev_category.get(k, 0), "previous"))
+                  for k, v in _top(by_category, 3).values]
+    top_entities = [(row.name, names.get(row.street_code, ""), part("uscc", row.uscc, row.n))
+                    for row in entities.itertuples(index=False) if row.n > 0]
+
+    category_text = []
+    for cur, prev in categories:
+        delta = change(cur, prev, "环比")
+        category_text.append(f"{label('complaint', 'category', cur.dim('category'))}（{cur.text}"
+                             + (f"，{delta[0]}" if delta else "") + "）")
+    text = Narrative()
+    text.add([clause("本周共受理投诉举报{0}", received["week"]),
+              change(received["week"], received["previous"], "环比"),
+              change(received["week"], received["last_year"], "同比")],
+             [clause("其中投诉{0}、举报{1}、咨询{2}", w["complaint.complaints"]["week"],
+                     w["complaint.reports"]["week"], w["complaint.consultations"]["week"])])
+    channel_name = partial(label, "complaint", "channel")
+    text.add([(f"从受理渠道看，{named(channels, 'channel', channel_name, bracket=False)}居前", channels)
+              if channels else None],
+             [(f"从问题类别看，最集中的是{listing(category_text)}", [r for pair in categories for r in pair])
+              if categories else None],
+             [(f"从街镇看，{named(streets, 'street_code', names.__getitem__)}受理量居前", streets)
+              if streets else None])
+    if top_entities:
+        shown = top_entities[:3]
+        text.add([("被投诉举报较多的主体有" + listing([f"{n}（{r.text}）" for n, _, r in shown]),
+                   [r for _, _, r in shown])])
+    overdue = state["complaint.open_overdue"]
+    text.add([clause("本周办结投诉举报{0}", w["complaint.closed"]["week"]),
+              clause("按期办结率{0}", w["complaint.ontime_rate"]["week"]),
+              change(w["complaint.ontime_rate"]["week"], w["complaint.ontime_rate"]["previous"], "环比"),
+              clause("满意率{0}", w["complaint.satisfaction_rate"]["week"]),
+              change(w["complaint.satisfaction_rate"]["week"], w["complaint.satisfaction_rate"]["previous"],
+                     "环比")],
+             [clause("为消费者挽回经济损失{0}", w["complaint.recovered_amount"]["week"])
+              if w["complaint.recovered_amount"]["week"].value else None],
+             [clause("截至数据时间，在办投诉举报{0}", state["complaint.open"]),
+              clause("其中超期{0}，需督促承办单位加快办理", overdue) if overdue.value
+              else clause("无超期未办结件", overdue)])
+    summary = Narrative()
+    summary.add([clause("受理投诉举报{0}", received["week"]),
+                 change(received["week"], received["previous"], "环比"),
+                 change(received["week"], received["last_year"], "同比")],
+                [clause("按期办结率{0}", w["complaint.ontime_rate"]["week"]),
+                 clause("满意率{0}", w["complaint.satisfaction_rate"]["week"])])
+
+    table = comparison_table([
+        _comparison("受理投诉举报", received),
+        _comparison("　其中：投诉", w["complaint.complaints"]),
+        _comparison("　　　　举报", w["complaint.reports"]),
+        _comparison("　　　　咨询", w["complaint.consultations"]),
+        _comparison("办结投诉举报", w["complaint.closed"]),
+        _comparison("按期办结率", w["complaint.ontime_rate"]),
+        _comparison("满意率", w["complaint.satisfaction_rate"]),
+        _comparison("为消费者挽回经济损失", w["complaint.recovered_amount"]),
+    ])
+    trend = _weekly_trend(ctx, "complaint.received")
+    trend_fig = figures.trend(trend["week"], trend["value"], previous=trend["last_year"], name="本期",
+                              previous_name="去年同期", unit="件", theme="light", mode="analyst")
+    channel_fig = figures.bar([label("complaint", "channel", c) for c in by_channel["channel"]],
+                              list(by_channel["value"]), name="受理量", unit="件", theme="light",
+                              mode="analyst")
+    street_rows = [[names.get(k, k), _count(v), _count(prev_street.get(k))]
+                   for k, v in by_street.head(10).values]
+    cat = _top(by_category, 8)
+    cat_fig = figures.ranking([label("complaint", "category", c) for c in cat["category"]],
+                              list(cat["value"]), unit="件", top=8, theme="light", mode="analyst")
+    cat_rows = [[label("complaint", "category", k), _count(v), _count(prev_category.get(k)),
+                 delta_text(part("category", k, v), part("category", k, prev_category.get(k), "previous"))]
+                for k, v in cat.values]
+
+    page_one = [narrative(text.statements), sub_heading("表：投诉举报主要指标"), table,
+                figure_block(f"图：近{TREND_WEEKS}周受理投诉举报（件）", trend_fig, height=TREND_HEIGHT)]
+    page_two = [sub_heading("各街镇受理情况"),
+                side_by_side(figure_block("图：本周各街镇受理投诉举报（件）",
+                                          _map(dict(by_street.values), "件"),
+                                          height=MAP_HEIGHT, width=MAP_WIDTH, note=MAP_NOTE),
+                             data_table(["街镇", "本周", "上周"], street_rows,
+                                        caption="表：受理量前十位街镇（件）",
+                                        numeric=[False, True, True], class_name="report-table--compact")),
+                sub_heading("受理渠道与问题类别"),
+                figure_block("图：本周各渠道受理投诉举报（件）", channel_fig, height=BAR_HEIGHT),
+                side_by_side(figure_block("图：本周投诉举报前八位类别（件）", cat_fig, height=RANK_HEIGHT,
+                                          width=HALF_WIDTH),
+                             data_table(["类别", "本周", "上周", "环比"], cat_rows,
+                                        caption="表：主要问题类别（件）", numeric=[False, True, True, True],
+                                        class_name="report-table--compact"),
+                             left_share=0.5)]
+    pages = [page_one, page_two]
+    if top_entities:
+        pages.append([sub_heading("被投诉举报较多的主体"),
+                      data_table(["主体名称", "所在街镇", "本周投诉举报"], [[n, s or "—", r.text]
+                                                                      for n, s, r in top_entities],
+                                 caption="表：本周被投诉举报最多的主体", numeric=[False, False, True])])
+    return ReportSection("complaints", "投诉举报", pages, text.statements,
+                         summary.statements[0] if summary.statements else None, indicators=(*ids, *state))
+
+
+# --- the report: overview, sections, definitions -------------------------------------------------
+
+OVERVIEW_TITLE = "本周综述"
+APPENDIX_TITLE = "附：指标口径"
+#: Rows of the definitions table per sheet (two-line definitions at the print font size).
+APPENDIX_ROWS = 18
+
+
+@dataclass
+class WeeklyReport:
+    """A built report: its sheets and everything the CLI archives or a test compares."""
+
+    week: ReportWeek
+    data_time: datetime
+    data_version: int | str | None
+    generated_at: datetime
+    sheets: list[html.Section]
+    sections: list[ReportSection]
+    overview: list[Statement]
+    graph_count: int
+    indicators: tuple[str, ...] = ()
+
+    @property
+    def statements(self) -> list[Statement]:
+        """Every paragraph of the narrative, overview first."""
+        return [*self.overview, *(s for sec in self.sections for s in sec.narrative)]
+
+    @property
+    def readings(self) -> list[Reading]:
+        """Every reading behind a number of the narrative."""
+        return [r for s in self.statements for r in s.readings]
+
+
+def _overview(ctx: ReportContext, sections: Sequence[ReportSection]) -> tuple[list[Statement], list[Any],
+                                                                             tuple[str, ...]]:
+    """The overview: the key numbers at a glance, each section's summary, then warnings, cases and
+    incidents of the week (domains without a section of their own yet), and a table."""
+    ids = ("entity.new_registrations", "complaint.received", "complaint.ontime_rate", "warning.raised",
+           "case.opened", "case.closed", "case.fines_total", "incident.reported")
+    states = ("warning.open.red", "warning.open.orange", "case.overdue_open", "incident.open")
+    w = _weekly(ctx, ids)
+    state = _state(ctx, states)
+    by_level = dict(_by(ctx, "warning.raised", "level").values)
+    levels = [ctx.reading("warning.raised", "week", by_level[k], {"level": k})
+              for k in ("red", "orange") if by_level.get(k, 0) > 0]
+    raised, red_open, overdue = w["warning.raised"], state["warning.open.red"], state["case.overdue_open"]
+    fines, incidents = w["case.fines_total"]["week"], w["incident.reported"]["week"]
+    open_incidents = state["incident.open"]
+
+    text = Narrative()
+    text.add_text(f"{ctx.week.label}，全区市场监管主要情况如下。")
+    for sec in sections:
+        if sec.summary is not None:
+            text.add_text(f"【{sec.title}】{sec.summary.text}", sec.summary.readings)
+    text.add([clause("【智能预警】本周发出预警{0}", raised["week"]),
+              change(raised["week"], raised["previous"], "环比"),
+              (f"其中{named(levels, 'level', partial(label, 'warning', 'level'), bracket=False)}", levels)
+              if levels else None],
+             [clause("截至数据时间，未办结红色预警{0}、橙色预警{1}", red_open, state["warning.open.orange"]),
+              ("须优先核查处置", ()) if red_open.value else None])
+    text.add([clause("【稽查办案】本周立案{0}、结案{1}", w["case.opened"]["week"], w["case.closed"]["week"]),
+              clause("作出罚款{0}", fines) if fines.value else None],
+             [clause("截至数据时间，立案超过90天未结案件{0}，应加快办理", overdue)
+              if overdue.value else None])
+    text.add([clause("【应急处置】本周报告突发事件{0}", incidents) if incidents.value
+              else clause("【应急处置】本周未报告突发事件", incidents),
+              clause("截至数据时间尚未处置完毕{0}", open_incidents) if open_incidents.value else None])
+    glance = highlights([_comparison("新设市场主体", w["entity.new_registrations"]),
+                         _comparison("受理投诉举报", w["complaint.received"]),
+                         _comparison("投诉举报按期办结率", w["complaint.ontime_rate"]),
+                         _comparison("发出预警", raised)])
+    table = comparison_table([_comparison("新设市场主体", w["entity.new_registrations"]),
+                              _comparison("受理投诉举报", w["complaint.received"]),
+                              _comparison("投诉举报按期办结率", w["complaint.ontime_rate"]),
+                              _comparison("发出预警", raised),
+                              _comparison("立案", w["case.opened"]),
+                              _comparison("结案", w["case.closed"]),
+                              _comparison("罚款金额", w["case.fines_total"]),
+                              _comparison("突发事件", w["incident.reported"])])
+    body = [glance, narrative(text.statements), sub_heading("表：本周主要指标"), table]
+    return text.statements, body, (*ids, *states)
+
+
+def _notes(ctx: ReportContext) -> list[str]:
+    version = f"（数据版本：第 {ctx.data_version} 版）" if ctx.data_version is not None else ""
+    return [
+        f"本报告由智慧监管·云中心根据指标库自动生成，统计周期为{ctx.week.label}，"
+        f"数据截至{format_datetime(ctx.data_time)}{version}。",
+        f"“环比”与上周（{ctx.week.previous.short_label}）相比，“同比”与去年同一周次"
+        f"（{ctx.week.last_year.short_label}）相比；比率类指标的变化以百分点表示。",
+        "标明“截至数据时间”的数字是数据截至时的状态（如在营主体、在办件），不限于本周。",
+        "各项数字均取自指标库，口径见附表；街镇边界为近似划分，仅作示意。",
+    ]
+
+
+def _count_graphs(component: Any) -> int:
+    if isinstance(component, dcc.Graph):
+        return 1
+    if isinstance(component, list | tuple):
+        return sum(_count_graphs(c) for c in component)
+    children = getattr(component, "children", None)
+    return 0 if children is None or isinstance(children, str) else _count_graphs(children)
+
+
+def _context(week: object, bureau: str) -> ReportContext:
+    status = data_status()
+    if not status.get("data_version") or not status.get("data_time"):
+        raise NoData("读优化层尚未构建，没有可用于周报的数据：请先运行 smartsup refresh")
+    data_time = datetime.fromisoformat(str(status["data_time"]))
+    wk = ReportWeek.parse(week) if week else default_week(data_time)
+    if not week_is_complete(wk, data_time):
+        raise NoData(f"{wk.label}尚未结束（数据截至{format_datetime(data_time)}），还没有完整的一周数据")
+    ctx = ReportContext(wk, data_time, status["data_version"], bureau, _catalogue())
+    activity = _single(_values(ACTIVITY_IDS, ctx.periods["week"]))
+    if not any(not is_missing(v) and v > 0 for v in activity.values()):
+        raise NoData(f"{wk.label}库中没有业务数据（登记、投诉举报、预警、检查、立案均为零）")
+    return ctx
+
+
+def weekly_report(week: object = None, *, bureau: str, generated_at: datetime | None = None) -> WeeklyReport:
+    """Build the report of ``week`` (``YYYY-Www``; default: the last full week before the data time).
+
+    Raises ``WeekError`` for a malformed week and ``NoData`` when the store has nothing for it; a
+    failing read raises whatever the read API raised.
+    """
+    ctx = _context(week, bureau)
+    generated_at = generated_at or datetime.now(LOCAL_TZ).replace(tzinfo=None)
+    sections = [built for spec in section_specs() if (built := spec.build(ctx)) is not None]
+    overview, overview_body, overview_ids = _overview(ctx, sections)
+    statements = [*overview, *(s for sec in sections for s in sec.narrative)]
+    indicators = tuple(dict.fromkeys([*overview_ids, *(i for sec in sections for i in sec.indicators),
+                                      *(r.indicator_id for s in statements for r in s.readings)]))
+    definitions = [[ctx.catalogue[i].name, ctx.catalogue[i].definition, ctx.catalogue[i].display_unit, i]
+                   for i in indicators]
+
+    toc: list[tuple[str, str, int]] = []
+    bodies: list[tuple[str, list[Any]]] = [("cover", []), ("toc", [])]
+    toc.append(("一、", OVERVIEW_TITLE, len(bodies) + 1))
+    bodies.append(("body", [section_heading(1, OVERVIEW_TITLE), *overview_body]))
+    for n, sec in enumerate(sections, start=2):
+        toc.append((f"{cn_ordinal(n)}、", sec.title, len(bodies) + 1))
+        bodies.extend(("body", [section_heading(n, sec.title), *page] if k == 0 else page)
+                      for k, page in enumerate(sec.pages))
+    toc.append(("", APPENDIX_TITLE, len(bodies) + 1))
+    for k in range(0, len(definitions), APPENDIX_ROWS):
+        title = APPENDIX_TITLE if k == 0 else f"{APPENDIX_TITLE}（续）"
+        bodies.append(("body", [html.H2(title, className="report-h2"),
+                                data_table(["指标", "口径", "单位", "编号"], definitions[k:k + APPENDIX_ROWS],
+                                           class_name="report-table--definitions")]))
+    bodies[0] = ("cover", cover(bureau=bureau, week=ctx.week, data_time=ctx.data_time,
+                                data_version=ctx.data_version, generated_at=generated_at))
+    bodies[1] = ("toc", contents(toc, _notes(ctx)))
+    header = (bureau, f"{REPORT_TITLE} · {ctx.week.short_label}")
+    sheets = [sheet(body, number=i, total=len(bodies), header=None if kind == "cover" else header, kind=kind)
+              for i, (kind, body) in enumerate(bodies, start=1)]
+    return WeeklyReport(ctx.week, ctx.data_time, ctx.data_version, generated_at, sheets, sections, overview,
+                        graph_count=_count_graphs(sheets), indicators=indicators)
+
+
+# --- page ----------------------------------------------------------------------------------------
+
+
+def _root(children: Any, *, status: str, week: str = "", pages: int = 0, graphs: int = 0) -> html.Div:
+    return html.Div([dcc.Store(id=GRAPH_COUNT_ID, data=graphs), html.Div(children, className="report-desk")],
+                    id=ROOT_ID, className=f"report report--{status}",
+                    **{"data-status": status, "data-week": week, "data-pages": str(pages)})
+
+
+def layout(week: object = None, app_config: Mapping[str, Any] | None = None, **_query: Any) -> html.Div:
+    if isinstance(week, list | tuple):
+        week = week[0] if week else None
+    bureau = (app_config or {}).get("bureau_name") or "市场监督管理局"
+    try:
+        report = weekly_report(week, bureau=bureau)
+    except WeekError as exc:
+        return _root(message("周次参数有误", str(exc), hint="周报地址形如 /report/weekly?week=2026-W47；"
+                             "不带 week 参数时显示数据时间之前最近一个完整周。"), status="invalid")
+    except NoData as exc:
+        return _root(message("该周没有可用数据", str(exc)), status="no-data")
+    except Exception:  # a failed read shows a plain message, never a half-filled report
+        log.exception("周报数据读取失败：week=%s", week)
+        return _root(message("数据读取失败", "暂时无法读取该周数据，请稍后重试；"
+                             "如持续出现，请联系系统管理员。"), status="error")
+    return _root(report.sheets, status="ok", week=report.week.code, pages=len(report.sheets),
+                 graphs=report.graph_count)
+
+
+# The page is ready to print once every figure has been drawn, the DOM has stopped changing (a
+# figure's auto-margins can redraw it once after its first paint) and the fonts are loaded.
+_READY_JS = """
+function (expected) {
+  return new Promise(function (resolve) {
+    var root = document.getElementById("page-report");
+    var last = performance.now();
+    var seen = new MutationObserver(function () { last = performance.now(); });
+    if (root) { seen.observe(root, {subtree: true, childList: true, attributes: true}); }
+    function drawn(gd) { return gd._fullLayout && gd._fullData && gd.querySelector(".main-svg"); }
+    function check() {
+      var plots = root ? Array.prototype.slice.call(root.querySelectorAll(".js-plotly-plot")) : [];
+      if (plots.length >= (expected || 0) && plots.every(drawn) && performance.now() - last > 150) {
+        seen.disconnect();
+        document.fonts.ready.then(function () {
+          requestAnimationFrame(function () { requestAnimationFrame(function () { resolve("true"); }); });
+        });
+      } else {
+        setTimeout(check, 50);
+      }
+    }
+    check();
+  });
+}
+"""
+
+dash.clientside_callback(_READY_JS, Output(ROOT_ID, "data-ready"), Input(GRAPH_COUNT_ID, "data"))
