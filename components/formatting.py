@@ -175,3 +175,16 @@ def data_time_text(value: datetime | date | str | None) -> str:
     if value is None or value == "":
         return "数据截至 —（库中暂无数据）"
     return f"数据截至 {format_datetime(value)}"
+
+
+def format_week(year: int, week: int, first: date, last: date) -> str:
+    """An ISO week with its days: ``2026年第47周（11月16日—11月22日）``.
+
+    The days carry their year only when the week crosses into another calendar year
+    (``2026年第1周（2025年12月29日—2026年1月4日）``), so a reader never has to guess it.
+    """
+    if first.year == last.year == year:
+        days = f"{first.month}月{first.day}日—{last.month}月{last.day}日"
+    else:
+        days = f"{format_date(first)}—{format_date(last)}"
+    return f"{year}年第{week}周（{days}）"

@@ -25,6 +25,7 @@ import pages
 from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL
 from components.theme import css_variables
 from dashboard.kiosk import PageInfo, nav_groups, registered_pages, wall_playlist
+from dashboard.report.archive import ReportArchive
 from dashboard.settings import Settings, get_settings
 from data_access import cache as query_cache
 from data_access.api.status import health
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     with app.server.test_request_context("/"):
         app.server.preprocess_request()
 
+    ReportArchive(settings.effective_report_dir).init_app(app.server)
     theme_css = css_variables()
 
     @app.server.route("/" + THEME_CSS_ROUTE)

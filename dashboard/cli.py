@@ -244,6 +244,9 @@ from dashboard.data_commands import indicators_command, refresh_command  # noqa:
 
 main.add_command(refresh_command)
 main.add_command(indicators_command)
+from dashboard.report.cli import report  # noqa: E402
+
+main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
