@@ -1090,7 +1090,8 @@ def resources(ctx: Ctx) -> None:
     frame["lon"], frame["lat"] = lon, lat
     frame["status"] = allocate(rng, n, {"available": 0.85, "off_duty": 0.15})
     frame["updated_at"] = to_instant(ctx.cutoff_s - rng.integers(0, 6 * 3600, n))
-    ctx.tables["resource"] = frame[
+    # The table is completed by ``incidents``: resources out on an open incident are busy.
+    ctx.hidden["resource"] = frame[
         ["id", "kind", "name", "office_code", "lon", "lat", "status", "updated_at"]
     ]
 
@@ -1171,7 +1172,7 @@ def incidents(ctx: Ctx) -> None:
 
 
 def _dispatches(ctx: Ctx, rng, ids, street, level, status, dispatched, arrived, resolve) -> None:
-    res = ctx.tables["resource"]
+    res = ctx.hidden["resource"]
     station = ctx.hidden["station_codes"]
     cutoff = ctx.cutoff_s
     rows = []
@@ -1201,11 +1202,10 @@ def _dispatches(ctx: Ctx, rng, ids, street, level, status, dispatched, arrived, 
     ctx.tables["dispatch"] = dp[
         ["id", "incident_id", "resource_id", "dispatched_at", "arrived_at", "finished_at", "dispatched_by"]
     ]
-    # Resources still out on an open incident are busy.
-    busy = dp.loc[dp["f"].to_numpy() > cutoff, "resource_id"]
-    res.loc[res["id"].isin(busy), "status"] = "busy"
-    last = dp.groupby("resource_id")["d"].max()
-    upd = res["id"].map(last)
-    res.loc[upd.notna() & res["id"].isin(busy), "updated_at"] = to_instant(
-        upd[upd.notna() & res["id"].isin(busy)].to_numpy().astype(np.int64)
-    )
+    # Resources still out on an open incident are busy since their dispatch.
+    res = res.copy()
+    out = dp[dp["f"].to_numpy() > cutoff].groupby("resource_id")["d"].max()
+    busy = res["id"].isin(out.index).to_numpy()
+    res.loc[busy, "status"] = "busy"
+    res.loc[busy, "updated_at"] = to_instant(res.loc[busy, "id"].map(out).to_numpy().astype(np.int64))
+    ctx.tables["resource"] = res

@@ -13,8 +13,10 @@ is today the cut-off is the current minute, which naturally differs between runs
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,57 +72,67 @@ def cutoff_for(until: date, now: datetime | None = None) -> datetime:
     return datetime.combine(until, datetime.min.time()) + timedelta(days=1, seconds=-1)
 
 
-def build(
-    *,
-    scale: str = "minhang",
-    seed: int = 20261123,
-    until: date,
-    progress: bool = False,
-    now: datetime | None = None,
-) -> dict[str, pd.DataFrame]:
-    """Generate every source table in memory (no database); returns frames keyed by table name."""
+def _tables(
+    scale: str, seed: int, until: date, now: datetime | None = None
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Run the recipes, yielding each table as soon as it is complete.
+
+    Within a step, tables come in ``SOURCE_TABLES`` order, and recipes never build a child before its
+    parents, so the yield order is a valid foreign-key load order. A yielded frame is never changed
+    afterwards (the writer may be loading it while later recipes run).
+    """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     streets = geography.street_polygons()
+    yield "street", streets
     ctx = Ctx(seed=seed, scale=scale, until=until, cutoff=cutoff_for(until, now), streets=streets)
-    with tqdm(STEPS, desc="生成", unit="步", disable=not progress, leave=False) as bar:
-        for name, recipe in bar:
-            bar.set_postfix_str(name)
-            t0 = time.perf_counter()
-            recipe(ctx)
-            log.debug("generated %s in %.2f s", name, time.perf_counter() - t0)
-    tables = dict(ctx.tables)
-    tables["street"] = streets
-    return tables
+    sent = set()
+    for name, recipe in STEPS:
+        t0 = time.perf_counter()
+        recipe(ctx)
+        log.debug("generated %s in %.2f s", name, time.perf_counter() - t0)
+        for table in schema.SOURCE_TABLES:
+            if table.name in ctx.tables and table.name not in sent:
+                sent.add(table.name)
+                yield table.name, ctx.tables[table.name]
+
+
+def build(
+    *, scale: str = "minhang", seed: int = 20261123, until: date, now: datetime | None = None
+) -> dict[str, pd.DataFrame]:
+    """Generate every source table in memory (no database); returns frames keyed by table name."""
+    return dict(_tables(scale, seed, until, now))
 
 
 def generate(
     engine: Engine, *, scale: str = "minhang", seed: int = 20261123, until: date, progress: bool = True
 ) -> dict[str, int]:
-    """Replace the store's source tables with the synthetic district; returns rows written per table."""
-    tables = build(scale=scale, seed=seed, until=until, progress=progress)
-    counts: dict[str, int] = {}
-    order = schema.SOURCE_TABLES
-    with tqdm(total=len(order) + 1, desc="写入", unit="表", disable=not progress) as bar:
-        with engine.begin() as conn:
-            _tune(conn)
-            conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(META_KEYS)))
-            for table in reversed(order):
-                conn.execute(sa.delete(table))
-        bar.update(1)
-        for table in order:
-            bar.set_postfix_str(table.name)
-            t0 = time.perf_counter()
-            with engine.begin() as conn:
-                _tune(conn)
-                if table is schema.street:
-                    counts["street"] = geography.load_streets(conn, tables["street"])
-                else:
-                    counts[table.name] = _write(conn, table, tables[table.name])
-            log.debug(
-                "wrote %s (%d rows) in %.2f s", table.name, counts[table.name], time.perf_counter() - t0
-            )
-            bar.update(1)
+    """Replace the store's source tables with the synthetic district; returns rows written per table.
+
+    Generation and loading overlap: a writer thread loads each table while the next ones are built
+    (the database driver and numpy release the GIL for most of their work, so both cores are used).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    with engine.begin() as conn:
+        conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(META_KEYS)))
+        for table in reversed(schema.SOURCE_TABLES):
+            conn.execute(sa.delete(table))
+    with tqdm(total=len(schema.SOURCE_TABLES), desc="生成", unit="表", disable=not progress) as bar:
+        writer = _Writer(engine, bar)
+        writer.start()
+        try:
+            for name, frame in _tables(scale, seed, until):
+                if writer.failure is not None:
+                    break
+                writer.put(name, frame)
+        finally:
+            writer.close()
+    if writer.failure is not None:
+        raise writer.failure
+    missing = {t.name for t in schema.SOURCE_TABLES} - set(writer.counts)
+    if missing:
+        raise RuntimeError(f"generator produced no rows for {sorted(missing)}")
     with engine.begin() as conn:
         set_meta(
             conn,
@@ -131,7 +143,46 @@ def generate(
                 "generated_at": datetime.now(TZ).replace(tzinfo=None).isoformat(timespec="seconds"),
             },
         )
-    return counts
+    return {t.name: writer.counts[t.name] for t in schema.SOURCE_TABLES}
+
+
+class _Writer(threading.Thread):
+    """Loads tables handed over by ``put`` in order, one transaction each; remembers the first failure."""
+
+    def __init__(self, engine: Engine, bar: tqdm) -> None:
+        super().__init__(name="generate-writer", daemon=True)
+        self.engine = engine
+        self.bar = bar
+        self.queue: queue.Queue[tuple[str, pd.DataFrame] | None] = queue.Queue()
+        self.counts: dict[str, int] = {}
+        self.failure: BaseException | None = None
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        self.queue.put((name, frame))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.join()
+
+    def run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.failure is not None:
+                continue
+            name, frame = item
+            t0 = time.perf_counter()
+            try:
+                with self.engine.begin() as conn:
+                    _tune(conn)
+                    if name == "street":
+                        self.counts[name] = geography.load_streets(conn, frame)
+                    else:
+                        self.counts[name] = _write(conn, schema.metadata.tables[name], frame)
+            except Exception as exc:  # handed to the main thread, which re-raises it
+                self.failure = exc
+                continue
+            log.debug("wrote %s (%d rows) in %.2f s", name, self.counts[name], time.perf_counter() - t0)
+            self.bar.set_postfix_str(name)
+            self.bar.update(1)
 
 
 def _write(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
