@@ -20,7 +20,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from components import figures
+from components import charts_complaints, charts_entities, figures
 from components.formatting import format_count, format_datetime, is_missing
 from components.labels import GRADE_LABELS, industry_section_name, label
 from components.report import (
@@ -60,8 +60,8 @@ from components.report import (
     sub_heading,
     week_is_complete,
 )
-from components.theme import GRADE_COLOURS
-from data_access.api.complaints import top_complained_entities
+from data_access.api.complaints import complaints_by, top_complained_entities
+from data_access.api.entities import credit_class_split
 from data_access.api.geo import street_polygons
 from data_access.api.indicators import indicator_catalogue, indicator_trend, indicator_values
 from data_access.api.status import data_status
@@ -175,6 +175,7 @@ MAP_WIDTH = int(CONTENT_WIDTH_PX * 0.56)
 MAP_HEIGHT = 290
 RANK_HEIGHT = 230
 HALF_WIDTH = CONTENT_WIDTH_PX // 2
+WIDE_LEFT = int(CONTENT_WIDTH_PX * 0.53) - 8
 MAP_NOTE = "街镇边界为近似划分，仅作示意。"
 CREDIT_IDS = tuple(f"credit.class_share.{g}" for g in "ABCD")
 
@@ -254,22 +255,26 @@ def entities_section(ctx: ReportContext) -> ReportSection | None:
                                         caption="表：新设主体前十位街镇（户）",
                                         numeric=[False, True, True, True],
                                         class_name="report-table--compact"))]
-    rank_fig = figures.ranking([industry_section_name(s) for s in top_sections["section"]],
-                               list(top_sections["value"]), unit="户", top=8, theme="light", mode="analyst")
-    shown_credit = [r for r in credit if not r.missing]
-    blocks = [figure_block("图：本周新设市场主体前八位行业门类（户）", rank_fig, height=RANK_HEIGHT,
-                           width=HALF_WIDTH + 40)] if len(top_sections) else []
-    if shown_credit:
-        donut = figures.donut([GRADE_LABELS[r.indicator_id[-1]] for r in shown_credit],
-                              [r.value for r in shown_credit], unit="%", theme="light", mode="analyst",
-                              colors=[GRADE_COLOURS[r.indicator_id[-1]] for r in shown_credit])
-        donut.update_layout(legend=dict(x=0.5, xanchor="center", y=-0.05, yanchor="top", orientation="h"),
-                            margin=dict(l=10, r=10, t=10, b=40))
-        blocks.append(figure_block("图：在营企业信用风险分类（截至数据时间）", donut, height=RANK_HEIGHT,
-                                   width=CONTENT_WIDTH_PX - HALF_WIDTH - 56))
+    blocks = []
+    if len(top_sections):
+        # the screen's industry chart, fed the week's new registrations in industry_mix's shape
+        mix = pd.DataFrame({"section": top_sections["section"],
+                            "section_name": top_sections["section"].map(industry_section_name),
+                            "n": top_sections["value"],
+                            "share": top_sections["value"] / by_section["value"].sum()})
+        blocks.append(figure_block("图：本周新设市场主体前八位行业门类（户）",
+                                   charts_entities.industry_chart(mix, theme="light", mode="analyst"),
+                                   height=RANK_HEIGHT, width=WIDE_LEFT))
+    classes = credit_class_split()
+    if classes["n"].sum():
+        credit_fig = charts_entities.credit_chart(classes, theme="light", mode="analyst")
+        # the two-line class names fit level on paper; Plotly would tilt them at this width
+        credit_fig.update_xaxes(tickangle=0)
+        blocks.append(figure_block("图：在营企业信用风险分类（户）", credit_fig, height=RANK_HEIGHT,
+                                   width=CONTENT_WIDTH_PX - WIDE_LEFT - 16))
     if blocks:
         page_two += [sub_heading("行业分布与信用风险"),
-                     side_by_side(*blocks, left_share=0.6) if len(blocks) == 2 else blocks[0]]
+                     side_by_side(*blocks, left_share=0.53) if len(blocks) == 2 else blocks[0]]
     return ReportSection("entities", "主体信息", [page_one, page_two], text.statements,
                          summary.statements[0] if summary.statements else None, indicators=(*flows, *state))
 
@@ -291,7 +296,8 @@ def complaints_section(ctx: ReportContext) -> ReportSection | None:
     by_category = _by(ctx, "complaint.received", "category")
     prev_category = dict(_by(ctx, "complaint.received", "category", "previous").values)
     by_channel = _by(ctx, "complaint.received", "channel")
-    entities = top_complained_entities(*ctx.periods["week"], limit=10)
+    start, end = ctx.periods["week"]
+    entities = top_complained_entities(start, end, limit=10)
 
     def part(dim: str, key: str, value: object, period: str = "week") -> Reading:
         return ctx.reading("complaint.received", period, value, {dim: key})
@@ -357,14 +363,13 @@ def complaints_section(ctx: ReportContext) -> ReportSection | None:
     trend = _weekly_trend(ctx, "complaint.received")
     trend_fig = figures.trend(trend["week"], trend["value"], previous=trend["last_year"], name="本期",
                               previous_name="去年同期", unit="件", theme="light", mode="analyst")
-    channel_fig = figures.bar([label("complaint", "channel", c) for c in by_channel["channel"]],
-                              list(by_channel["value"]), name="受理量", unit="件", theme="light",
-                              mode="analyst")
+    channel_fig = charts_complaints.channel_chart(complaints_by("channel", start, end), theme="light",
+                                                  mode="analyst")
     street_rows = [[names.get(k, k), _count(v), _count(prev_street.get(k))]
                    for k, v in by_street.head(10).values]
     cat = _top(by_category, 8)
-    cat_fig = figures.ranking([label("complaint", "category", c) for c in cat["category"]],
-                              list(cat["value"]), unit="件", top=8, theme="light", mode="analyst")
+    cat_fig = charts_complaints.category_chart(complaints_by("category", start, end), top=8, theme="light",
+                                               mode="analyst")
     cat_rows = [[label("complaint", "category", k), _count(v), _count(prev_category.get(k)),
                  delta_text(part("category", k, v), part("category", k, prev_category.get(k), "previous"))]
                 for k, v in cat.values]
