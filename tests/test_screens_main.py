@@ -16,10 +16,10 @@ from test_refresh import refreshed_copy
 from components.crossfilter import chip_id, clear_id, clicked_value, event_of, next_state
 from components.permalink import FilterField, read_state, state_search
 from components.tables import Column, csv_bytes, export_frame, neutralise, xlsx_bytes
-from data_access import cache
-from data_access.api import complaints, entities, extra_screens, indicators
 from dashboard.app import create_app
 from dashboard.settings import Settings
+from data_access import cache
+from data_access.api import complaints, entities, extra_screens, indicators
 
 QIBAO = "310112102000"
 XINZHUANG = "310112101000"
@@ -30,7 +30,9 @@ AS_OF = date(2026, 11, 20)
 def app(tmp_path_factory, small_store_url):
     """The app on a refreshed copy of the small district, reads uncached."""
     url = refreshed_copy(tmp_path_factory, small_store_url)
-    app = create_app(Settings(database_url=url, data_dir=tmp_path_factory.mktemp("screens"), cache_type="null"))
+    app = create_app(
+        Settings(database_url=url, data_dir=tmp_path_factory.mktemp("screens"), cache_type="null")
+    )
     yield app
     cache.reset()
 
@@ -66,11 +68,18 @@ def test_xrd001_periods_and_their_like_for_like_comparison(app):
     # 20 days into November → the first 20 days of October
     assert (month["cmp_start"], month["cmp_end"]) == (date(2026, 10, 1), date(2026, 10, 21))
     week = extra_screens.period_bounds("week")  # D is a Friday
-    assert (week["start"], week["cmp_start"], week["cmp_end"]) == (date(2026, 11, 16), date(2026, 11, 9),
-                                                                   date(2026, 11, 14))
+    assert (week["start"], week["cmp_start"], week["cmp_end"]) == (
+        date(2026, 11, 16),
+        date(2026, 11, 9),
+        date(2026, 11, 14),
+    )
     october = extra_screens.period_bounds("2026-10")
     assert (october["start"], october["end"], october["cmp_start"], october["cmp_end"]) == (
-        date(2026, 10, 1), date(2026, 11, 1), date(2026, 9, 1), date(2026, 10, 1))
+        date(2026, 10, 1),
+        date(2026, 11, 1),
+        date(2026, 9, 1),
+        date(2026, 10, 1),
+    )
     assert extra_screens.period_bounds("2026-11")["cmp_end"] == month["cmp_end"]
     assert extra_screens.period_bounds("last12m")["start"] == date(2025, 11, 21)
     for bad in ("2026-13", "month ", "yesterday", ""):
@@ -88,9 +97,12 @@ def test_xrd002_kpis_agree_with_the_indicator_library_and_follow_filters(app):
         assert mine.loc[i, "value"] == pytest.approx(lib.loc[i, "value"])
     scoped = extra_screens.screen_kpis(ids, "month", (QIBAO,)).set_index("indicator_id")
     assert scoped.loc["complaint.received", "value"] == pytest.approx(
-        indicators.kpis(ids, "month", (QIBAO,)).set_index("indicator_id").loc["complaint.received", "value"])
+        indicators.kpis(ids, "month", (QIBAO,)).set_index("indicator_id").loc["complaint.received", "value"]
+    )
     m = extra_screens.period_bounds("month")
-    filtered = extra_screens.screen_kpis(ids, "month", None, (("channel", "12345"),)).set_index("indicator_id")
+    filtered = extra_screens.screen_kpis(ids, "month", None, (("channel", "12345"),)).set_index(
+        "indicator_id"
+    )
     by_channel = complaints.complaints_by("channel", m["start"], m["end"]).set_index("channel")
     assert filtered.loc["complaint.received", "value"] == by_channel.loc["12345", "n"]
     # complaint.open has no channel dimension: read without it, and said so
@@ -105,7 +117,9 @@ def test_xrd002_kpis_agree_with_the_indicator_library_and_follow_filters(app):
 def test_xrd003_street_change_adds_up_to_the_street_breakdown(app):
     change = extra_screens.complaint_street_change("month", None, channel="12345")
     m = extra_screens.period_bounds("month")
-    now = complaints.complaints_by("street_code", m["start"], m["end"], channel="12345").set_index("street_code")
+    now = complaints.complaints_by("street_code", m["start"], m["end"], channel="12345").set_index(
+        "street_code"
+    )
     before = complaints.complaints_by("street_code", m["cmp_start"], m["cmp_end"], channel="12345")
     assert len(change) == 14 and change["change"].is_monotonic_decreasing
     assert (change.set_index("street_code")["n"] == now["n"].reindex(change["street_code"])).all()
@@ -145,10 +159,22 @@ def test_tbl001_exports_neutralise_formulas_and_keep_the_rows():
     for bad in ("=1+1", "+86 138", "-2", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(bad) == "'" + bad
     assert neutralise("上海") == "上海" and neutralise(-2) == -2
-    frame = pd.DataFrame({"id": ["A1", "A2"], "channel": ["12345", "web"], "summary": ["=HYPERLINK(\"x\")", "正常"],
-                          "amount": [12.5, None], "at": pd.to_datetime(["2026-11-20 16:29:08", None])})
-    cols = [Column("id", "编号"), Column("channel", "渠道", "enum", ("complaint", "channel")),
-            Column("summary", "摘要"), Column("amount", "金额（元）", "money"), Column("at", "时间", "datetime")]
+    frame = pd.DataFrame(
+        {
+            "id": ["A1", "A2"],
+            "channel": ["12345", "web"],
+            "summary": ['=HYPERLINK("x")', "正常"],
+            "amount": [12.5, None],
+            "at": pd.to_datetime(["2026-11-20 16:29:08", None]),
+        }
+    )
+    cols = [
+        Column("id", "编号"),
+        Column("channel", "渠道", "enum", ("complaint", "channel")),
+        Column("summary", "摘要"),
+        Column("amount", "金额（元）", "money"),
+        Column("at", "时间", "datetime"),
+    ]
     table = export_frame(frame, cols)
     assert list(table.columns) == ["编号", "渠道", "摘要", "金额（元）", "时间"]
     assert table["渠道"].tolist() == ["12345市民热线", "网络"] and table["摘要"][0].startswith("'=")
@@ -156,10 +182,10 @@ def test_tbl001_exports_neutralise_formulas_and_keep_the_rows():
     raw = csv_bytes(table)
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
-    assert back["摘要"][0] == "'=HYPERLINK(\"x\")" and back["编号"].tolist() == ["A1", "A2"]
+    assert back["摘要"][0] == '\'=HYPERLINK("x")' and back["编号"].tolist() == ["A1", "A2"]
     ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table))).active
     assert [c.value for c in ws[1]] == list(table.columns)
-    assert ws["C2"].value == "'=HYPERLINK(\"x\")" and ws["C2"].data_type == "s"
+    assert ws["C2"].value == '\'=HYPERLINK("x")' and ws["C2"].data_type == "s"
     assert ws["D2"].value == 12.5 and ws["D3"].value is None
 
 
@@ -177,8 +203,10 @@ def test_xfl001_permalink_reads_bad_parameters_as_defaults_with_a_note():
     assert state_search(state, FIELDS) == "?channel=12345"
     back, notes = read_state(parse_qs(state_search({**state, "period": "2026-10"}, FIELDS)[1:]), FIELDS)
     assert back == {**state, "period": "2026-10"} and notes == []
-    assert state_search({"period": "month", "street": None, "channel": None}, FIELDS, keep={"theme": "dark"}) == \
-        "?theme=dark"
+    assert (
+        state_search({"period": "month", "street": None, "channel": None}, FIELDS, keep={"theme": "dark"})
+        == "?theme=dark"
+    )
 
 
 def test_xfl002_clicks_toggle_chips_clear_and_reset():
@@ -195,13 +223,18 @@ def test_xfl002_clicks_toggle_chips_clear_and_reset():
     assert next_state(s1, FIELDS, "toggle", "street", "nowhere") == s1
     s2 = next_state(s1, FIELDS, *event_of("dd-street", XINZHUANG, page="p", clicks=clicks, controls=controls))
     assert s2["street"] == XINZHUANG
-    assert next_state(s2, FIELDS, *event_of(chip_id("p", "street"), 1, page="p", clicks=clicks,
-                                            controls=controls))["street"] is None
+    assert (
+        next_state(
+            s2, FIELDS, *event_of(chip_id("p", "street"), 1, page="p", clicks=clicks, controls=controls)
+        )["street"]
+        is None
+    )
     assert event_of(chip_id("p", "street"), 0, page="p", clicks=clicks, controls=controls) is None
     assert event_of(chip_id("other", "street"), 1, page="p", clicks=clicks, controls=controls) is None
     busy = {"period": "year", "street": QIBAO, "channel": "12345"}
-    assert next_state(busy, FIELDS, *event_of(clear_id("p"), 1, page="p", clicks=clicks, controls=controls)) == \
-        {"period": "month", "street": None, "channel": None}
+    assert next_state(
+        busy, FIELDS, *event_of(clear_id("p"), 1, page="p", clicks=clicks, controls=controls)
+    ) == {"period": "month", "street": None, "channel": None}
     assert next_state(busy, FIELDS, "set", "period", None)["period"] == "month"
 
 
@@ -251,8 +284,12 @@ def test_cpl003_map_click_filters_every_panel_and_the_url(app):
     assert search == f"?street={XINZHUANG}"
     assert any("莘庄镇" in str(_props(c).get("children")) for c in _walk(chips))
     refreshed = page.refresh(new, view)
-    cards = {_props(c)["data-indicator"]: _props(c)["data-value"] for card in refreshed.values[0]
-             for c in _walk(card) if "data-indicator" in _props(c)}
+    cards = {
+        _props(c)["data-indicator"]: _props(c)["data-value"]
+        for card in refreshed.values[0]
+        for c in _walk(card)
+        if "data-indicator" in _props(c)
+    }
     scoped = indicators.kpis(page.KPI_IDS, "month", (XINZHUANG,)).set_index("indicator_id")["value"]
     assert float(cards["complaint.received"]) == scoped["complaint.received"]
     rows, caption = page.update_grid(new)
@@ -289,9 +326,16 @@ def test_cpl004_which_street_rose_most_and_about_which_entities(app):
 def test_cpl005_export_matches_the_read_api(app):
     import pages.complaints as page
 
-    state = {**read_state({}, page._fields())[0], "street": QIBAO, "category": "online_shopping", "period": "year"}
+    state = {
+        **read_state({}, page._fields())[0],
+        "street": QIBAO,
+        "category": "online_shopping",
+        "period": "year",
+    }
     y = extra_screens.period_bounds("year")
-    expected = complaints.complaint_list(y["start"], y["end"], (QIBAO,), category="online_shopping", limit=5000)
+    expected = complaints.complaint_list(
+        y["start"], y["end"], (QIBAO,), category="online_shopping", limit=5000
+    )
     csv = page.export_file(state, "csv")
     assert csv["filename"].endswith(".csv") and csv["base64"]
     import base64
@@ -310,7 +354,9 @@ def test_cpl006_chart_clicks_filter_the_other_charts(app):
 
     view = {"kiosk": "", "theme": "light"}
     state = read_state({}, page._fields())[0]
-    new = page.update_filters(page.IDS.id("channel-graph"), {"points": [{"customdata": "12315"}]}, state, view)[0]
+    new = page.update_filters(
+        page.IDS.id("channel-graph"), {"points": [{"customdata": "12315"}]}, state, view
+    )[0]
     assert new["channel"] == "12315"
     figs, _ = page._draw(page.ViewParams.from_query(view), new)
     m = extra_screens.period_bounds("month")
@@ -359,8 +405,9 @@ def test_ent003_clicks_on_type_industry_and_credit_filter_the_list(app):
 
     view = {"kiosk": "", "theme": "light"}
     state = read_state({}, page._fields())[0]
-    s1 = page.update_filters(page.IDS.id("types-graph"), {"points": [{"customdata": ["enterprise"]}]}, state,
-                             view)[0]
+    s1 = page.update_filters(
+        page.IDS.id("types-graph"), {"points": [{"customdata": ["enterprise"]}]}, state, view
+    )[0]
     s2 = page.update_filters(page.IDS.id("industries-graph"), {"points": [{"customdata": "F"}]}, s1, view)[0]
     s3 = page.update_filters(page.IDS.id("credit-graph"), {"points": [{"customdata": "B"}]}, s2, view)
     new = s3[0]
@@ -370,7 +417,9 @@ def test_ent003_clicks_on_type_industry_and_credit_filter_the_list(app):
     assert rows and {r["entity_type"] for r in rows} == {"企业"}
     assert {r["section_name"] for r in rows} == {"批发和零售业"} and {r["risk_class"] for r in rows} == {"B"}
     figs, _ = page._draw(page.ViewParams.from_query(view), new)
-    kpis = extra_screens.screen_kpis(page.KPI_IDS, "month", None, (("entity_type", "enterprise"), ("section", "F")))
+    kpis = extra_screens.screen_kpis(
+        page.KPI_IDS, "month", None, (("entity_type", "enterprise"), ("section", "F"))
+    )
     active = kpis.set_index("indicator_id").loc["entity.active_total", "value"]
     assert active == entities.industry_mix(None, "enterprise").set_index("section").loc["F", "n"]
     credit = entities.credit_class_split(None, "F", "enterprise").set_index("risk_class")
