@@ -3,7 +3,8 @@
  * and zoom for the panel's expected size (right on the wall's fixed canvas and in the PDF) and puts
  * the map's bounds in layout.meta.smartsupFit; here, after each draw, the zoom is recomputed from
  * the plot's real size, so a map in a narrow analyst column or on a phone still shows the whole
- * district. Plotly's own fitbounds does not fit choropleth layers.
+ * district. Plotly's own fitbounds does not fit choropleth layers. Once a map is fitted and drawn
+ * its plot element gets data-map-ready="true".
  */
 (function () {
   "use strict";
@@ -30,16 +31,24 @@
   function fit(gd) {
     var full = gd._fullLayout;
     var meta = gd.layout && gd.layout.meta;
-    if (!full || !full._size || !meta || !meta.smartsupFit || !window.Plotly) { return; }
+    if (!full || !full._size || !meta || !meta.smartsupFit) { return; }
     // The MapLibre instance (Plotly keeps it on the subplot) tells whether the view has been set
     // yet: a relayout before its style has loaded changes the layout but not what is drawn.
     var ml = full.map && full.map._subplot && full.map._subplot.map;
     if (!ml) { return; }
     if (!ml.loaded()) { ml.once("idle", function () { fit(gd); }); return; }
     var v = view(meta.smartsupFit, full._size.w, full._size.h);
-    if (Math.abs(ml.getZoom() - v.zoom) < 0.02) { return; }
-    // zoom and centre together: Plotly moves the map view only when the centre is relaid out too
-    window.Plotly.relayout(gd, { "map.zoom": v.zoom, "map.center": { lon: v.lon, lat: v.lat } });
+    if (Math.abs(ml.getZoom() - v.zoom) < 0.02) {
+      // fitted and drawn: tests and the PDF printer wait for this mark
+      ml.once("idle", function () { gd.setAttribute("data-map-ready", "true"); });
+      ml.triggerRepaint();
+      return;
+    }
+    gd.removeAttribute("data-map-ready");
+    // Move MapLibre itself: Plotly records the new view from the map's moveend event, whereas a
+    // Plotly.relayout would make it re-apply the whole style and drop the trace layers.
+    ml.jumpTo({ center: [v.lon, v.lat], zoom: v.zoom });
+    ml.once("idle", function () { fit(gd); });
   }
 
   function watch(gd) {

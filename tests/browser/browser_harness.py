@@ -30,11 +30,16 @@ _SETTLED_JS = """() => {
   const cbs = Object.assign({}, window.store.getState().callbacks);
   delete cbs.stored; delete cbs.completed;
   if (!Object.values(cbs).every(list => !list || list.length === 0)) return false;
+  // every dcc.Graph has drawn (its plotly.js bundle loads lazily, after the layout settles)
+  for (const graph of document.querySelectorAll('.dash-graph')) {
+    const gd = graph.querySelector('.js-plotly-plot');
+    if (!gd || !gd._fullLayout) return false;
+  }
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     if (!gd._fullLayout) return false;
-    for (const [key, sub] of Object.entries(gd._fullLayout)) {
-      const m = key.startsWith('map') && sub && sub._subplot && sub._subplot.map;
-      if (m && (!m.loaded() || m.isMoving())) return false;
+    // district maps (components.maps) are fitted to their size by assets/mapfit.js, then marked
+    if (gd.layout && gd.layout.meta && gd.layout.meta.smartsupFit && !gd.hasAttribute('data-map-ready')) {
+      return false;
     }
   }
   return true;
