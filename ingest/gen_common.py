@@ -183,7 +183,6 @@ def digits(values, width: int = 0) -> np.ndarray:
 
 
 def fill_template(
-    rng: np.random.Generator,
     template_ids: np.ndarray,
     templates: tuple[str, ...],
     slots: dict[str, np.ndarray],

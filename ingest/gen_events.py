@@ -397,7 +397,7 @@ def _summaries(ctx: Ctx, rng: np.random.Generator, category: np.ndarray, e: np.n
         if not len(rows):
             continue
         tid = rng.integers(0, len(templates), len(rows))
-        out[rows] = fill_template(rng, tid, templates, {k: np.asarray(v)[rows] for k, v in slots.items()})
+        out[rows] = fill_template(tid, templates, {k: np.asarray(v)[rows] for k, v in slots.items()})
     return out
 
 
@@ -1147,7 +1147,6 @@ def incidents(ctx: Ctx) -> None:
     for k, tpls in names.INCIDENT_SUMMARIES.items():
         rows = np.flatnonzero(kind == k)
         summary[rows] = fill_template(
-            rng,
             rng.integers(0, len(tpls), len(rows)),
             tpls,
             {a: np.asarray(b)[rows] for a, b in slots.items()},

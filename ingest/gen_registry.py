@@ -469,12 +469,12 @@ def entity_changes(ctx: Ctx) -> None:
     frame = pd.DataFrame({"uscc": ent["uscc"].to_numpy()[idx], "changed_on_d": on, "field": f, "e": idx})
     frame = frame.sort_values(["e", "field", "changed_on_d"], kind="stable").reset_index(drop=True)
     n = len(frame)
-    new = _change_values(rng, frame["field"].to_numpy(), n, ctx)
+    new = _change_values(rng, frame["field"].to_numpy(), n)
     current = _current_values(ent, frame)
     last = ~frame.duplicated(["e", "field"], keep="last").to_numpy()
     new = np.where(last & (current != None), current, new)  # noqa: E711 — element-wise test on object array
     first = ~frame.duplicated(["e", "field"], keep="first").to_numpy()
-    old = np.where(first, _change_values(rng, frame["field"].to_numpy(), n, ctx), np.r_[None, new[:-1]])
+    old = np.where(first, _change_values(rng, frame["field"].to_numpy(), n), np.r_[None, new[:-1]])
     frame = frame.assign(old_value=old, new_value=new)
     frame = frame.sort_values(["changed_on_d", "e"], kind="stable").reset_index(drop=True)
     frame["changed_on"] = to_date(frame["changed_on_d"].to_numpy())
@@ -497,7 +497,7 @@ def _current_values(ent: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     return np.where(f == "registered_capital", capstr, cur)
 
 
-def _change_values(rng, fields: np.ndarray, n: int, ctx: Ctx) -> np.ndarray:
+def _change_values(rng, fields: np.ndarray, n: int) -> np.ndarray:
     road = choose(rng, names.SLOTS["road"], n).astype(STR)
     addr = cat("上海市闵行区", road, digits(rng.integers(1, 3000, n)), "号")
     cap = cat(digits(np.round(rng.lognormal(4.5, 1.4, n))), "万元")

@@ -14,11 +14,12 @@ import shapely
 import sqlalchemy as sa
 from conftest import SMALL_SEED, SMALL_UNTIL
 
+import ingest.generate
 from data_access import schema
 from data_access.db import get_meta, make_engine, table_counts
 from data_access.migrate import upgrade
 from data_access.uscc import is_valid_uscc
-from ingest.generate import cutoff_for, generate
+from ingest.generate import build, cutoff_for, generate
 
 
 def q(engine: sa.Engine, sql: str) -> pd.DataFrame:
@@ -416,3 +417,37 @@ def test_gen011_nothing_after_the_cutoff(small_engine):
             table,
             col,
         )
+
+
+def test_gen011_today_stops_at_the_current_minute():
+    now = datetime(2026, 11, 23, 10, 17, 42)
+    tables = build(scale="small", seed=SMALL_SEED, until=now.date(), now=now)
+    cutoff = pd.Timestamp(2026, 11, 23, 10, 17)
+    for name, col in (
+        ("complaint", "received_at"),
+        ("warning", "raised_at"),
+        ("device_alarm", "at"),
+        ("incident", "reported_at"),
+        ("device_reading", "at"),
+    ):
+        at = pd.to_datetime(tables[name][col])
+        assert at.max() <= cutoff, name
+    assert pd.to_datetime(tables["complaint"]["received_at"]).max() > cutoff - pd.Timedelta(hours=2)
+
+
+def test_gen012_failed_run_does_not_look_complete(sqlite_engine, monkeypatch):
+    generate(sqlite_engine, scale="small", seed=SMALL_SEED, until=SMALL_UNTIL, progress=False)
+
+    def broken(_ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(
+        ingest.generate,
+        "STEPS",
+        tuple((name, broken if name == "warning" else fn) for name, fn in ingest.generate.STEPS),
+    )
+    with pytest.raises(RuntimeError, match="boom"):
+        generate(sqlite_engine, scale="small", seed=SMALL_SEED, until=SMALL_UNTIL, progress=False)
+    with sqlite_engine.connect() as conn:
+        assert get_meta(conn, "generated_at") is None and get_meta(conn, "scale") is None
+        assert table_counts(conn)["warning"] == 0
