@@ -468,13 +468,13 @@ def entity_changes(ctx: Ctx) -> None:
     )
     frame = pd.DataFrame({"uscc": ent["uscc"].to_numpy()[idx], "changed_on_d": on, "field": f, "e": idx})
     frame = frame.sort_values(["e", "field", "changed_on_d"], kind="stable").reset_index(drop=True)
-    n = len(frame)
-    new = _change_values(rng, frame["field"].to_numpy(), n)
+    row_type = h["type"].to_numpy()[frame["e"].to_numpy()]
+    new = _change_values(rng, frame["field"].to_numpy(), row_type)
     current = _current_values(ent, frame)
     last = ~frame.duplicated(["e", "field"], keep="last").to_numpy()
     new = np.where(last & (current != None), current, new)  # noqa: E711 — element-wise test on object array
     first = ~frame.duplicated(["e", "field"], keep="first").to_numpy()
-    old = np.where(first, _change_values(rng, frame["field"].to_numpy(), n), np.r_[None, new[:-1]])
+    old = np.where(first, _change_values(rng, frame["field"].to_numpy(), row_type), np.r_[None, new[:-1]])
     frame = frame.assign(old_value=old, new_value=new)
     frame = frame.sort_values(["changed_on_d", "e"], kind="stable").reset_index(drop=True)
     frame["changed_on"] = to_date(frame["changed_on_d"].to_numpy())
@@ -497,7 +497,8 @@ def _current_values(ent: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     return np.where(f == "registered_capital", capstr, cur)
 
 
-def _change_values(rng, fields: np.ndarray, n: int) -> np.ndarray:
+def _change_values(rng, fields: np.ndarray, etype: np.ndarray) -> np.ndarray:
+    n = len(fields)
     road = choose(rng, names.SLOTS["road"], n).astype(STR)
     addr = cat("上海市闵行区", road, digits(rng.integers(1, 3000, n)), "号")
     cap = cat(digits(np.round(rng.lognormal(4.5, 1.4, n))), "万元")
@@ -517,7 +518,12 @@ def _change_values(rng, fields: np.ndarray, n: int) -> np.ndarray:
         ],
         n,
     ).astype(STR)
-    name = cat("上海", _trade_names(rng, n), "实业有限公司")
+    trade = _trade_names(rng, n)
+    name = np.select(
+        [etype == "individual", etype == "branch"],
+        [cat("闵行区", trade, "商店"), cat("上海", trade, "实业有限公司闵行分公司")],
+        cat("上海", trade, "实业有限公司"),
+    )
     out = np.where(
         fields == "name",
         name,
