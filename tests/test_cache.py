@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import pytest
 import redis
-from conftest import REDIS_URL
+from tests.conftest import REDIS_URL
 
 from data_access import cache
 from data_access.cache import init_cache, make_key, memoized

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 import sqlalchemy as sa
-from conftest import SMALL_SEED, SMALL_UNTIL
+from tests.conftest import SMALL_SEED, SMALL_UNTIL
 
 import ingest.generate
 from data_access import schema

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from test_refresh import refreshed_copy, refreshed_pg
+from tests.test_refresh import refreshed_copy, refreshed_pg
 
 from data_access import indicators as lib
 from data_access import marts

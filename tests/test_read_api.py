@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from test_refresh import refreshed_copy, refreshed_pg
+from tests.test_refresh import refreshed_copy, refreshed_pg
 
 from data_access import cache
 from data_access.api import complaints, entities, entity_file, geo, indicators, overview, search, status

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from dash import html
-from test_refresh import refreshed_copy
+from tests.test_refresh import refreshed_copy
 
 from components.crossfilter import chip_id, clear_id, clicked_value, event_of, next_state
 from components.permalink import FilterField, read_state, state_search

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import SMALL_UNTIL
+from tests.conftest import SMALL_UNTIL
 
 from data_access import schema as s
 from data_access.models import compute_models

@@ -2,7 +2,7 @@
 
 Reusable by every screen's tests::
 
-    from browser_harness import MODES, REGISTERED_PAGES
+    from tests.browser.browser_harness import MODES, REGISTERED_PAGES
 
     def test_xyz001_loads(visit):
         v = visit("/complaints?kiosk=1", viewport=(1920, 1080), screenshot="complaints-wall")
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
+from tests.browser.browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from werkzeug.serving import make_server
 
