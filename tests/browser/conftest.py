@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.browser.browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from werkzeug.serving import make_server
 
 from dashboard.settings import Settings, get_settings
+from tests.browser.browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,7 +7,8 @@ import threading
 import time
 
 import pytest
-from browser_harness import MODES, REGISTERED_PAGES, WALL_SIZES
+
+from tests.browser.browser_harness import MODES, REGISTERED_PAGES, WALL_SIZES
 
 _GEOMETRY_JS = """() => {
   const c = document.getElementById('wall-canvas').getBoundingClientRect();
@@ -150,14 +151,17 @@ def test_app009_failed_refresh_keeps_data_and_raises_banner(visit, monkeypatch):
     v.page.wait_for_selector(".wall-banner", state="hidden", timeout=15_000)
 
 
-def test_app010_refreshes_never_overlap(visit, monkeypatch):
+def test_app010_slow_refreshes_never_overlap_and_raise_the_late_banner(visit, monkeypatch):
     def slow(original):
-        time.sleep(7)
+        time.sleep(12)
         return original()
 
     v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
     calls = _patch_read(monkeypatch, slow)
-    v.page.wait_for_timeout(16_000)
+    # no good refresh for more than twice the interval while one is still running → "late"
+    v.page.wait_for_selector('html[data-ss-stale="late"] .wall-banner', state="visible", timeout=20_000)
+    assert "超过两个刷新周期" in v.page.locator(".wall-banner").inner_text()
+    v.page.wait_for_selector(".wall-banner", state="hidden", timeout=20_000)
     assert calls["n"] >= 1
     assert calls["max_active"] == 1, calls
 
@@ -202,3 +206,46 @@ def test_app013_analyst_panels_reflow_without_horizontal_scrolling(visit, width,
     if width < 576:
         lefts = {round(p["left"]) for p in layout["panels"]}
         assert len(lefts) == 1, lefts  # one column on a phone
+
+
+_RECORD_KPI_TEXT = """(() => {
+  window.__kpiTexts = [];
+  new MutationObserver(() => {
+    const el = document.querySelector('.kpi-num');
+    if (el) window.__kpiTexts.push(el.textContent);
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+})();"""
+
+
+def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url):
+    texts = {}
+    for reduced in (False, True):
+        context = browser.new_context(viewport={"width": 1920, "height": 1080},
+                                      reduced_motion="reduce" if reduced else "no-preference")
+        try:
+            page = context.new_page()
+            page.add_init_script(_RECORD_KPI_TEXT)
+            page.goto(app_url + "/?kiosk=1")
+            page.wait_for_selector(".kpi-num")
+            page.wait_for_timeout(2_500)
+            final = page.locator(".kpi-num").first.get_attribute("data-final")
+            seen = page.evaluate("window.__kpiTexts")
+            assert seen and seen[-1] == final and page.locator(".kpi-num").first.inner_text() == final
+            texts[reduced] = [t for t in dict.fromkeys(seen) if t]
+        finally:
+            context.close()
+    # the roll starts from 0 on first show (how many frames it gets depends on the machine's load)
+    rolled = [float(t.replace(",", "")) for t in texts[False] if t != texts[False][0]]
+    assert rolled and rolled[0] == 0 and rolled == sorted(rolled), texts[False]
+    assert len(texts[True]) == 1, texts[True]
+
+
+def test_app015_kpi_provenance_on_hover_for_analysts(visit):
+    v = visit("/")
+    card = v.page.locator(".kpi-card").first
+    card.hover()
+    popover = v.page.locator(".popover")
+    popover.wait_for(state="visible", timeout=5_000)
+    text = popover.inner_text()
+    assert "口径" in text and "单位" in text and "数据时间" in text
+    v.assert_clean()
