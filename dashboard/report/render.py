@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -31,6 +32,8 @@ from components.report import LOCAL_TZ, ReportWeek, WeekError
 from dashboard.report.archive import ReportArchive, pdf_name
 from dashboard.settings import Settings
 
+log = logging.getLogger(__name__)
+
 #: The flags of architecture.md §8: no sandbox (root in containers), no GPU, nothing phoning home.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -42,11 +45,16 @@ NO_MARGIN = {"top": "0", "right": "0", "bottom": "0", "left": "0"}
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
 
 STEPS = ("检查运行环境（Chromium、中文字体）", "读取数据并编排版面", "启动内置服务，在无头 Chromium 中渲染",
-         "打印 PDF", "归档")
+         "嵌入中文字体并打印 PDF", "归档")
 
 # Sheets whose content is taller than their page (clipped) — a layout fault, never printed.
 _OVERFLOW_JS = """() => Array.from(document.querySelectorAll('#page-report .report-sheet-body'))
   .map((b, i) => [i + 1, b.scrollHeight - b.clientHeight]).filter(x => x[1] > 1).map(x => x[0])"""
+
+
+# Every face loaded (the injected ones included), then two frames so the figures' text repaints.
+_FONTS_LOADED_JS = """() => Promise.all(Array.from(document.fonts).map(f => f.load())).then(() =>
+  document.fonts.ready).then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"""
 
 
 class ReportFailure(Exception):
@@ -154,6 +162,7 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
                                        timeout=_ms_left(deadline))
                 _check_page(page, code)
                 progress(4, STEPS[3])
+                _embed_fonts(page, settings)
                 page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
                          display_header_footer=False, margin=NO_MARGIN, outline=True, tagged=True)
             finally:
@@ -230,6 +239,25 @@ def _build(settings: Settings, week: str | None) -> _Built:
 
 def _ms_left(deadline: float) -> float:
     return max(1.0, (deadline - time.monotonic()) * 1000)
+
+
+def _embed_fonts(page, settings: Settings) -> None:
+    """Give the page TrueType copies of the Noto CJK glyphs it draws (see ``fonts``), so the PDF
+    embeds named CJK fonts; same metrics, so nothing moves. Without fontTools the PDF still prints,
+    its CJK glyphs then embedded as Type 3."""
+    try:
+        from dashboard.report.fonts import FACE_TEXT_JS, font_face_css
+    except ImportError as exc:
+        log.warning("未安装 fontTools（%s）：PDF 中的中文以 Type 3 字形嵌入", exc)
+        return
+    css = font_face_css(page.evaluate(FACE_TEXT_JS), Path(settings.data_dir) / "cache" / "report-fonts")
+    if not css:
+        return
+    page.add_style_tag(content=css)
+    page.evaluate(_FONTS_LOADED_JS)
+    clipped = page.evaluate(_OVERFLOW_JS)
+    if clipped:
+        raise ReportFailure(f"嵌入字体后第 {'、'.join(map(str, clipped))} 页内容超出版心，未生成周报")
 
 
 def _check_page(page, code: str) -> None:
