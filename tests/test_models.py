@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from tests.conftest import SMALL_UNTIL
 
 from data_access import schema as s
 from data_access.models import MODEL_CATALOGUE, compute_models, credit, entity_facets_one
 from data_access.models import catering as catering_model
 from data_access.models.facets import FACETS
 from data_access.uscc import make_uscc
+from tests.conftest import SMALL_UNTIL
 
 AS_OF = date(2026, 11, 20)
 STREET = "310112102000"

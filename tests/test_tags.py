@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from tests.conftest import SMALL_UNTIL
 
 from data_access import schema as s
 from data_access.models import compute_models
@@ -20,6 +19,7 @@ from data_access.tags import (
     tag_counts,
 )
 from data_access.uscc import make_uscc
+from tests.conftest import SMALL_UNTIL
 
 AS_OF = date(2026, 11, 20)
 STREET = "310112101000"
