@@ -10,6 +10,8 @@ has been drawn, ``data-ready="true"`` — the signal ``smartsup report weekly`` 
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -405,8 +407,14 @@ def complaints_section(ctx: ReportContext) -> ReportSection | None:
 
 OVERVIEW_TITLE = "本周综述"
 APPENDIX_TITLE = "附：指标口径"
-#: Rows of the definitions table per sheet (two-line definitions at the print font size).
-APPENDIX_ROWS = 18
+#: Rows of the definitions table a sheet holds (a one-line row is about 29 px of the ~900 px left
+#: under the heading; each further line of a definition adds 0.6 of a row), and the characters of
+#: a definition per line. The CLI refuses a sheet that overflows, so these err on the short side.
+APPENDIX_LINES = 28
+DEFINITION_CHARS_PER_LINE = 24
+#: Column names in the catalogue's definitions ("成立日期（established_on）"): for the data team,
+#: not for the report's readers.
+_COLUMN_NAME = re.compile(r"[（(][a-z_]+[）)]")
 
 
 @dataclass
@@ -496,6 +504,20 @@ def _notes(ctx: ReportContext) -> list[str]:
     ]
 
 
+def _appendix_pages(rows: list[list[str]]) -> list[list[list[str]]]:
+    """The definitions table cut into sheets by the lines its rows take."""
+    pages: list[list[list[str]]] = [[]]
+    used = 0.0
+    for row in rows:
+        cost = 1 + 0.6 * (math.ceil(len(row[1]) / DEFINITION_CHARS_PER_LINE) - 1)
+        if pages[-1] and used + cost > APPENDIX_LINES:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += cost
+    return pages
+
+
 def _count_graphs(component: Any) -> int:
     if isinstance(component, dcc.Graph):
         return 1
@@ -533,8 +555,8 @@ def weekly_report(week: object = None, *, bureau: str, generated_at: datetime | 
     statements = [*overview, *(s for sec in sections for s in sec.narrative)]
     indicators = tuple(dict.fromkeys([*overview_ids, *(i for sec in sections for i in sec.indicators),
                                       *(r.indicator_id for s in statements for r in s.readings)]))
-    definitions = [[ctx.catalogue[i].name, ctx.catalogue[i].definition, ctx.catalogue[i].display_unit, i]
-                   for i in indicators]
+    definitions = [[ctx.catalogue[i].name, _COLUMN_NAME.sub("", ctx.catalogue[i].definition),
+                    ctx.catalogue[i].display_unit, i] for i in indicators]
 
     toc: list[tuple[str, str, int]] = []
     bodies: list[tuple[str, list[Any]]] = [("cover", []), ("toc", [])]
@@ -545,10 +567,10 @@ def weekly_report(week: object = None, *, bureau: str, generated_at: datetime | 
         bodies.extend(("body", [section_heading(n, sec.title), *page] if k == 0 else page)
                       for k, page in enumerate(sec.pages))
     toc.append(("", APPENDIX_TITLE, len(bodies) + 1))
-    for k in range(0, len(definitions), APPENDIX_ROWS):
+    for k, rows in enumerate(_appendix_pages(definitions)):
         title = APPENDIX_TITLE if k == 0 else f"{APPENDIX_TITLE}（续）"
         bodies.append(("body", [html.H2(title, className="report-h2"),
-                                data_table(["指标", "口径", "单位", "编号"], definitions[k:k + APPENDIX_ROWS],
+                                data_table(["指标", "口径", "单位", "编号"], rows,
                                            class_name="report-table--definitions")]))
     bodies[0] = ("cover", cover(bureau=bureau, week=ctx.week, data_time=ctx.data_time,
                                 data_version=ctx.data_version, generated_at=generated_at))
