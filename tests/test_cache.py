@@ -9,11 +9,11 @@ from datetime import date
 import pandas as pd
 import pytest
 import redis
-from tests.conftest import REDIS_URL
 
 from data_access import cache
 from data_access.cache import init_cache, make_key, memoized
 from data_access.db import set_meta, store
+from tests.conftest import REDIS_URL
 
 CALLS: list[tuple] = []
 
@@ -114,7 +114,7 @@ def test_cch007_key_shape():
     k1 = make_key(probe.uncached, (1,), {"scope": {"b", "a"}}, 3, "s1")
     k2 = make_key(probe.uncached, (1, ["a", "b"], 10), {}, 3, "s1")
     assert k1 == k2
-    assert k1.startswith("test_cache.probe:s1:v3:")
+    assert k1.startswith("tests.test_cache.probe:s1:v3:")
     assert make_key(probe.uncached, (1,), {}, 4, "s1") != make_key(probe.uncached, (1,), {}, 3, "s1")
     assert make_key(probe.uncached, (1,), {}, 3, "s2") != make_key(probe.uncached, (1,), {}, 3, "s1")
     with pytest.raises(TypeError):

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import shapely
 import sqlalchemy as sa
-from tests.conftest import SMALL_SEED, SMALL_UNTIL
 
 import ingest.generate
 from data_access import schema
@@ -20,6 +19,7 @@ from data_access.db import get_meta, make_engine, table_counts
 from data_access.migrate import upgrade
 from data_access.uscc import is_valid_uscc
 from ingest.generate import build, cutoff_for, generate
+from tests.conftest import SMALL_SEED, SMALL_UNTIL
 
 
 def q(engine: sa.Engine, sql: str) -> pd.DataFrame:

@@ -11,7 +11,6 @@ import openpyxl
 import pandas as pd
 import pytest
 from dash import html
-from tests.test_refresh import refreshed_copy
 
 from components.crossfilter import chip_id, clear_id, clicked_value, event_of, next_state
 from components.permalink import FilterField, read_state, state_search
@@ -20,6 +19,7 @@ from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_access import cache
 from data_access.api import complaints, entities, extra_screens, indicators
+from tests.test_refresh import refreshed_copy
 
 QIBAO = "310112102000"
 XINZHUANG = "310112101000"
