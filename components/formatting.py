@@ -188,3 +188,10 @@ def format_week(year: int, week: int, first: date, last: date) -> str:
     else:
         days = f"{format_date(first)}—{format_date(last)}"
     return f"{year}年第{week}周（{days}）"
+
+
+def format_month(value: date | datetime | str) -> str:
+    """A calendar month as ``2026年10月`` (from a date or a ``YYYY-MM`` string)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value[:7] + "-01")
+    return f"{value.year}年{value.month}月"
