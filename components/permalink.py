@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from dash import html
+
+from components.formatting import format_date
 
 State = dict[str, str | None]
 
@@ -98,3 +101,17 @@ def link_notes(notes: Sequence[str], *, id: str | None = None) -> html.Div:
         role="status",
         **kwargs,
     )
+
+
+def period_caption(label: str, bounds: Mapping[str, Any], *, id: str | None = None) -> html.Div:
+    """ "统计期间：本年（2026-01-01 至 2026-11-20）；环比对比期：2025-01-01 至 2025-11-20" — the dates
+    behind a period's name (``bounds`` as read by ``extra_screens.period_bounds``), up to the data
+    date at most."""
+    last = min(bounds["end"] - timedelta(days=1), bounds["as_of"])
+    cmp_last = bounds["cmp_end"] - timedelta(days=1)
+    text = (
+        f"统计期间：{label}（{format_date(bounds['start'], 'short')} 至 {format_date(last, 'short')}）；"
+        f"环比对比期：{format_date(bounds['cmp_start'], 'short')} 至 {format_date(cmp_last, 'short')}"
+    )
+    kwargs: dict[str, Any] = {"id": id} if id is not None else {}
+    return html.Div(text, className="period-caption", **kwargs)

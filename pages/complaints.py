@@ -22,11 +22,11 @@ from components import charts_complaints as charts
 from components.charts_common import kpi_cards
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FilterIds, filter_bar
-from components.formatting import format_date
+from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel, empty_state
-from components.permalink import FilterField, link_notes, read_state, state_search
+from components.permalink import FilterField, link_notes, period_caption, read_state, state_search
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
 from data_access.api import complaints as read
 from data_access.api import extra_screens as extra
@@ -103,11 +103,6 @@ COLUMNS = (
 )
 
 
-def _month_text(value: str) -> str:
-    month = extra.parse_month(value)
-    return f"{month.year}年{month.month}月" if month else value
-
-
 def _streets() -> dict[str, str]:
     return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
 
@@ -116,7 +111,7 @@ def _fields() -> list[FilterField]:
     stations = extra.offices("station")
     return [
         FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=_month_text
+            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
         ),
         FilterField("street", "街镇", _streets()),
         FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
@@ -230,28 +225,24 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
     return out, bounds["data_time"]
 
 
-def _period_note(state: dict[str, Any]) -> str:
-    bounds = extra.period_bounds(state["period"])
-    last = bounds["cmp_end"] - timedelta(days=1)
-    return (
-        f"环比：本期与对比期 {format_date(bounds['cmp_start'], 'short')} 至 {format_date(last, 'short')}"
-        "（上一期的同样天数）比较"
+def _caption(state: dict[str, Any]) -> Any:
+    return period_caption(
+        _fields()[0].text(state["period"]), extra.period_bounds(state["period"]), id=IDS.id("period")
     )
 
 
 def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
-    period_label = _fields()[0].text(state["period"])
+    # the wall shows one period for good, so its titles name it; analysts read it over the panels
+    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
     return {
         "left": [
-            chart_panel(
-                f"受理渠道 · {period_label}", figs["channel"], unit="件", id=IDS.id("channel"), mode=mode
-            ),
+            chart_panel(f"受理渠道{when}", figs["channel"], unit="件", id=IDS.id("channel"), mode=mode),
             chart_panel("诉求类型", figs["kind"], unit="件", id=IDS.id("kind"), mode=mode),
             chart_panel("投诉举报类别", figs["category"], unit="件", id=IDS.id("category"), mode=mode),
         ],
         "centre": chart_panel(
-            f"各街镇投诉举报分布 · {period_label}",
+            f"各街镇投诉举报分布{when}",
             figs["map"],
             unit="件",
             id=IDS.id("map"),
@@ -273,12 +264,10 @@ def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> di
                 unit="件",
                 id=IDS.id("change"),
                 mode=mode,
-                note=_period_note(state) if mode != "wall" else None,
+                note=None if view.kiosk else "本期与对比期（上一期的同样天数）相比；点击街镇可筛选全屏。",
             ),
             chart_panel(
-                f"近{WALL_ENTITY_DAYS}天被投诉最多的主体"
-                if view.kiosk
-                else f"被投诉最多的主体 · {period_label}",
+                f"近{WALL_ENTITY_DAYS}天被投诉最多的主体" if view.kiosk else "被投诉最多的主体",
                 html.Div(figs["entities"], id=IDS.id("entities"), className="panel-fill"),
                 unit="件",
                 mode=mode,
@@ -327,6 +316,7 @@ def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
         [
             bar,
             html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
+            _caption(state),
             link_notes(notes, id=IDS.id("link-notes")),
         ],
         className="screen-filters",
@@ -395,12 +385,12 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
 
     ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value
     (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``). Returns the state, the
-    chips, the URL query, the dropdowns' values and the period options, and the (cleared) link
-    note.
+    chips, the URL query, the dropdowns' values and the period options, the (cleared) link note
+    and the period's dates.
     """
     event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
     if event is None:
-        return (no_update,) * 8
+        return (no_update,) * 9
     fields = _fields()
     new = next_state(state, fields, *event)
     view = ViewParams.from_query(view_query)
@@ -414,6 +404,7 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
         new["street"],
         new["office"],
         None,
+        _caption(new).children,
     )
 
 
@@ -426,6 +417,7 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
     Output(FILTERS.street, "value"),
     Output(FILTERS.office, "value"),
     Output(IDS.id("link-notes"), "children"),
+    Output(IDS.id("period"), "children"),
     *(Input(i, "value") for i in CONTROLS.values()),
     *(Input(g, "clickData") for g in CLICK_TARGETS),
     Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),

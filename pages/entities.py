@@ -21,10 +21,11 @@ from components import charts_entities as charts
 from components.charts_common import kpi_cards
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FilterIds, filter_bar
+from components.formatting import format_month
 from components.labels import ENUM_LABELS, GRADE_LABELS, INDUSTRY_SECTIONS, PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel, empty_state
-from components.permalink import FilterField, link_notes, read_state, state_search
+from components.permalink import FilterField, link_notes, period_caption, read_state, state_search
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
 from data_access.api import entities as read
 from data_access.api import extra_screens as extra
@@ -100,11 +101,6 @@ COLUMNS = (
 )
 
 
-def _month_text(value: str) -> str:
-    month = extra.parse_month(value)
-    return f"{month.year}年{month.month}月" if month else value
-
-
 def _streets() -> dict[str, str]:
     return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
 
@@ -112,7 +108,7 @@ def _streets() -> dict[str, str]:
 def _fields() -> list[FilterField]:
     return [
         FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=_month_text
+            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
         ),
         FilterField("street", "街镇", _streets()),
         FilterField("industry", "行业门类", {k: f"{k} {v[0]}" for k, v in INDUSTRY_SECTIONS.items()}),
@@ -208,7 +204,8 @@ def _kpi_note(kpis) -> str:
 
 def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
-    period_label = _fields()[0].text(state["period"])
+    # the wall shows one period for good, so its titles name it; analysts read it over the panels
+    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
     wall = view.kiosk
     return {
         "left": [
@@ -243,7 +240,7 @@ def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> di
         ),
         "right": [
             chart_panel(
-                f"新设增长最快的行业 · {period_label}",
+                f"新设增长最快的行业{when}",
                 figs["growth"],
                 unit="同比",
                 id=IDS.id("growth"),
@@ -327,6 +324,12 @@ def _search_box() -> html.Div:
     )
 
 
+def _caption(state: dict[str, Any]) -> Any:
+    return period_caption(
+        _fields()[0].text(state["period"]), extra.period_bounds(state["period"]), id=IDS.id("period")
+    )
+
+
 def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
     fields = _fields()
     periods = [o["value"] for o in _period_options(fields[0], state["period"])]
@@ -346,6 +349,7 @@ def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
                 className="d-flex flex-wrap gap-3 align-items-end",
             ),
             html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
+            _caption(state),
             link_notes(notes, id=IDS.id("link-notes")),
         ],
         className="screen-filters",
@@ -406,11 +410,11 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
     ``trigger`` is the id of what fired (a dropdown, the list choice, a graph, a chip) and
     ``value`` its new value. Returns the state, the chips, the URL query, the period value and
     options, the street, industry, entity type and list values, the (cleared) link note and the
-    KPI note.
+    KPI note, and the period's dates.
     """
     event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
     if event is None:
-        return (no_update,) * 11
+        return (no_update,) * 12
     fields = _fields()
     new = next_state(state, fields, *event)
     view = ViewParams.from_query(view_query)
@@ -428,6 +432,7 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
         new["list"],
         None,
         note,
+        _caption(new).children,
     )
 
 
@@ -443,6 +448,7 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
     Output(IDS.id("list"), "value"),
     Output(IDS.id("link-notes"), "children"),
     Output(IDS.id("kpi-note"), "children"),
+    Output(IDS.id("period"), "children"),
     *(Input(i, "value") for i in CONTROLS.values()),
     *(Input(g, "clickData") for g in CLICK_TARGETS),
     Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
