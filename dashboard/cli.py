@@ -240,10 +240,12 @@ def _maybe_refresh(ctx: click.Context) -> None:
         refresh(engine, progress=True)
 
 
+from dashboard.bench import bench_command  # noqa: E402
 from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
 
 main.add_command(refresh_command)
 main.add_command(indicators_command)
+main.add_command(bench_command)
 from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)

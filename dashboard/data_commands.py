@@ -45,6 +45,9 @@ def _plain(value: object, value_type: str) -> object:
 @click.command("indicators")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（供脚本与市级平台交换）。")
 @click.option(
+    "--markdown", is_flag=True, help="只输出指标目录的 Markdown（生成 docs/indicators.md），不读库。"
+)
+@click.option(
     "--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="期间开始（含），默认本月 1 日。"
 )
 @click.option(
@@ -52,7 +55,7 @@ def _plain(value: object, value_type: str) -> object:
 )
 @click.pass_context
 def indicators_command(
-    ctx: click.Context, as_json: bool, start: datetime | None, end: datetime | None
+    ctx: click.Context, as_json: bool, markdown: bool, start: datetime | None, end: datetime | None
 ) -> None:
     """Print the indicator catalogue with current district values.
 
@@ -64,6 +67,9 @@ def indicators_command(
     from data_access.api._base import current_data_time
     from data_access.marts import ReadLayerMissing
 
+    if markdown:
+        click.echo(lib.catalogue_markdown(), nl=False)
+        return
     if (start is None) != (end is None):
         click.echo("错误：--start 与 --end 需要同时给出", err=True)
         sys.exit(2)

@@ -1201,3 +1201,43 @@ def standard_values(r: Reader, as_of: date) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out["value"] = out["value"].astype(float)
     return out[["indicator_id", "period", "start", "end", "value"]]
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a markdown document (docs/indicators.md is generated from it)."""
+    lines = [
+        "# 指标库 — indicator catalogue",
+        "",
+        "Generated from `data_access/indicators.py` by",
+        "`smartsup indicators --markdown > docs/indicators.md`; a test fails when the two disagree.",
+        "",
+        "Every number on a screen or in a report is one of these. ★ marks the core indicators of",
+        "data.md §6, whose ids and meanings are fixed. *State* indicators are counted as of the data",
+        "time D; *period* indicators over a half-open period [start, end) of dates. Rates are",
+        "fractions in [0, 1] (unit 比例), money in 元, durations in minutes (分钟), counts whole",
+        "numbers. *Dimensions* are what an indicator may be broken down by or filtered on (streets",
+        "are the caller's scope); *source* is the cube or mart it is summed from.",
+        f"{len(CATALOGUE)} indicators.",
+        "",
+    ]
+    themes: dict[str, list[Indicator]] = {}
+    for ind in CATALOGUE:
+        themes.setdefault(ind.theme, []).append(ind)
+    for theme, members in themes.items():
+        lines += [
+            f"## {theme}",
+            "",
+            "| id | 名称 | 定义 | 单位 | 类型 | 维度 | 来源 |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for i in members:
+            kind = "期间" if i.kind == "period" else "状态"
+            title = CUBES[i.source].title if i.kind == "period" else MARTS[i.source].title
+            source = f"`{i.source}`（{title}）"
+            star = "★ " if i.core else ""
+            lines.append(
+                f"| {star}`{i.id}` | {i.name} | {i.definition} | {i.unit} | {kind} | "
+                f"{', '.join(i.dimensions)} | {source} |"
+            )
+        lines.append("")
+    return "\n".join(lines)

@@ -19,8 +19,10 @@ import contextlib
 import fcntl
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,8 +37,10 @@ from data_access.freshness import data_time
 from data_access.marts import (
     CUBES,
     MARTS,
+    SOURCE_NAMES,
     VERSION_KEY,
     BuildContext,
+    Mart,
     current_version,
     parse_table_name,
     signature,
@@ -49,6 +53,8 @@ log = logging.getLogger(__name__)
 SOURCE_STAMPS = ("generated_at", "imported_at", "simulated_at")
 _PG_LOCK_KEY = 0x5AA7_0001
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: SQL marts built at once on SQLite (the machine this is sized for has two cores).
+PARALLEL_BUILDS = 2
 
 
 @dataclass
@@ -61,6 +67,7 @@ class RefreshResult:
     seconds: float
     rows: dict[str, int] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
+    step_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """A one-line Chinese summary for the command line."""
@@ -162,24 +169,26 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
         dt = data_time(conn)
         stamps = _source_stamps(conn)
         ctx = BuildContext(conn, new, dt or _now(), MARTS, CUBES)
+        # The models and tags are Python work over their own reads: they run in a thread beside
+        # the SQL marts (SQLite and psycopg release the GIL while the database works), sharing
+        # the build's snapshot on PostgreSQL.
+        snapshot = conn.execute(sa.select(sa.func.pg_export_snapshot())).scalar_one() if pg else None
         if not pg:
             conn.commit()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-models")
+        ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot)
         result = RefreshResult(new, dt, _now(), 0.0)
-        bar = tqdm(list(MARTS.values()), desc="刷新读优化层", unit="表", disable=not progress, leave=False)
-        for mart in bar:
-            bar.set_postfix_str(mart.name)
-            started = time.perf_counter()
-            if mart.columns is None:
-                frame = _frame_for(ctx, mart.name)
-                table = mart.create(ctx, frame)
-            else:
-                table = mart.create(ctx)
-            mart.build(ctx, table)
-            result.rows[mart.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            result.step_seconds[mart.name] = time.perf_counter() - started
+        bar = tqdm(total=len(MARTS), desc="刷新读优化层", unit="表", disable=not progress, leave=False)
+        marts = list(MARTS.values())
+        try:
             if not pg:
-                conn.commit()
-        bar.close()
+                parallel = [m for m in marts if m.name in SOURCE_NAMES and m.query is not None]
+                _build_parallel(conn, engine, ctx, parallel, bar, result)
+                marts = [m for m in marts if m not in parallel]
+            _build_all(conn, ctx, marts, bar, result, pg)
+        finally:
+            bar.close()
+            pool.shutdown(wait=True)
         if current_version(conn) != (old or None):
             raise RuntimeError("刷新期间数据版本被其他进程改变，本次刷新作废")
         result.refreshed_at = _now()
@@ -198,6 +207,84 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
     result.seconds = time.perf_counter() - t0
     log.info(result.summary())
     return result
+
+
+def _build_all(
+    conn: sa.Connection, ctx: BuildContext, marts: list[Mart], bar: tqdm, result: RefreshResult, pg: bool
+) -> None:
+    """Build ``marts`` one after the other on the refresh's own connection."""
+    for mart in marts:
+        bar.set_postfix_str(mart.name)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        table = mart.create(ctx, _frame_for(ctx, mart.name) if mart.columns is None else None)
+        mart.build(ctx, table)
+        result.rows[mart.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        result.step_seconds[mart.name] = time.perf_counter() - started
+        result.step_cpu_seconds[mart.name] = time.thread_time() - started_cpu
+        if not pg:
+            conn.commit()
+        bar.update(1)
+
+
+def _build_parallel(
+    conn: sa.Connection,
+    engine: Engine,
+    ctx: BuildContext,
+    marts: list[Mart],
+    bar: tqdm,
+    result: RefreshResult,
+) -> None:
+    """Build SQL marts that read only source tables on two connections at once (SQLite).
+
+    SQLite has one writer, and an ``INSERT … SELECT`` holds the write lock for its whole run. So
+    each worker runs its SELECT into a TEMP table of its own connection (reads only: both run at
+    once, the GIL released while SQLite works) and then copies the result in, which holds the
+    write lock only for the copy.
+    """
+    tables = {m.name: m.create(ctx) for m in marts}
+    conn.commit()
+
+    def job(mart: Mart) -> tuple[str, int, float, float]:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        with engine.connect() as wc:
+            sel = mart.query(BuildContext(wc, ctx.version, ctx.data_time, ctx.registry, ctx.cubes))
+            compiled = sel.compile(dialect=wc.dialect, compile_kwargs={"render_postcompile": True})
+            params = [compiled.params[k] for k in compiled.positiontup]
+            cols = ", ".join(f'"{c.name}"' for c in sel.selected_columns)
+            tmp = f"build_{mart.name}"
+            raw = wc.connection.driver_connection
+            cur = raw.cursor()
+            try:
+                cur.execute(f'CREATE TEMP TABLE "{tmp}" AS {compiled}', params)
+                cur.execute(
+                    f'INSERT INTO main."{tables[mart.name].name}" ({cols}) SELECT {cols} FROM temp."{tmp}"'
+                )
+                rows = cur.rowcount
+                raw.commit()
+                cur.execute(f'DROP TABLE temp."{tmp}"')
+            finally:
+                cur.close()
+        return mart.name, rows, time.perf_counter() - started, time.thread_time() - started_cpu
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_BUILDS, thread_name_prefix="refresh-sql") as pool:
+        for done in as_completed([pool.submit(job, m) for m in marts]):
+            name, rows, seconds, cpu = done.result()
+            result.rows[name], result.step_seconds[name], result.step_cpu_seconds[name] = rows, seconds, cpu
+            bar.set_postfix_str(name)
+            bar.update(1)
+
+
+def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
+    from data_access.marts.derived import compute_derived
+
+    with engine.connect() as conn:
+        if snapshot is not None:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+                raise ValueError(f"unexpected snapshot id {snapshot!r}")
+            # A utility statement takes no bind parameters; the id was checked above.
+            conn.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        return compute_derived(conn, as_of)
 
 
 def _frame_for(ctx: BuildContext, name: str):

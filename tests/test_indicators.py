@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from tests.test_refresh import refreshed_copy, refreshed_pg
 
 from data_access import indicators as lib
 from data_access import marts
 from data_access.db import make_engine
 from data_access.freshness import data_time
+from tests.test_refresh import refreshed_copy, refreshed_pg
 
 PERIODS = [
     (date(2026, 11, 1), date(2026, 12, 1)),  # this month (of the small store's data time)
@@ -362,3 +362,34 @@ def test_ind006_indicators_command(sqlite_store):
     assert isinstance(rows["entity.active_total"]["value"], int)
     text = runner.invoke(main, ["--database-url", url, "indicators"])
     assert text.exit_code == 0 and "在营市场主体" in text.output and "2026-11-01" in text.output
+
+
+def test_ind007_docs_match_the_catalogue():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "indicators.md"
+    assert doc.read_text(encoding="utf-8") == lib.catalogue_markdown(), (
+        "docs/indicators.md is stale: run `smartsup indicators --markdown > docs/indicators.md`"
+    )
+
+
+def test_ind008_period_plan_routes_edges(sqlite_store):
+    from data_access.marts import CUBES
+
+    with sqlite_store.connect() as conn:
+        r = marts.reader(conn)
+        window = date.fromisoformat(r.info()["day_window_start"])
+        plan = r._plan(CUBES["complaint_recv"], date(2025, 3, 17), date(2026, 11, 21), ())
+        assert window == date(2025, 10, 16)
+        assert plan == [
+            ("raw", date(2025, 3, 17), date(2025, 4, 1)),
+            ("month", date(2025, 4, 1), date(2026, 11, 1)),
+            ("day", date(2026, 11, 1), date(2026, 11, 21)),
+        ]
+        assert r._plan(CUBES["complaint_recv"], date(2025, 10, 1), date(2025, 10, 20), ()) == [
+            ("raw", date(2025, 10, 1), date(2025, 10, 16)),
+            ("day", date(2025, 10, 16), date(2025, 10, 20)),
+        ]
+        assert r._plan(CUBES["complaint_entity"], date(2026, 1, 1), date(2026, 3, 1), ()) == [
+            ("day", date(2026, 1, 1), date(2026, 3, 1)),
+        ]

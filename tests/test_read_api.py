@@ -7,13 +7,13 @@ from datetime import date
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from tests.test_refresh import refreshed_copy, refreshed_pg
 
 from data_access import cache
 from data_access.api import complaints, entities, entity_file, geo, indicators, overview, search, status
 from data_access.api._base import mask_name, mask_phone
 from data_access.db import store
 from data_access.uscc import InvalidUSCC, make_uscc
+from tests.test_refresh import refreshed_copy, refreshed_pg
 
 MONTH = (date(2026, 11, 1), date(2026, 12, 1))
 YEAR = (date(2026, 1, 1), date(2027, 1, 1))
@@ -296,3 +296,163 @@ def test_api011_masking_helpers():
     assert mask_name("欧阳娜娜") == "欧***"
     assert mask_phone("13812341234") == "138****1234"
     assert mask_name(None) is None and mask_phone("") == ""
+
+
+@pytest.mark.postgres
+def test_api012_supervision_and_cases(api):
+    from data_access.api import cases, supervision
+
+    by_office = supervision.inspections_by_office(*YEAR)
+    assert by_office["planned"].sum() == _raw(
+        api,
+        "SELECT count(*) FROM inspection WHERE kind = 'double_random' "
+        "AND planned_on >= :a AND planned_on < :b",
+        a=YEAR[0],
+        b=YEAR[1],
+    )
+    assert by_office["office_name"].notna().all()
+    results = supervision.inspection_results(*YEAR)
+    assert results["n"].sum() == _raw(
+        api, "SELECT count(*) FROM inspection WHERE done_on >= :a AND done_on < :b", a=YEAR[0], b=YEAR[1]
+    )
+    trend = supervision.inspection_trend(*YEAR)
+    assert len(trend) == 12 and trend["planned"].sum() == by_office["planned"].sum()
+    tasks = supervision.inspection_tasks(*YEAR, limit=5)
+    assert len(tasks) <= 5 and tasks.frame["drawn_on"].is_monotonic_decreasing
+    funnel = cases.case_funnel()
+    assert list(funnel["stage"]) == list(cases.STAGES)
+    assert funnel["n"].sum() == _raw(api, "SELECT count(*) FROM case_file")
+    assert funnel["open"].sum() == _raw(api, "SELECT count(*) FROM case_file WHERE closed_on IS NULL")
+    trend = cases.case_trend(*YEAR)
+    assert trend["fines_yuan"].sum() == pytest.approx(
+        float(
+            _raw(
+                api,
+                "SELECT coalesce(sum(fine_amount), 0) FROM case_file "
+                "WHERE decided_on >= :a AND decided_on < :b",
+                a=YEAR[0],
+                b=YEAR[1],
+            )
+        )
+    )
+    by_cause = cases.cases_by("cause", *YEAR)
+    assert by_cause["opened"].sum() == trend["opened"].sum()
+    near = cases.cases_near_limit(limit=1000)
+    assert (near.frame["days_open"] >= 60).all()
+    assert near.frame["overdue"].sum() == _raw(
+        api, "SELECT count(*) FROM case_file WHERE closed_on IS NULL AND opened_on < :d", d=date(2026, 8, 22)
+    )
+
+
+@pytest.mark.postgres
+def test_api013_warnings_monitoring_safety(api):
+    from data_access.api import monitoring, safety, warnings
+
+    by_level = warnings.warnings_by("level", *YEAR)
+    assert list(by_level["level"]) == ["red", "orange", "yellow", "blue"]
+    assert by_level["n"].sum() == _raw(
+        api, "SELECT count(*) FROM warning WHERE raised_at >= :a AND raised_at < :b", a=YEAR[0], b=YEAR[1]
+    )
+    status = warnings.warning_status().set_index("level")
+    assert status.loc["red", "open"] == _raw(
+        api, "SELECT count(*) FROM warning WHERE level = 'red' AND status IN ('pending', 'handling')"
+    )
+    points = warnings.open_warning_points()
+    assert len(points) == status["open"].sum() and points.frame["lon"].notna().all()
+    rules = warnings.warning_rules()
+    assert rules["raised"].sum() == _raw(api, "SELECT count(*) FROM warning")
+    dev = monitoring.device_summary().set_index("kind")
+    assert dev.loc["kitchen_camera", "online"] == _raw(
+        api, "SELECT count(*) FROM device WHERE kind = 'kitchen_camera' AND status = 'online'"
+    )
+    funnel = monitoring.alarm_funnel(*YEAR).set_index("stage")
+    assert funnel.loc["alarm", "n"] >= funnel.loc["pushed", "n"] >= funnel.loc["rectified", "n"] > 0
+    cams = monitoring.devices("kitchen_camera", limit=4)
+    assert len(cams) <= 4 and (cams.frame["kind"] == "kitchen_camera").all()
+    sensor = _raw(api, "SELECT device_id FROM device_reading ORDER BY device_id LIMIT 1")
+    readings = monitoring.sensor_readings(sensor, date(2026, 11, 1), date(2026, 11, 21))
+    assert readings.frame["at"].is_monotonic_increasing
+    licences = safety.licences_by_kind().set_index("kind")
+    assert licences.loc["food_business", "valid"] == _raw(
+        api, "SELECT count(*) FROM licence WHERE kind = 'food_business' AND status = 'valid'"
+    )
+    ages = safety.equipment_by_age()
+    assert ages["n"].sum() == _raw(
+        api, "SELECT count(*) FROM equipment WHERE kind = 'elevator' AND status = 'in_use'"
+    )
+    due = safety.equipment_inspection_due()
+    assert due["overdue"].sum() == _raw(
+        api, "SELECT count(*) FROM equipment WHERE status = 'in_use' AND next_inspection_due < '2026-11-20'"
+    )
+    grades = safety.catering_grades()
+    assert grades["share"].sum() == pytest.approx(1.0)
+    sampling = safety.sampling_by_category(*YEAR)
+    assert sampling["failed"].sum() == _raw(
+        api,
+        "SELECT count(*) FROM food_sampling WHERE result = 'fail' AND sampled_on >= :a AND sampled_on < :b",
+        a=YEAR[0],
+        b=YEAR[1],
+    )
+
+
+@pytest.mark.postgres
+def test_api014_emergency_efficacy_online_analysis(api):
+    from data_access.api import analysis, efficacy, emergency, online
+
+    assert emergency.open_incidents_by()["n"].sum() == _raw(
+        api, "SELECT count(*) FROM incident WHERE status NOT IN ('resolved', 'closed')"
+    )
+    inc = emergency.incidents(open_only=False, limit=3)
+    near = emergency.nearest_resources(inc.frame["id"].iloc[0], limit=5)
+    assert near["distance_km"].is_monotonic_increasing and (near["status"] == "available").all()
+    assert (near["eta_minutes"] > 0).all()
+    with pytest.raises(LookupError):
+        emergency.nearest_resources("NO-SUCH-INCIDENT")
+    summary = emergency.resource_summary()
+    assert summary["total"].sum() == _raw(api, "SELECT count(*) FROM resource")
+    card = efficacy.office_scorecard()
+    assert len(card) > 0 and card["rank"].is_monotonic_increasing
+    radar = efficacy.office_radar(card["office_code"].iloc[0])
+    assert len(radar) == 5 and radar["score"].between(0, 100).all()
+    trend = efficacy.office_trend("SJ102", *YEAR)
+    assert len(trend) == 12 and "complaint_ontime_rate" in trend
+    stores = online.online_stores()
+    assert stores["active"].sum() == _raw(api, "SELECT count(*) FROM online_store WHERE status = 'active'")
+    ip = online.ip_rights(start=YEAR[0], end=YEAR[1]).set_index("kind")
+    assert ip.loc["trademark", "held"] == _raw(api, "SELECT count(*) FROM ip_right WHERE kind = 'trademark'")
+    cmp = analysis.compare(("complaint.received", "entity.active_total"), *MONTH).set_index("indicator_id")
+    assert cmp.loc["complaint.received", "previous"] == _raw(
+        api, "SELECT count(*) FROM complaint WHERE received_at >= '2026-10-02' AND received_at < '2026-11-01'"
+    )
+    assert pd.isna(cmp.loc["entity.active_total", "previous"])
+    rank = analysis.ranking("complaint.received", "street_code", *YEAR, limit=3)
+    assert (
+        list(rank["rank"]) == [1, 2, 3]
+        and rank["value"].is_monotonic_decreasing
+        and rank["label"].str.len().min()
+    )
+    pv = analysis.pivot(("complaint.received", "complaint.ontime_rate"), *YEAR, "street_code")
+    assert len(pv) == 14 and {"label", "complaint.received", "complaint.ontime_rate"} <= set(pv.columns)
+
+
+@pytest.mark.postgres
+def test_api015_raw_reads_give_the_same_answers(api):
+    """The marts and the source tables agree, period edges inside and outside the day window."""
+    from data_access.marts import raw_reads
+
+    ragged = (date(2025, 3, 17), date(2026, 11, 21))
+    calls = [
+        lambda: complaints.complaints_by("category", *ragged, scope=QIBAO),
+        lambda: complaints.complaint_trend(*ragged),
+        lambda: entities.registration_trend(*ragged),
+        lambda: entities.credit_class_split(),
+        lambda: indicators.indicator_values(
+            ("case.fines_total", "inspection.done_rate"), *ragged, by=("street_code",)
+        ),
+        lambda: complaints.top_complained_entities(*ragged, limit=5),
+    ]
+    for call in calls:
+        marts_answer = call()
+        with raw_reads():
+            raw_answer = call()
+        pd.testing.assert_frame_equal(marts_answer, raw_answer, check_dtype=False, rtol=1e-9)

@@ -49,7 +49,7 @@ def _values(r, ids: Sequence[str], period: str, scope: tuple[str, ...] | None) -
     states = [i for i in ids if lib.get(i).kind == "state"]
     periods = [i for i in ids if lib.get(i).kind == "period"]
     out: dict[str, float | None] = {}
-    if scope is None:
+    if scope is None and not r.raw:
         stored = _stored(r, ids)
         rows = stored[(stored["period"] == "state") | (stored["period"] == period)]
         out = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -12,53 +14,92 @@ from data_access.schema import ENUMS
 
 #: How a result matched, best first (results are ordered by this, then by name).
 MATCH_ORDER = ("uscc", "licence", "name_prefix", "name", "address")
+_CODE = re.compile(r"^[0-9A-Z]{2,}$")
+
+
+def _prefix(dialect: str, col: sa.ColumnElement, text: str) -> sa.ColumnElement:
+    """``col`` starts with ``text``: an index range on SQLite (whose LIKE cannot use a BINARY
+    index), LIKE on PostgreSQL (whose collation-aware ordering would make a range unsafe)."""
+    if dialect == "sqlite":
+        return sa.and_(col >= text, col < text + "\U0010ffff")
+    return col.like(like_pattern(text)[1:], escape="\\")
 
 
 @memoized
 def search(q: str, limit: int = 50, scope: tuple[str, ...] | None = None, status: str | None = None) -> Rows:
-    """Entities matching ``q``: an exact or prefix USCC, a licence number (prefix), or text in the
-    name or the address. Columns: uscc, name, entity_type, status, address, street_code,
-    street_name, matched (uscc / licence / name_prefix / name / address). At most ``limit`` rows;
-    ``truncated`` when more matched. An empty query gives no rows."""
+    """Entities matching ``q``: a USCC (or its beginning), a licence number (or its beginning), a
+    name beginning with or containing ``q``, or an address containing it. Columns: uscc, name,
+    entity_type, status, address, street_code, street_name, matched (uscc / licence / name_prefix /
+    name / address), best matches first. At most ``limit`` rows; ``truncated`` when more matched.
+
+    Each kind of match stops reading once it has enough rows, so a common word costs little; a
+    rare one scans the narrow ``search_key`` table once. An empty query gives no rows.
+    """
     limit = check_limit(limit)
     check_choice(status, ENUMS[("entity", "status")], "status")
     text = (q or "").strip()
     e, lic = s.entity, s.licence
     cols = [e.c.uscc, e.c.name, e.c.entity_type, e.c.status, e.c.address, e.c.street_code]
+    out_cols = [c.name for c in cols] + ["street_name", "matched"]
     with reading() as r:
         scope = check_scope(r, scope)
-        st = r.table("street_dim")
-        empty = pd.DataFrame(columns=[c.name for c in cols] + ["street_name", "matched"])
         if not text:
-            return Rows(empty, False, limit)
+            return Rows(pd.DataFrame(columns=out_cols), False, limit)
         upper = text.upper()
-        pattern = like_pattern(text)
-        prefix = like_pattern(text)[1:]
-        queries = [
-            ("uscc", sa.select(*cols).where(e.c.uscc.like(like_pattern(upper)[1:], escape="\\"))),
-            (
-                "licence",
-                sa.select(*cols)
-                .join(lic, lic.c.uscc == e.c.uscc)
-                .where(lic.c.licence_no.like(like_pattern(upper)[1:], escape="\\")),
-            ),
-            ("name_prefix", sa.select(*cols).where(e.c.name.like(prefix, escape="\\"))),
-            ("name", sa.select(*cols).where(e.c.name.like(pattern, escape="\\"))),
-            ("address", sa.select(*cols).where(e.c.address.like(pattern, escape="\\"))),
-        ]
-        frames = []
-        for matched, stmt in queries:
+        queries: list[tuple[str, sa.Select]] = []
+        if _CODE.match(upper):
+            queries.append(("uscc", sa.select(*cols).where(_prefix(r.dialect, e.c.uscc, upper))))
+            queries.append(
+                (
+                    "licence",
+                    sa.select(*cols)
+                    .join(lic, lic.c.uscc == e.c.uscc)
+                    .where(lic.c.licence_no.like(like_pattern(upper)[1:], escape="\\")),
+                )
+            )
+        queries.append(("name_prefix", sa.select(*cols).where(_prefix(r.dialect, e.c.name, text))))
+        found: list[pd.DataFrame] = []
+        seen: set[str] = set()
+
+        def narrow(
+            stmt: sa.Select, column: sa.ColumnElement, street: sa.ColumnElement, state: sa.ColumnElement
+        ) -> sa.Select:
             if scope is not None:
-                stmt = stmt.where(e.c.street_code.in_(scope))
+                stmt = stmt.where(street.in_(scope))
             if status is not None:
-                stmt = stmt.where(e.c.status == status)
-            f = r.frame(stmt.order_by(e.c.name, e.c.uscc).limit(limit + 1))
-            frames.append(f.assign(matched=matched))
+                stmt = stmt.where(state == status)
+            if seen:
+                stmt = stmt.where(column.not_in(sorted(seen)))
+            # No ORDER BY: a scan stops at the limit instead of sorting every match.
+            return stmt.limit(limit + 1 - len(seen))
+
+        def keep(f: pd.DataFrame, matched: pd.Series | str) -> None:
+            if f.empty:
+                return
+            f["uscc"] = f["uscc"].astype(str).str.strip()
+            f["matched"] = matched
+            found.append(f)
+            seen.update(f["uscc"])
+
+        for matched, stmt in queries:
+            if len(seen) <= limit:
+                keep(r.frame(narrow(stmt, e.c.uscc, e.c.street_code, e.c.status)), matched)
+        if len(seen) <= limit:
+            # One scan of the narrow name+address table instead of two of the wide entity table.
+            k = r.table("search_key")
+            hits = sa.select(k.c.uscc).where(k.c.key.like(like_pattern(text), escape="\\"))
+            sub = narrow(hits, k.c.uscc, k.c.street_code, k.c.status).subquery()
+            f = r.frame(sa.select(*cols).join(sub, sub.c.uscc == e.c.uscc))
+            contains = f["name"].astype(str).str.contains(text, case=False, regex=False)
+            keep(f, contains.map({True: "name", False: "address"}))
+        st = r.table("street_dim")
         names = dict(r.conn.execute(sa.select(st.c.code, st.c.name)).all())
-    hits = pd.concat([f.astype(object) for f in frames if not f.empty] or [empty], ignore_index=True)
-    hits["uscc"] = hits["uscc"].astype(str).str.strip()
-    hits = hits.drop_duplicates("uscc", keep="first")
-    truncated = len(hits) > limit or any(len(f) > limit for f in frames)
+    if not found:
+        return Rows(pd.DataFrame(columns=out_cols), False, limit)
+    hits = pd.concat(found, ignore_index=True)
+    hits["_rank"] = hits["matched"].map(MATCH_ORDER.index)
+    hits = hits.sort_values(["_rank", "name", "uscc"], kind="stable")
+    truncated = len(hits) > limit
     hits = hits.head(limit).reset_index(drop=True)
     hits["street_name"] = hits["street_code"].map(names)
-    return Rows(hits[[c.name for c in cols] + ["street_name", "matched"]], truncated, limit)
+    return Rows(hits[out_cols], truncated, limit)

@@ -22,9 +22,11 @@ from data_access.marts.core import (
     table_name,
 )
 from data_access.marts.derived import DERIVED_MARTS, indicator_value
-from data_access.marts.query import Reader, Sum, add_months, split_period
+from data_access.marts.query import Reader, Sum, add_months, raw_mode, raw_reads, split_period
 
 MARTS: dict[str, Mart] = {m.name: m for m in (*SOURCE_MARTS, *DERIVED_MARTS, indicator_value)}
+#: Marts that read only the source tables (never another read table): safe to build in any order.
+SOURCE_NAMES: frozenset[str] = frozenset(m.name for m in SOURCE_MARTS)
 
 #: The five topic libraries (专题库, data.md §5) and the marts that make each of them up.
 TOPICS: dict[str, tuple[str, ...]] = {}
@@ -40,7 +42,7 @@ def reader(conn: sa.Connection, version: int | None = None) -> Reader:
     v = current_version(conn) if version is None else version
     if v is None:
         raise ReadLayerMissing("读优化层尚未建立：请先运行 smartsup refresh")
-    return Reader(conn, v, MARTS, CUBES)
+    return Reader(conn, v, MARTS, CUBES, raw=raw_mode())
 
 
 def signature() -> str:
@@ -63,8 +65,10 @@ __all__ = [
     "Mart",
     "ReadLayerMissing",
     "Reader",
+    "SOURCE_NAMES",
     "Sum",
     "add_months",
+    "raw_reads",
     "current_version",
     "industry_sections",
     "parse_table_name",

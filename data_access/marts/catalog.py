@@ -16,13 +16,23 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
 
 from data_access import schema as s
 from data_access.marts import sqlx
-from data_access.marts.core import BuildContext, Cube, Mart, cube, from_frame, insert_select, state
+from data_access.marts.core import (
+    DAY_WINDOW_DAYS,
+    BuildContext,
+    Cube,
+    Mart,
+    cube,
+    from_frame,
+    insert_select,
+    state,
+)
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata"
 #: A metric CRS for the district (UTM 51N), for street areas.
@@ -84,6 +94,27 @@ def _street_frame(ctx: BuildContext) -> pd.DataFrame:
     return frame
 
 
+def _build_info(ctx: BuildContext) -> pd.DataFrame:
+    facts = {
+        "as_of": ctx.as_of.isoformat(),
+        "data_time": ctx.data_time.isoformat(sep=" "),
+        "day_window_start": ctx.window_start.isoformat(),
+        "day_window_days": str(DAY_WINDOW_DAYS),
+    }
+    for c in ctx.cubes.values():
+        if c.day_days != DAY_WINDOW_DAYS:
+            facts[f"day_window_start:{c.name}"] = ctx.cube_window_start(c).isoformat()
+    return pd.DataFrame({"key": list(facts), "value": list(facts.values())})
+
+
+build_info = Mart(
+    "build_info",
+    "版本信息",
+    "这一版读优化层的事实：数据日期 D、数据时间、日粒度表覆盖的起始日（更早的零散日期直接读源表）。",
+    (("key", sa.String(32)), ("value", sa.String(64))),
+    from_frame(_build_info),
+)
+
 street_dim = Mart(
     "street_dim",
     "街镇",
@@ -108,6 +139,19 @@ office_dim = Mart(
     (("code", CODE), ("name", sa.String(64)), ("kind", STR), ("street_code", sa.String(12))),
     insert_select(
         lambda ctx: sa.select(s.office.c.code, s.office.c.name, s.office.c.kind, s.office.c.street_code)
+    ),
+)
+
+search_key = Mart(
+    "search_key",
+    "综合查询索引",
+    "每个主体一行：名称与地址拼成的检索串（以 \\x01 分隔），综合查询在这张窄表上做包含匹配，"
+    "比分别扫描主体表的名称和地址快近一半。",
+    (("uscc", sa.CHAR(18)), ("street_code", sa.String(12)), ("status", STR), ("key", sa.Text())),
+    insert_select(
+        lambda ctx: sa.select(
+            E.c.uscc, E.c.street_code, E.c.status, (E.c.name + "\x01" + E.c.address).label("key")
+        )
     ),
 )
 
@@ -147,6 +191,7 @@ entity_reg = cube(
         (sa.func.coalesce(E.c.registered_capital, 0) * 10_000).label("capital_yuan"),
     ),
     topic="市场主体发展态势",
+    time_col=lambda: E.c.established_on,
 )
 
 entity_exit = cube(
@@ -164,6 +209,7 @@ entity_exit = cube(
         one.label("n"),
     ).where(E.c.status.in_(("cancelled", "revoked", "moved_out"))),
     topic="市场主体发展态势",
+    time_col=lambda: E.c.status_changed_on,
 )
 
 
@@ -182,47 +228,40 @@ entity_change = cube(
     measures=(count(),),
     source=_entity_change_source,
     topic="市场主体发展态势",
+    time_col=lambda: s.entity_change.c.changed_on,
 )
 
 
 def _dynamics_frame(ctx: BuildContext) -> pd.DataFrame:
-    """Monthly new, exits and month-end stock per street × type × section.
+    """Monthly new, exits and month-end stock per street × type × section, over the last 5 years.
 
-    Stock is carried from the beginning of history (every entity ever established), so the
-    month-end figure matches a count of the entities alive at that date.
+    Read from the month tables of the entity_reg and entity_exit cubes (all history, built just
+    before), so the stock carried into the window counts every entity ever established.
     """
-    sec = section_of(E.c.industry_code).label("section")
-    month_new = sqlx.month_of(ctx.dialect, E.c.established_on)
-    new = pd.read_sql(
-        sa.select(
-            month_new.label("month"), E.c.street_code, E.c.entity_type, sec, sa.func.count().label("new")
-        ).group_by(month_new, E.c.street_code, E.c.entity_type, sec),
-        ctx.conn,
-    )
-    month_exit = sqlx.month_of(ctx.dialect, E.c.status_changed_on)
-    gone = pd.read_sql(
-        sa.select(
-            month_exit.label("month"), E.c.street_code, E.c.entity_type, sec, sa.func.count().label("exits")
-        )
-        .where(E.c.status != "active", E.c.status_changed_on.is_not(None))
-        .group_by(month_exit, E.c.street_code, E.c.entity_type, sec),
-        ctx.conn,
-    )
     keys = ["street_code", "entity_type", "section"]
-    for f in (new, gone):
-        f["month"] = pd.to_datetime(f["month"])
-    both = new.merge(gone, on=["month", *keys], how="outer").fillna({"new": 0, "exits": 0})
-    end = pd.Timestamp(ctx.as_of).to_period("M").to_timestamp()
-    months = pd.date_range(min(both["month"].min(), end), end, freq="MS")
-    groups = both[keys].drop_duplicates()
-    grid = groups.merge(pd.DataFrame({"month": months}), how="cross")
-    full = grid.merge(both, on=["month", *keys], how="left").fillna({"new": 0, "exits": 0})
-    full = full.sort_values([*keys, "month"])
-    full["stock_end"] = full.groupby(keys)["new"].cumsum() - full.groupby(keys)["exits"].cumsum()
+    reg, gone = ctx.table("entity_reg_m"), ctx.table("entity_exit_m")
+    new = pd.read_sql(sa.select(reg.c.month, *(reg.c[k] for k in keys), reg.c.n.label("new")), ctx.conn)
+    exits = pd.read_sql(
+        sa.select(gone.c.month, *(gone.c[k] for k in keys), sa.func.sum(gone.c.n).label("exits")).group_by(
+            gone.c.month, *(gone.c[k] for k in keys)
+        ),
+        ctx.conn,
+    )
+    both = new.merge(exits, on=["month", *keys], how="outer").fillna({"new": 0, "exits": 0})
+    both["month"] = pd.to_datetime(both["month"])
     first = pd.Timestamp(ctx.as_of.replace(day=1)) - pd.DateOffset(years=5)
-    full = full[
-        (full["month"] >= first) & ((full["new"] > 0) | (full["exits"] > 0) | (full["stock_end"] > 0))
-    ]
+    end = pd.Timestamp(ctx.as_of.replace(day=1))
+    before = both[both["month"] < first].groupby(keys)[["new", "exits"]].sum()
+    base = (before["new"] - before["exits"]).rename("base")
+    inside = both[(both["month"] >= first) & (both["month"] <= end)]
+    groups = both[keys].drop_duplicates()
+    grid = groups.merge(pd.DataFrame({"month": pd.date_range(first, end, freq="MS")}), how="cross")
+    full = grid.merge(inside, on=["month", *keys], how="left").fillna({"new": 0, "exits": 0})
+    full = full.merge(base.reset_index(), on=keys, how="left").fillna({"base": 0})
+    full = full.sort_values([*keys, "month"])
+    g = full.groupby(keys)
+    full["stock_end"] = full["base"] + g["new"].cumsum() - g["exits"].cumsum()
+    full = full[(full["new"] > 0) | (full["exits"] > 0) | (full["stock_end"] > 0)].copy()
     full["net"] = full["new"] - full["exits"]
     full["month"] = full["month"].dt.date
     return full[["month", *keys, "new", "exits", "net", "stock_end"]].astype(
@@ -280,6 +319,7 @@ credit_list_added = cube(
     measures=(count(),),
     source=_credit_list_events,
     topic="企业信用风险分类",
+    time_col=lambda: s.credit_list.c.listed_on,
 )
 
 # --- licences, food, special equipment -----------------------------------------------------------
@@ -324,6 +364,7 @@ licence_issued = cube(
     dims=(STREET, ("kind", STR)),
     measures=(count(),),
     source=_licence_issued,
+    time_col=lambda: s.licence.c.issued_on,
 )
 
 
@@ -348,6 +389,7 @@ food_sampling = cube(
     dims=(STREET, ("food_category", STR), ("result", STR)),
     measures=(count(), count("n_fail"), count("n_followed")),
     source=_sampling,
+    time_col=lambda: s.food_sampling.c.sampled_on,
 )
 
 
@@ -403,6 +445,7 @@ equipment_insp = cube(
     dims=(STREET, ("kind", STR), ("result", STR)),
     measures=(count(),),
     source=_equipment_insp,
+    time_col=lambda: s.equipment_inspection.c.inspected_on,
 )
 
 # --- 综合监管 ----------------------------------------------------------------------------------
@@ -427,6 +470,7 @@ insp_planned = cube(
     dims=(STREET, ("office_code", CODE), ("kind", STR)),
     measures=(count(), count("n_done")),
     source=_insp_planned,
+    time_col=lambda: s.inspection.c.planned_on,
 )
 
 
@@ -453,6 +497,7 @@ insp_done = cube(
     dims=(STREET, ("office_code", CODE), ("kind", STR), ("result", STR)),
     measures=(count(),),
     source=_insp_done,
+    time_col=lambda: s.inspection.c.done_on,
 )
 
 
@@ -479,6 +524,7 @@ insp_task = cube(
     dims=(STREET, ("office_code", CODE), ("kind", STR)),
     measures=(count(), count("planned_count")),
     source=_tasks,
+    time_col=lambda: s.inspection_task.c.drawn_on,
 )
 
 # --- 投诉举报 ----------------------------------------------------------------------------------
@@ -505,6 +551,7 @@ complaint_recv = cube(
     dims=_CMP_DIMS,
     measures=(count(),),
     source=_cmp_recv,
+    time_col=lambda: s.complaint.c.received_at,
 )
 
 
@@ -540,6 +587,7 @@ complaint_closed = cube(
         amount("handling_minutes"),
     ),
     source=_cmp_closed,
+    time_col=lambda: s.complaint.c.closed_at,
 )
 
 
@@ -575,15 +623,39 @@ complaint_entity = cube(
     dims=(STREET, ("uscc", sa.CHAR(18)), ("category", STR)),
     measures=(count(),),
     source=_cmp_entity,
+    time_col=lambda: s.complaint.c.received_at,
+    month=False,
 )
 
 #: Hot words cover this many days up to D: the panels read recent periods, and tokenising five
 #: years of summaries would cost the refresh more than the screens gain.
-HOT_WORD_DAYS = 400
+HOT_WORD_DAYS = DAY_WINDOW_DAYS
+#: Words at day grain are many rows (day × street × word); whole months serve older periods.
+HOT_WORD_DAY_DAYS = 92
 _STOPWORDS = frozenset(
     "反映 举报 投诉 咨询 要求 消费者 商家 本人 我们 他们 对方 情况 问题 有关 相关 该店 该公司 公司 有限公司 "
     "上海 闵行区 闵行 一个 没有 已经 但是 因为 所以 之后 以后 现在 进行 存在 表示 认为 发现 希望".split()
 )
+
+
+def _fetch(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
+    """Rows of ``stmt`` through the raw driver cursor: for large text reads, several times faster
+    than a SQLAlchemy result, whose per-row processing this read does not need."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.params
+    if conn.dialect.paramstyle in ("named", "pyformat"):
+        args: object = params
+    else:
+        args = [params[k] for k in compiled.positiontup]
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(str(compiled), args)
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    names = [c.name for c in stmt.selected_columns]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pd.DataFrame({n: np.asarray(c, dtype=object) for n, c in zip(names, columns, strict=True)})
 
 
 def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
@@ -597,42 +669,50 @@ def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
     jieba.setLogLevel(logging.WARNING)
     c = s.complaint
     since = ctx.as_of - timedelta(days=HOT_WORD_DAYS)
-    day = _day(ctx, c.c.received_at)
-    rows = pd.read_sql(
-        sa.select(day.label("day"), c.c.street_code, c.c.summary, E.c.name)
+    skeleton = sa.func.replace(c.c.summary, sa.func.coalesce(E.c.name, ""), "")
+    rows = _fetch(
+        ctx.conn,
+        sa.select(_day(ctx, c.c.received_at).label("day"), c.c.street_code, skeleton.label("text"))
         .select_from(c.outerjoin(E, E.c.uscc == c.c.uscc))
         .where(c.c.received_at >= sqlx.ts_bound(ctx.dialect, since), c.c.summary.is_not(None)),
-        ctx.conn,
     )
     empty = pd.DataFrame({"day": [], "street_code": [], "word": [], "n": []})
     if rows.empty:
         return empty
-    skeleton = pd.Series(
-        [t.replace(n, "") if isinstance(n, str) and n else t for t, n in zip(rows["summary"], rows["name"],
-                                                                              strict=True)],
-        dtype=object,
-    ).str.replace(r"\d+", "", regex=True)
-    words_of = {
-        text: sorted({w for w in jieba.lcut(text) if len(w) >= 2 and w not in _STOPWORDS and w.isalpha()})
-        for text in skeleton.unique()
-    }
-    rows["word"] = skeleton.map(words_of)
-    exploded = rows[["day", "street_code", "word"]].explode("word").dropna(subset=["word"])
-    if exploded.empty:
+    raw_codes, raw_texts = pd.factorize(rows["text"].to_numpy(dtype=object))
+    cleaned = pd.Series(raw_texts, dtype=object).str.replace(r"\d+", "", regex=True).to_numpy(dtype=object)
+    text_codes, texts = pd.factorize(cleaned)
+    words = [
+        sorted({w for w in jieba.lcut(t, HMM=False) if len(w) >= 2 and w not in _STOPWORDS and w.isalpha()})
+        for t in texts
+    ]
+    vocabulary = pd.DataFrame(
+        {
+            "code": np.repeat(np.arange(len(words)), [len(w) for w in words]),
+            "word": [w for ws in words for w in ws],
+        }
+    )
+    if vocabulary.empty:
         return empty
-    out = exploded.groupby(["day", "street_code", "word"]).size().rename("n").reset_index()
-    out["day"] = pd.to_datetime(out["day"]).dt.date
-    return out
+    rows["code"] = text_codes[raw_codes]
+    per_text = rows.groupby(["day", "street_code", "code"], as_index=False).size()
+    joined = per_text.merge(vocabulary, on="code")
+    return (
+        joined.groupby(["day", "street_code", "word"], as_index=False)["size"]
+        .sum()
+        .rename(columns={"size": "n"})
+    )
 
 
 complaint_word = cube(
     "complaint_word",
     "投诉热词",
     f"近 {HOT_WORD_DAYS} 天投诉举报摘要中的词（jieba 分词，去掉主体名称、数字与常用词）"
-    "按受理日期 × 街镇统计的出现件数。",
+    f"按受理日期 × 街镇统计的出现件数；日粒度只保留近 {HOT_WORD_DAY_DAYS} 天，更早按月。",
     dims=(STREET, ("word", sa.String(64))),
     measures=(count(),),
     frame=_complaint_words,
+    day_days=HOT_WORD_DAY_DAYS,
 )
 
 # --- 执法办案 ----------------------------------------------------------------------------------
@@ -659,6 +739,7 @@ case_opened = cube(
         one.label("n"),
         sqlx.flag(s.case_file.c.transferred_to_police.is_(True)).label("n_police"),
     ),
+    time_col=lambda: s.case_file.c.opened_on,
 )
 
 
@@ -681,6 +762,7 @@ case_closed = cube(
     dims=_CASE_DIMS,
     measures=(count(), count("n_within_90d"), amount("duration_minutes")),
     source=_case_closed,
+    time_col=lambda: s.case_file.c.closed_on,
 )
 
 case_decided = cube(
@@ -696,6 +778,7 @@ case_decided = cube(
         sa.func.coalesce(s.case_file.c.fine_amount, 0).label("fine_yuan"),
         sa.func.coalesce(s.case_file.c.confiscation_amount, 0).label("confiscation_yuan"),
     ).where(s.case_file.c.decided_on.is_not(None)),
+    time_col=lambda: s.case_file.c.decided_on,
 )
 
 
@@ -761,6 +844,7 @@ warning_raised = cube(
         amount("closure_minutes"),
     ),
     source=_warning_raised,
+    time_col=lambda: s.warning.c.raised_at,
 )
 
 
@@ -827,6 +911,7 @@ device_alarm = cube(
         amount("rectify_minutes"),
     ),
     source=_alarm,
+    time_col=lambda: s.device_alarm.c.at,
 )
 
 # --- 应急指挥 ----------------------------------------------------------------------------------
@@ -853,6 +938,7 @@ incident_reported = cube(
     dims=(STREET, ("kind", STR), ("level", sa.String(4))),
     measures=(count(), count("n_resolved"), amount("resolve_minutes")),
     source=_incident_reported,
+    time_col=lambda: s.incident.c.reported_at,
 )
 
 incident_state = state(
@@ -901,6 +987,7 @@ dispatch = cube(
     dims=(STREET, ("resource_kind", STR)),
     measures=(count(), count("n_arrived"), amount("arrive_minutes")),
     source=_dispatch,
+    time_col=lambda: s.dispatch.c.dispatched_at,
 )
 
 # --- 互联网以网管网 ------------------------------------------------------------------------------
@@ -927,6 +1014,7 @@ online_store_opened = cube(
         s.online_store.c.opened_on.label("day"), E.c.street_code, s.online_store.c.platform, one.label("n")
     ).join(E, E.c.uscc == s.online_store.c.uscc),
     topic="互联网以网管网",
+    time_col=lambda: s.online_store.c.opened_on,
 )
 
 
@@ -952,6 +1040,7 @@ ad_hit = cube(
     measures=(count(), count("n_handled"), amount("handle_minutes")),
     source=_ad_hit,
     topic="互联网以网管网",
+    time_col=lambda: s.ad_hit.c.detected_at,
 )
 
 # --- 高质量发展态势 / 知识产权发展态势 -------------------------------------------------------------
@@ -983,6 +1072,7 @@ honor_granted = cube(
     measures=(count(),),
     source=lambda ctx: _honor(ctx, stock=False),
     topic="高质量发展态势",
+    time_col=lambda: s.entity_honor.c.granted_on,
 )
 
 
@@ -1012,6 +1102,7 @@ ip_registered = cube(
     measures=(count(),),
     source=lambda ctx: _ip(ctx, stock=False),
     topic="知识产权发展态势",
+    time_col=lambda: s.ip_right.c.registered_on,
 )
 
 
@@ -1031,7 +1122,7 @@ CUBES: dict[str, Cube] = {
         complaint_recv,
         complaint_closed,
         complaint_entity,
-    complaint_word,
+        complaint_word,
         case_opened,
         case_closed,
         case_decided,
@@ -1048,10 +1139,11 @@ CUBES: dict[str, Cube] = {
 
 #: Marts that only need the source tables, in build order (cubes expand to day then month).
 SOURCE_MARTS: tuple[Mart, ...] = (
+    build_info,
     street_dim,
     office_dim,
+    search_key,
     entity_stock,
-    topic_entity_dynamics,
     credit_list_state,
     licence_stock,
     equipment_stock,
@@ -1064,5 +1156,6 @@ SOURCE_MARTS: tuple[Mart, ...] = (
     online_store_stock,
     honor_stock,
     ip_stock,
-    *(m for c in CUBES.values() for m in (c.day, c.month)),
+    *(m for c in CUBES.values() for m in (c.day, c.month) if m is not None),
+    topic_entity_dynamics,
 )

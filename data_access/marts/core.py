@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -74,6 +74,15 @@ class BuildContext:
         """``sqlite`` or ``postgresql``."""
         return self.conn.dialect.name
 
+    @property
+    def window_start(self) -> date:
+        """The first day the day-grain cube tables cover (unless a cube says otherwise)."""
+        return self.as_of - timedelta(days=DAY_WINDOW_DAYS)
+
+    def cube_window_start(self, cube: Cube) -> date:
+        """The first day ``cube``'s day table covers."""
+        return self.as_of - timedelta(days=cube.day_days)
+
     def table(self, name: str) -> sa.Table:
         """The table of mart ``name`` in the version being built (built earlier in the run)."""
         return self.registry[name].table(self.version, self.conn)
@@ -106,6 +115,12 @@ class Mart:
     time: str | None = None
     topic: str | None = None
     indexes: tuple[tuple[str, ...], ...] = ()
+    rows: Callable[[BuildContext], sa.Select] | None = None
+
+    @property
+    def query(self) -> Callable[[BuildContext], sa.Select] | None:
+        """The SELECT that fills this mart, when it is built by SQL (None for frame-built marts)."""
+        return getattr(self.build, "query", None)
 
     def table(self, version: int, conn: sa.Connection | None = None) -> sa.Table:
         """The ``sa.Table`` of this mart in ``version`` (reflected for frame-shaped marts)."""
@@ -178,6 +193,7 @@ def insert_select(query: Callable[[BuildContext], sa.Select]) -> Builder:
         names = [c.name for c in sel.selected_columns]
         ctx.conn.execute(sa.insert(t).from_select(names, sel))
 
+    build.query = query  # type: ignore[attr-defined]  # lets the refresh run the SELECT elsewhere
     return build
 
 
@@ -194,9 +210,16 @@ def from_frame(compute: Callable[[BuildContext], pd.DataFrame]) -> Builder:
 # --- cubes -----------------------------------------------------------------------------------
 
 
+#: Day-grain cube tables cover this many days up to D (the standard periods' ragged edges, even a
+#: year back, fall inside); older edges of a period are read from the source tables, whose time
+#: columns are indexed. Keeping five years at day grain would cost the refresh a table almost as
+#: large as the source for each cube.
+DAY_WINDOW_DAYS = 400
+
+
 @dataclass(frozen=True)
 class Cube:
-    """An additive aggregate over a date axis, stored at day grain and at month grain."""
+    """An additive aggregate over a date axis, stored at day grain (recent window) and month grain."""
 
     name: str
     title: str
@@ -204,8 +227,11 @@ class Cube:
     dims: Columns
     measures: Columns
     day: Mart
-    month: Mart
+    month: Mart | None
+    source: Callable[[BuildContext], sa.Select] | None = None
+    time_col: Callable[[], sa.ColumnElement] | None = None
     topic: str | None = None
+    day_days: int = DAY_WINDOW_DAYS
 
     @property
     def dim_names(self) -> tuple[str, ...]:
@@ -217,6 +243,20 @@ class Cube:
         """Names of the cube's additive measures."""
         return tuple(n for n, _ in self.measures)
 
+    def raw(self, ctx: BuildContext, lo: date | None, hi: date | None) -> sa.Subquery:
+        """The source rows (one per event, with ``day``) whose time column lies in ``[lo, hi)``.
+
+        The bounds go on the source's own time column, so its index serves the range.
+        """
+        sel = self.source(ctx)
+        col = self.time_col()
+        for bound, op in ((lo, "ge"), (hi, "lt")):
+            if bound is None:
+                continue
+            value = sqlx.ts_bound(ctx.dialect, bound) if isinstance(col.type, sa.DateTime) else bound
+            sel = sel.where(col >= value if op == "ge" else col < value)
+        return sel.subquery("src")
+
 
 def cube(
     name: str,
@@ -226,45 +266,78 @@ def cube(
     dims: Columns,
     measures: Columns,
     source: Callable[[BuildContext], sa.Select] | None = None,
+    time_col: Callable[[], sa.ColumnElement] | None = None,
     frame: Callable[[BuildContext], pd.DataFrame] | None = None,
+    month: bool = True,
+    day_days: int = DAY_WINDOW_DAYS,
     topic: str | None = None,
 ) -> Cube:
     """Define a cube whose rows come from ``source`` (SQL) or ``frame`` (Python).
 
     ``source`` returns one row per event with a ``day`` column (DATE), the dimension columns and
     the measure values of that row (1 for a count, an amount, a flag); the builder groups it.
-    ``frame`` returns the day-grain rows already grouped, for what SQL cannot compute (text).
+    ``time_col`` names the source column ``day`` derives from (for index-friendly ranges).
+    ``frame`` returns day-grain rows already grouped, for what SQL cannot compute (text); such a
+    cube has no history beyond what the frame covers. ``month=False`` skips the month table where
+    it would be as large as the source (per-entity cubes); ``day_days`` shortens the day window.
     """
     dim_names = [n for n, _ in dims]
     measure_names = [n for n, _ in measures]
+    if frame is None and (source is None or time_col is None):
+        raise ValueError(f"cube {name}: give source and time_col, or frame")
+    holder: list[Cube] = []
 
-    def build_day(ctx: BuildContext, t: sa.Table) -> None:
-        if frame is not None:
-            bulk_insert(ctx.conn, t, frame(ctx)[["day", *dim_names, *measure_names]])
-            return
-        rows = source(ctx).subquery("src")
-        keys = [rows.c.day, *(rows.c[d] for d in dim_names)]
-        sel = (
-            sa.select(*keys, *(sa.func.sum(rows.c[m]).label(m) for m in measure_names))
+    def grouped(
+        ctx: BuildContext, bucket: Callable[[sa.ColumnElement], sa.ColumnElement], label: str, lo: date | None
+    ) -> sa.Select:
+        rows = holder[0].raw(ctx, lo, None)
+        key = bucket(rows.c.day)
+        keys = [key, *(rows.c[d] for d in dim_names)]
+        return (
+            sa.select(key.label(label), *keys[1:], *(sa.func.sum(rows.c[m]).label(m) for m in measure_names))
             .where(rows.c.day.is_not(None))
             .group_by(*keys)
         )
-        ctx.conn.execute(sa.insert(t).from_select(["day", *dim_names, *measure_names], sel))
+
+    def computed(ctx: BuildContext) -> pd.DataFrame:
+        key = f"cube:{name}"
+        if key not in ctx.extra:
+            out = frame(ctx)
+            out["day"] = pd.to_datetime(out["day"])
+            ctx.extra[key] = out
+        return ctx.extra[key]
+
+    def build_day(ctx: BuildContext, t: sa.Table) -> None:
+        start = ctx.as_of - timedelta(days=day_days)
+        if frame is not None:
+            rows = computed(ctx)
+            rows = rows[rows["day"] >= pd.Timestamp(start)]
+            bulk_insert(ctx.conn, t, rows[["day", *dim_names, *measure_names]])
+            return
+        insert_select(day_query)(ctx, t)
 
     def build_month(ctx: BuildContext, t: sa.Table) -> None:
-        d = ctx.table(f"{name}_d")
-        month = sqlx.month_of(ctx.dialect, d.c.day)
-        keys = [month, *(d.c[n] for n in dim_names)]
-        sel = sa.select(
-            month.label("month"),
-            *(d.c[n] for n in dim_names),
-            *(sa.func.sum(d.c[m]).label(m) for m in measure_names),
-        ).group_by(*keys)
-        ctx.conn.execute(sa.insert(t).from_select(["month", *dim_names, *measure_names], sel))
+        if frame is not None:
+            rows = computed(ctx)
+            rows = rows.assign(month=rows["day"].dt.to_period("M").dt.to_timestamp())
+            out = rows.groupby(["month", *dim_names], as_index=False)[measure_names].sum()
+            bulk_insert(ctx.conn, t, out)
+            return
+        insert_select(month_query)(ctx, t)
+
+    def day_query(ctx: BuildContext) -> sa.Select:
+        return grouped(ctx, lambda c: c, "day", ctx.as_of - timedelta(days=day_days))
+
+    def month_query(ctx: BuildContext) -> sa.Select:
+        return grouped(ctx, lambda c: sqlx.month_of(ctx.dialect, c), "month", None)
+
+    if frame is None:  # SQL-built tables expose their SELECT, so the refresh may run them in parallel
+        build_day.query = day_query  # type: ignore[attr-defined]
+        build_month.query = month_query  # type: ignore[attr-defined]
 
     day = Mart(
         f"{name}_d",
-        f"{title}（日）",
+        f"{title}（日，近 {day_days} 天）",
         doc,
         (("day", sa.Date()), *dims, *measures),
         build_day,
@@ -274,19 +347,24 @@ def cube(
         topic=topic,
         indexes=(("day",),),
     )
-    month = Mart(
-        f"{name}_m",
-        f"{title}（月）",
-        doc,
-        (("month", sa.Date()), *dims, *measures),
-        build_month,
-        dims=tuple(dim_names),
-        measures=tuple(measure_names),
-        time="month",
-        topic=topic,
-        indexes=(("month",),),
+    month_mart = (
+        Mart(
+            f"{name}_m",
+            f"{title}（月）",
+            doc,
+            (("month", sa.Date()), *dims, *measures),
+            build_month,
+            dims=tuple(dim_names),
+            measures=tuple(measure_names),
+            time="month",
+            topic=topic,
+            indexes=(("month",),),
+        )
+        if month
+        else None
     )
-    return Cube(name, title, doc, dims, measures, day, month, topic)
+    holder.append(Cube(name, title, doc, dims, measures, day, month_mart, source, time_col, topic, day_days))
+    return holder[0]
 
 
 def state(
@@ -307,12 +385,12 @@ def state(
     dim_names = [n for n, _ in dims]
     measure_names = [n for n, _ in measures]
 
-    def build(ctx: BuildContext, t: sa.Table) -> None:
+    def query(ctx: BuildContext) -> sa.Select:
         rows = source(ctx).subquery("src")
         keys = [rows.c[d] for d in dim_names]
-        sel = sa.select(*keys, *(sa.func.sum(rows.c[m]).label(m) for m in measure_names)).group_by(*keys)
-        ctx.conn.execute(sa.insert(t).from_select([*dim_names, *measure_names], sel))
+        return sa.select(*keys, *(sa.func.sum(rows.c[m]).label(m) for m in measure_names)).group_by(*keys)
 
+    build = insert_select(query)
     return Mart(
         name,
         title,
@@ -323,4 +401,5 @@ def state(
         measures=tuple(measure_names),
         topic=topic,
         indexes=tuple(indexes),
+        rows=source,
     )

@@ -6,6 +6,8 @@ in the build context so the several tables each produces are written from one co
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -17,26 +19,35 @@ E = s.entity
 MODEL_KEYS = ("credit_risk", "catering_risk", "entity_facets", "office_efficacy", "capital_risk")
 
 
-def _compute(ctx: BuildContext) -> None:
-    """Run the models and the tag library once for this build, sharing one set of feature reads."""
+def compute_derived(conn: sa.Connection, as_of: date) -> dict[str, object]:
+    """Run the models and the tag library as of ``as_of``, sharing one set of feature reads.
+
+    Returns ``{"models": {key: frame}, "tags": (tags, catalogue)}``. The refresh runs this in a
+    thread of its own while the SQL marts are built, and hands the result over through the build
+    context (``extra["derived"]``, a future).
+    """
     from data_access import tags
     from data_access.models import compute_models
     from data_access.models.features import Features
 
-    features = Features(ctx.conn, ctx.as_of)
-    models = compute_models(ctx.conn, ctx.as_of, features=features)
+    features = Features(conn, as_of)
+    models = compute_models(conn, as_of, features=features)
     missing = [k for k in MODEL_KEYS if k not in models]
     if missing:
         raise RuntimeError(f"models.compute_models 缺少输出：{', '.join(missing)}")
-    frame = tags.compute_tags(ctx.conn, ctx.as_of, models=models, features=features)
+    frame = tags.compute_tags(conn, as_of, models=models, features=features)
     frame = frame[["uscc", "tag_id"]].drop_duplicates()
     counts = frame.groupby("tag_id").size()
     catalogue = pd.DataFrame(
         [{"id": t.id, "name": t.name, "rule": t.rule, "theme": t.theme} for t in tags.TAG_CATALOGUE]
     )
     catalogue["n"] = catalogue["id"].map(counts).fillna(0).astype("int64")
-    ctx.extra["models"] = {k: _storable(models[k]) for k in MODEL_KEYS}
-    ctx.extra["tags"] = (frame, catalogue)
+    return {"models": {k: _storable(models[k]) for k in MODEL_KEYS}, "tags": (frame, catalogue)}
+
+
+def _compute(ctx: BuildContext) -> None:
+    pending = ctx.extra.pop("derived", None)
+    ctx.extra.update(pending.result() if pending is not None else compute_derived(ctx.conn, ctx.as_of))
 
 
 def tag_frames(ctx: BuildContext) -> tuple[pd.DataFrame, pd.DataFrame]:

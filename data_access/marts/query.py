@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 
 from data_access.marts import sqlx
-from data_access.marts.core import Cube, Mart
+from data_access.marts.core import BuildContext, Cube, Mart
 
 TIME_BUCKETS = ("day", "month", "year")
+
+_raw_reads: ContextVar[bool] = ContextVar("smartsup_raw_reads", default=False)
+
+
+@contextmanager
+def raw_reads() -> Iterator[None]:
+    """Inside the block, readers compute every aggregate from the source tables, as the marts'
+    definitions say, without using the marts: the baseline the benchmark compares against."""
+    token = _raw_reads.set(True)
+    try:
+        yield
+    finally:
+        _raw_reads.reset(token)
+
+
+def raw_mode() -> bool:
+    """Whether reads are in ``raw_reads`` mode."""
+    return _raw_reads.get()
 
 
 @dataclass(frozen=True)
@@ -66,12 +86,19 @@ class Reader:
     """Reads one version of the read layer through one connection."""
 
     def __init__(
-        self, conn: sa.Connection, version: int, marts: Mapping[str, Mart], cubes: Mapping[str, Cube]
+        self,
+        conn: sa.Connection,
+        version: int,
+        marts: Mapping[str, Mart],
+        cubes: Mapping[str, Cube],
+        raw: bool = False,
     ) -> None:
         self.conn = conn
+        self.raw = raw
         self.version = version
         self._marts = marts
         self._cubes = cubes
+        self._info: dict[str, str] | None = None
 
     @property
     def dialect(self) -> str:
@@ -116,17 +143,15 @@ class Reader:
             if start is None or end is None:
                 raise ValueError(f"{source} 是按时间累计的数据，需要给出期间 start/end")
             c = self._cubes[source]
-            parts = (
-                ([("day", start, end)] if start < end else []) if "day" in by else split_period(start, end)
-            )
             selects = [
-                self._part(self._cubes[source].day if g == "day" else c.month, g, lo, hi, spec, by, where)
-                for g, lo, hi in parts
+                self._cube_part(c, g, lo, hi, spec, by, where) for g, lo, hi in self._plan(c, start, end, by)
             ]
             dims = set(c.dim_names)
         else:
             mart = self._marts[source]
-            selects = [self._part(mart, None, None, None, spec, by, where)]
+            selects = [
+                self._part(mart.table(self.version, self.conn), mart.time, None, None, None, spec, by, where)
+            ]
             dims = set(mart.dims)
         unknown = [k for k in (*[b for b in by if b not in TIME_BUCKETS], *where) if k not in dims]
         if unknown:
@@ -162,9 +187,62 @@ class Reader:
             )
         return pd.DataFrame({k: [0.0] for k in spec})
 
+    def info(self) -> dict[str, str]:
+        """Facts recorded by the refresh that built this version (as_of, day_window_start, …)."""
+        if self._info is None:
+            t = self.table("build_info")
+            self._info = dict(self.conn.execute(sa.select(t.c.key, t.c.value)).all())
+        return self._info
+
+    def _context(self) -> BuildContext:
+        """The build context of this version (its as-of instant), for reading source rows."""
+        data_time = datetime.fromisoformat(self.info()["data_time"])
+        return BuildContext(self.conn, self.version, data_time, self._marts, self._cubes)
+
+    def _plan(self, c: Cube, start: date, end: date, by: tuple[str, ...]) -> list[tuple[str, date, date]]:
+        """Which table serves which part of ``[start, end)``: whole months from the month table,
+        days inside the day window from the day table, older days from the source (``raw``)."""
+        if start >= end:
+            return []
+        if self.raw and c.source is not None:
+            return [("raw", start, end)]
+        parts = [("day", start, end)] if "day" in by or c.month is None else split_period(start, end)
+        info = self.info()
+        window = date.fromisoformat(info.get(f"day_window_start:{c.name}", info["day_window_start"]))
+        plan = []
+        for grain, lo, hi in parts:
+            if grain == "day" and lo < window:
+                if c.source is not None:
+                    plan.append(("raw", lo, min(hi, window)))
+                if hi > window:
+                    plan.append(("day", window, hi))
+            else:
+                plan.append((grain, lo, hi))
+        return plan
+
+    def _cube_part(
+        self,
+        c: Cube,
+        grain: str,
+        lo: date,
+        hi: date,
+        spec: Mapping[str, Sum],
+        by: tuple[str, ...],
+        where: Mapping[str, object],
+    ) -> sa.Select:
+        if grain == "raw":
+            info = self.info()
+            ctx = BuildContext(
+                self.conn, self.version, datetime.fromisoformat(info["data_time"]), self._marts, self._cubes
+            )
+            return self._part(c.raw(ctx, lo, hi), "day", "day", None, None, spec, by, where)
+        mart = c.day if grain == "day" else c.month
+        return self._part(mart.table(self.version, self.conn), mart.time, grain, lo, hi, spec, by, where)
+
     def _part(
         self,
-        mart: Mart,
+        t: sa.FromClause,
+        time: str | None,
         grain: str | None,
         lo: date | None,
         hi: date | None,
@@ -172,13 +250,12 @@ class Reader:
         by: tuple[str, ...],
         where: Mapping[str, object],
     ) -> sa.Select:
-        t = mart.table(self.version, self.conn)
         cols = []
         for b in by:
             if b in TIME_BUCKETS:
-                if mart.time is None:
-                    raise ValueError(f"{mart.name} 没有时间维度，不能按 {b} 分组")
-                tc = t.c[mart.time]
+                if time is None:
+                    raise ValueError(f"没有时间维度，不能按 {b} 分组")
+                tc = t.c[time]
                 expr = {
                     "day": tc,
                     "month": tc if grain == "month" else sqlx.month_of(self.dialect, tc),
@@ -195,8 +272,8 @@ class Reader:
                 value = sa.case((cond, value), else_=0)
             sums.append(sa.func.coalesce(sa.func.sum(value), 0).label(k))
         stmt = sa.select(*cols, *sums)
-        if grain is not None:
-            tc = t.c[mart.time]
+        if lo is not None:
+            tc = t.c[time]
             stmt = stmt.where(tc >= lo, tc < hi)
         for c, v in where.items():
             stmt = stmt.where(_match(t.c[c], v))
