@@ -176,3 +176,18 @@ def test_ref004_postgres_refresh(small_pg_engine):
     assert all(table_name(n, version) in tables for n in MARTS)
     assert active == raw
     assert not needs_refresh(engine)
+
+
+def test_ref005_every_mart_is_documented():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "data-layer.md").read_text(encoding="utf-8")
+    cube_tables = {m.name for c in marts.CUBES.values() for m in (c.day, c.month) if m is not None}
+    names = set(marts.CUBES) | {n for n in MARTS if n not in cube_tables}
+    missing = sorted(n for n in names if f"`{n}`" not in doc)
+    assert not missing, f"docs/data-layer.md does not describe: {missing}"
+    assert set(marts.TOPICS) == {
+        "市场主体发展态势",
+        "企业信用风险分类",
+        "互联网以网管网",
+        "高质量发展态势",
+        "知识产权发展态势",
+    }
