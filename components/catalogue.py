@@ -155,9 +155,9 @@ def value_element(
 def theme_tiles(frame: pd.DataFrame, *, examples: int = 2) -> html.Div:
     """A tile per theme: how many indicators it holds, how many are core, and a few of their names."""
     counts = theme_counts(frame)
+    names = frame.groupby("theme", sort=False)["name"].agg(lambda s: "、".join(s.head(examples)))
     tiles = []
     for t, n, core in zip(counts["theme"], counts["count"], counts["core"], strict=True):
-        names = frame.loc[frame["theme"] == t, "name"].head(examples).tolist()
         tiles.append(
             html.Div(
                 [
@@ -169,7 +169,7 @@ def theme_tiles(frame: pd.DataFrame, *, examples: int = 2) -> html.Div:
                         ]
                     ),
                     html.Div(f"核心 {int(core)} 项" if core else "扩展指标", className="theme-tile-core"),
-                    html.Div("、".join(names), className="theme-tile-examples"),
+                    html.Div(names.get(t, ""), className="theme-tile-examples"),
                 ],
                 className="theme-tile",
             )
