@@ -115,3 +115,10 @@ def period_caption(label: str, bounds: Mapping[str, Any], *, id: str | None = No
     )
     kwargs: dict[str, Any] = {"id": id} if id is not None else {}
     return html.Div(text, className="period-caption", **kwargs)
+
+
+def period_options(field: FilterField, presets: Sequence[str], period: str) -> list[dict[str, str]]:
+    """Dropdown options of a period filter: the ``presets``, then ``period`` itself when it is not
+    one of them (a month chosen by clicking a trend)."""
+    values = list(presets) + ([period] if period not in presets else [])
+    return [{"label": field.text(p), "value": p} for p in values]

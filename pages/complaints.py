@@ -26,7 +26,14 @@ from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel, empty_state
-from components.permalink import FilterField, link_notes, period_caption, read_state, state_search
+from components.permalink import (
+    FilterField,
+    link_notes,
+    period_caption,
+    period_options,
+    read_state,
+    state_search,
+)
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
 from data_access.api import complaints as read
 from data_access.api import extra_screens as extra
@@ -103,28 +110,18 @@ COLUMNS = (
 )
 
 
-def _streets() -> dict[str, str]:
-    return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
-
-
 def _fields() -> list[FilterField]:
     stations = extra.offices("station")
     return [
         FilterField(
             "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
         ),
-        FilterField("street", "街镇", _streets()),
+        FilterField("street", "街镇", extra.street_names()),
         FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
         FilterField("channel", "渠道", ENUM_LABELS[("complaint", "channel")]),
         FilterField("kind", "类型", ENUM_LABELS[("complaint", "kind")]),
         FilterField("category", "类别", ENUM_LABELS[("complaint", "category")]),
     ]
-
-
-def _period_options(field: FilterField, period: str) -> list[dict[str, str]]:
-    """The period choices: the presets, and the month a trend click chose when there is one."""
-    values = list(PERIOD_LABELS) + ([period] if period not in PERIOD_LABELS else [])
-    return [{"label": field.text(p), "value": p} for p in values]
 
 
 def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
@@ -163,7 +160,7 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
     scope = _scope(state)
     theme, mode = view.theme, view.mode
     streets = street_polygons()
-    names = _streets()
+    names = extra.street_names()
     picks = _picks(state)
     kpis = extra.screen_kpis(KPI_IDS, period, scope, tuple((k, v) for k, v in picks.items() if v))
     trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
@@ -281,7 +278,7 @@ def _grid_frame(state: dict[str, Any], limit: int):
     bounds = extra.period_bounds(state["period"])
     rows = read.complaint_list(bounds["start"], bounds["end"], _scope(state), **_picks(state), limit=limit)
     frame = rows.frame.copy()
-    frame["street_name"] = frame["street_code"].map(_streets())
+    frame["street_name"] = frame["street_code"].map(extra.street_names())
     return rows, frame
 
 
@@ -310,7 +307,7 @@ def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
         offices=list(zip(stations["code"], stations["name"], strict=True)),
         values=state,
         show=("period", "street", "office"),
-        periods=[o["value"] for o in _period_options(fields[0], state["period"])],
+        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
     )
     return html.Div(
         [
@@ -400,7 +397,7 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
         filter_chips(IDS.slug, new, fields),
         search or "?",
         new["period"],
-        _period_options(fields[0], new["period"]),
+        period_options(fields[0], PERIOD_LABELS, new["period"]),
         new["street"],
         new["office"],
         None,

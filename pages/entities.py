@@ -25,7 +25,14 @@ from components.formatting import format_month
 from components.labels import ENUM_LABELS, GRADE_LABELS, INDUSTRY_SECTIONS, PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel, empty_state
-from components.permalink import FilterField, link_notes, period_caption, read_state, state_search
+from components.permalink import (
+    FilterField,
+    link_notes,
+    period_caption,
+    period_options,
+    read_state,
+    state_search,
+)
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
 from data_access.api import entities as read
 from data_access.api import extra_screens as extra
@@ -101,27 +108,17 @@ COLUMNS = (
 )
 
 
-def _streets() -> dict[str, str]:
-    return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
-
-
 def _fields() -> list[FilterField]:
     return [
         FilterField(
             "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
         ),
-        FilterField("street", "街镇", _streets()),
+        FilterField("street", "街镇", extra.street_names()),
         FilterField("industry", "行业门类", {k: f"{k} {v[0]}" for k, v in INDUSTRY_SECTIONS.items()}),
         FilterField("entity_type", "主体类型", ENUM_LABELS[("entity", "entity_type")]),
         FilterField("risk_class", "信用风险分类", dict(GRADE_LABELS)),
         FilterField("list", "明细", LISTS, "active"),
     ]
-
-
-def _period_options(field: FilterField, period: str) -> list[dict[str, str]]:
-    """The period choices: the presets, and the month a trend click chose when there is one."""
-    values = list(PERIOD_LABELS) + ([period] if period not in PERIOD_LABELS else [])
-    return [{"label": field.text(p), "value": p} for p in values]
 
 
 def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
@@ -332,7 +329,7 @@ def _caption(state: dict[str, Any]) -> Any:
 
 def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
     fields = _fields()
-    periods = [o["value"] for o in _period_options(fields[0], state["period"])]
+    periods = [o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])]
     return html.Div(
         [
             html.Div(
@@ -425,7 +422,7 @@ def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: 
         filter_chips(IDS.slug, new, fields),
         search or "?",
         new["period"],
-        _period_options(fields[0], new["period"]),
+        period_options(fields[0], PERIOD_LABELS, new["period"]),
         new["street"],
         new["industry"],
         new["entity_type"],

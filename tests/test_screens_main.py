@@ -293,7 +293,7 @@ def test_cpl003_map_click_filters_every_panel_and_the_url(app):
     scoped = indicators.kpis(page.KPI_IDS, "month", (XINZHUANG,)).set_index("indicator_id")["value"]
     assert float(cards["complaint.received"]) == scoped["complaint.received"]
     rows, caption = page.update_grid(new)
-    names = page._streets()
+    names = extra_screens.street_names()
     assert rows and {r["street_name"] for r in rows} == {names[XINZHUANG]}
     # the map outlines the chosen street; a second click on it clears the filter
     fig = refreshed.values[4]
@@ -316,7 +316,7 @@ def test_cpl004_which_street_rose_most_and_about_which_entities(app):
     new = page.update_filters(page.IDS.id("change-graph"), {"points": [{"customdata": top}]}, state, view)[0]
     assert new["street"] == top
     figs, _ = page._draw(page.ViewParams.from_query(view), new)
-    names = page._streets()
+    names = extra_screens.street_names()
     streets = [r.children[2].children for r in figs["entities"].children.children[1].children]
     assert streets and set(streets) == {names[top]}
     rows, _ = page.update_grid(new)

@@ -354,3 +354,10 @@ def complaint_points(
         rows = bounded(r, stmt, limit)
     rows.frame = rows.frame.astype(float)
     return rows
+
+
+@memoized
+def street_names() -> dict[str, str]:
+    """Street code → name, in code order (filters, chips and labels of the screens)."""
+    with reading() as r:
+        return street_codes(r)
