@@ -13,10 +13,9 @@ is today the cut-off is the current minute, which naturally differs between runs
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,80 +108,78 @@ def generate(
 ) -> dict[str, int]:
     """Replace the store's source tables with the synthetic district; returns rows written per table.
 
-    Generation and loading overlap: a writer thread loads each table while the next ones are built
-    (the database driver and numpy release the GIL for most of their work, so both cores are used).
+    Each table is loaded (one transaction each) as soon as its recipe has built it. The ``meta`` keys
+    that mark a complete store are removed first and written last.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    with engine.begin() as conn:
-        conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(META_KEYS)))
+    counts: dict[str, int] = {}
+    with engine.connect() as conn, _bulk_session(conn):
+        with conn.begin():
+            conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(META_KEYS)))
+            _empty_source_tables(conn)
+        with tqdm(total=len(schema.SOURCE_TABLES), desc="生成", unit="表", disable=not progress) as bar:
+            for name, frame in _tables(scale, seed, until):
+                t0 = time.perf_counter()
+                with conn.begin():
+                    if name == "street":
+                        counts[name] = geography.load_streets(conn, frame)
+                    else:
+                        counts[name] = _write(conn, schema.metadata.tables[name], frame)
+                log.debug("wrote %s (%d rows) in %.2f s", name, counts[name], time.perf_counter() - t0)
+                bar.set_postfix_str(name)
+                bar.update(1)
+        with conn.begin():
+            set_meta(
+                conn,
+                {
+                    "scale": scale,
+                    "seed": seed,
+                    "until": until.isoformat(),
+                    "generated_at": datetime.now(TZ).replace(tzinfo=None).isoformat(timespec="seconds"),
+                },
+            )
+    return {t.name: counts[t.name] for t in schema.SOURCE_TABLES}
+
+
+@contextmanager
+def _bulk_session(conn: sa.Connection) -> Iterator[None]:
+    """Session settings for a bulk reload, restored afterwards (the connection goes back to the pool).
+
+    SQLite: no per-row foreign-key checks while every table is emptied and refilled in key order
+    (checking made deleting a full store ~13× slower; integrity is asserted by the generator's tests),
+    and a 256 MB page cache for the index builds. PostgreSQL: no statement timeout — the app's
+    per-query limit protects web workers, not a batch load whose COPYs and index builds take longer.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # PRAGMA foreign_keys is a no-op inside a transaction: set it while none is open.
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")
+    else:
+        conn.exec_driver_sql("SET statement_timeout = 0")
+    conn.commit()
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            conn.exec_driver_sql("PRAGMA cache_size = -2000")
+        else:
+            conn.exec_driver_sql("RESET statement_timeout")
+        conn.commit()
+
+
+def _empty_source_tables(conn: sa.Connection) -> None:
+    """Delete every source row (children first); PostgreSQL truncates, which skips per-row FK triggers."""
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in schema.SOURCE_TABLES)
+        conn.exec_driver_sql(f"TRUNCATE {names}")
+    else:
         for table in reversed(schema.SOURCE_TABLES):
             conn.execute(sa.delete(table))
-    with tqdm(total=len(schema.SOURCE_TABLES), desc="生成", unit="表", disable=not progress) as bar:
-        writer = _Writer(engine, bar)
-        writer.start()
-        try:
-            for name, frame in _tables(scale, seed, until):
-                if writer.failure is not None:
-                    break
-                writer.put(name, frame)
-        finally:
-            writer.close()
-    if writer.failure is not None:
-        raise writer.failure
-    missing = {t.name for t in schema.SOURCE_TABLES} - set(writer.counts)
-    if missing:
-        raise RuntimeError(f"generator produced no rows for {sorted(missing)}")
-    with engine.begin() as conn:
-        set_meta(
-            conn,
-            {
-                "scale": scale,
-                "seed": seed,
-                "until": until.isoformat(),
-                "generated_at": datetime.now(TZ).replace(tzinfo=None).isoformat(timespec="seconds"),
-            },
-        )
-    return {t.name: writer.counts[t.name] for t in schema.SOURCE_TABLES}
-
-
-class _Writer(threading.Thread):
-    """Loads tables handed over by ``put`` in order, one transaction each; remembers the first failure."""
-
-    def __init__(self, engine: Engine, bar: tqdm) -> None:
-        super().__init__(name="generate-writer", daemon=True)
-        self.engine = engine
-        self.bar = bar
-        self.queue: queue.Queue[tuple[str, pd.DataFrame] | None] = queue.Queue()
-        self.counts: dict[str, int] = {}
-        self.failure: BaseException | None = None
-
-    def put(self, name: str, frame: pd.DataFrame) -> None:
-        self.queue.put((name, frame))
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.join()
-
-    def run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.failure is not None:
-                continue
-            name, frame = item
-            t0 = time.perf_counter()
-            try:
-                with self.engine.begin() as conn:
-                    _tune(conn)
-                    if name == "street":
-                        self.counts[name] = geography.load_streets(conn, frame)
-                    else:
-                        self.counts[name] = _write(conn, schema.metadata.tables[name], frame)
-            except Exception as exc:  # handed to the main thread, which re-raises it
-                self.failure = exc
-                continue
-            log.debug("wrote %s (%d rows) in %.2f s", name, self.counts[name], time.perf_counter() - t0)
-            self.bar.set_postfix_str(name)
-            self.bar.update(1)
 
 
 def _write(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
@@ -192,15 +189,14 @@ def _write(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     key = [c.name for c in table.primary_key.columns]
     if not (len(key) == 1 and frame[key[0]].is_monotonic_increasing):
         frame = frame.sort_values(key, kind="stable")
+    if conn.dialect.name == "sqlite":
+        # pysqlite opens its transaction at the first DML statement: without one, DROP INDEX would
+        # commit on its own and a failed load would leave the table without indexes. Deleting from
+        # the (already empty) table opens it.
+        conn.execute(sa.delete(table))
     for index in table.indexes:
-        index.drop(conn)
+        index.drop(conn, checkfirst=True)
     n = bulk_insert(conn, table, frame)
     for index in table.indexes:
-        index.create(conn)
+        index.create(conn, checkfirst=True)
     return n
-
-
-def _tune(conn: sa.Connection) -> None:
-    """A larger page cache for SQLite's bulk load (index maintenance is most of its cost)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA cache_size = -262144")

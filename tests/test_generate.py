@@ -359,6 +359,9 @@ def test_gen009_same_seed_same_rows(tmp_path: Path, small_engine):
     generate(engines[0], scale="small", seed=SMALL_SEED + 1, until=SMALL_UNTIL, progress=False)
     changed = _checksums(engines[0])
     assert changed["entity"] != a["entity"] and changed["street"] == a["street"]
+    # The bulk session's relaxed settings do not leak into the pooled connection.
+    with engines[0].connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     for e in engines:
         e.dispose()
 
