@@ -163,6 +163,12 @@ def _count(value: object) -> str:
     return format_count(0 if is_missing(value) else value).text
 
 
+def _weeks_axis(fig: Any, weeks: int) -> Any:
+    """Half a week of room at both ends, so the first week's label clears the value axis."""
+    fig.update_xaxes(range=[-0.5, weeks - 0.5])
+    return fig
+
+
 def _map(values: Mapping[str, float], unit: str) -> Any:
     return street_map(street_polygons(), values, unit=unit, width=MAP_WIDTH, height=MAP_HEIGHT)
 
@@ -246,9 +252,16 @@ def entities_section(ctx: ReportContext) -> ReportSection | None:
     street_rows = [[names.get(k, k), _count(v), _count(prev_street.get(k)), _count(active_street.get(k))]
                    for k, v in by_street.head(10).values]
     top_sections = _top(by_section, 8)
-    page_one = [narrative(text.statements), sub_heading("表：市场主体登记主要指标"), table,
-                figure_block(f"图：近{TREND_WEEKS}周新设与注销吊销市场主体（户）", trend_fig,
-                             height=TREND_HEIGHT)]
+    page_one = [
+        narrative(text.statements),
+        sub_heading("表：市场主体登记主要指标"),
+        table,
+        figure_block(
+            f"图：近{TREND_WEEKS}周新设与注销吊销市场主体（户）",
+            _weeks_axis(trend_fig, TREND_WEEKS),
+            height=TREND_HEIGHT,
+        ),
+    ]
     page_two = [sub_heading("各街镇新设市场主体"),
                 side_by_side(figure_block("图：本周各街镇新设市场主体（户）",
                                           _map(dict(by_street.values), "户"),
@@ -376,8 +389,16 @@ def complaints_section(ctx: ReportContext) -> ReportSection | None:
                  delta_text(part("category", k, v), part("category", k, prev_category.get(k), "previous"))]
                 for k, v in cat.values]
 
-    page_one = [narrative(text.statements), sub_heading("表：投诉举报主要指标"), table,
-                figure_block(f"图：近{TREND_WEEKS}周受理投诉举报（件）", trend_fig, height=TREND_HEIGHT)]
+    page_one = [
+        narrative(text.statements),
+        sub_heading("表：投诉举报主要指标"),
+        table,
+        figure_block(
+            f"图：近{TREND_WEEKS}周受理投诉举报（件）",
+            _weeks_axis(trend_fig, TREND_WEEKS),
+            height=TREND_HEIGHT,
+        ),
+    ]
     page_two = [sub_heading("各街镇受理情况"),
                 side_by_side(figure_block("图：本周各街镇受理投诉举报（件）",
                                           _map(dict(by_street.values), "件"),
@@ -414,7 +435,7 @@ APPENDIX_LINES = 28
 DEFINITION_CHARS_PER_LINE = 24
 #: Column names in the catalogue's definitions ("成立日期（established_on）"): for the data team,
 #: not for the report's readers.
-_COLUMN_NAME = re.compile(r"[（(][a-z_]+[）)]")
+_COLUMN_NAME = re.compile(r"[（(][a-z_]+[）)]|\s*\b[a-z]+(?:_[a-z]+)+\b\s*")
 
 
 @dataclass
