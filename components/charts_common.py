@@ -55,8 +55,6 @@ def hbar(
     p, s = palette(theme), sizes(mode)
     if not codes:
         return empty("暂无数据", theme=theme, mode=mode)
-    fig = go.Figure()
-    fig.update_layout(template=template(theme, mode))
     vals = [float(v) for v in values]
     rows = list(range(len(vals)))
     base = list(colours) if colours is not None else [p.accent] * len(vals)
@@ -66,7 +64,7 @@ def hbar(
         if hover is not None
         else [f"{lbl}：{_number(v)}{unit}" for lbl, v in zip(labels, vals, strict=True)]
     )
-    fig.add_bar(
+    bar = go.Bar(
         y=rows,
         x=vals,
         orientation="h",
@@ -77,24 +75,32 @@ def hbar(
         hovertemplate="%{hovertext}<extra></extra>",
     )
     font = dict(size=s.small + (1 if mode == "wall" else 0), color=p.text)
-    for row, v, text in zip(rows, vals, shown, strict=True):
-        fig.add_annotation(
-            x=max(v, 0.0), y=row, text=text, showarrow=False, xanchor="left", xshift=4, font=font
-        )
     low, high = min(vals + [0.0]), max(vals + [0.0])
     span = (high - low) or 1.0
     # room right of the longest bar for its text: about 4.5 % of the width per character
     room = max(0.25, 0.045 * max(len(str(x)) for x in shown))
-    fig.update_xaxes(
-        showgrid=False,
-        showticklabels=False,
-        zeroline=low < 0,
-        zerolinecolor=p.grid,
-        range=[low - 0.02 * span, high + room * span],
+    # built in one go: every update_* call on a figure validates and copies the layout again
+    return go.Figure(
+        data=[bar],
+        layout=dict(
+            template=template(theme, mode),
+            annotations=[
+                dict(x=max(v, 0.0), y=row, text=text, showarrow=False, xanchor="left", xshift=4, font=font)
+                for row, v, text in zip(rows, vals, shown, strict=True)
+            ],
+            xaxis=dict(
+                showgrid=False,
+                showticklabels=False,
+                zeroline=low < 0,
+                zerolinecolor=p.grid,
+                range=[low - 0.02 * span, high + room * span],
+            ),
+            yaxis=dict(autorange="reversed", showgrid=False, tickvals=rows, ticktext=list(labels)),
+            showlegend=False,
+            bargap=0.35,
+            clickmode="event",
+        ),
     )
-    fig.update_yaxes(autorange="reversed", showgrid=False, tickvals=rows, ticktext=list(labels))
-    fig.update_layout(showlegend=False, bargap=0.35, clickmode="event")
-    return fig
 
 
 def choice_donut(

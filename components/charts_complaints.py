@@ -13,12 +13,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.charts_common import choice_donut, hbar, month_axis, outline_region, select_month
-from components.figures import empty, trend
+from components.figures import empty, template, trend
 from components.formatting import format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
@@ -233,25 +234,27 @@ def _place_words(
 ) -> list[tuple[float, float] | None]:
     """Positions (centres, px) of words along an Archimedean spiral without overlaps; None for a
     word that does not fit. CJK characters are about one em wide."""
-    placed: list[tuple[float, float, float, float]] = []
+    t = np.arange(0, 1800) * 0.12
+    xs = width / 2 + 2.2 * t * np.cos(t) * (width / height)
+    ys = height / 2 + 2.2 * t * np.sin(t)
+    placed = np.empty((0, 4))
     out: list[tuple[float, float] | None] = []
     for word, size in zip(words, font_sizes, strict=True):
         w, h = len(word) * size + 6, size * 1.15
-        spot = None
-        for step in range(1800):
-            t = step * 0.12
-            x = width / 2 + 2.2 * t * math.cos(t) * (width / height)
-            y = height / 2 + 2.2 * t * math.sin(t)
-            box = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
-                if 2.2 * t > max(width, height):
-                    break
-                continue
-            if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in placed):
-                spot = (x, y)
-                placed.append(box)
-                break
-        out.append(spot)
+        boxes = np.stack([xs - w / 2, ys - h / 2, xs + w / 2, ys + h / 2], axis=1)
+        inside = (boxes[:, 0] >= 0) & (boxes[:, 1] >= 0) & (boxes[:, 2] <= width) & (boxes[:, 3] <= height)
+        clear = ~(
+            (boxes[:, None, 0] < placed[None, :, 2])
+            & (boxes[:, None, 2] > placed[None, :, 0])
+            & (boxes[:, None, 1] < placed[None, :, 3])
+            & (boxes[:, None, 3] > placed[None, :, 1])
+        ).any(axis=1)
+        free = np.flatnonzero(inside & clear)
+        if not len(free):
+            out.append(None)
+            continue
+        placed = np.vstack([placed, boxes[free[0]]])
+        out.append((float(xs[free[0]]), float(ys[free[0]])))
     return out
 
 
@@ -273,9 +276,7 @@ def hot_words_chart(
     ]
     spots = _place_words(list(frame["word"]), font_sizes, width, height)
     keep = [i for i, spot in enumerate(spots) if spot is not None]
-    fig = empty("", theme=theme, mode=mode)
-    fig.layout.annotations = ()
-    fig.add_scatter(
+    words = go.Scatter(
         x=[spots[i][0] for i in keep],
         y=[height - spots[i][1] for i in keep],
         mode="text",
@@ -286,7 +287,13 @@ def hot_words_chart(
         ),
         hovertemplate="%{text}：%{customdata:,}件<extra></extra>",
     )
-    fig.update_xaxes(range=[0, width], visible=False, fixedrange=True)
-    fig.update_yaxes(range=[0, height], visible=False, fixedrange=True)
-    fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), showlegend=False)
-    return fig
+    return go.Figure(
+        data=[words],
+        layout=dict(
+            template=template(theme, mode),
+            xaxis=dict(range=[0, width], visible=False, fixedrange=True),
+            yaxis=dict(range=[0, height], visible=False, fixedrange=True),
+            margin=dict(l=0, r=0, t=0, b=0),
+            showlegend=False,
+        ),
+    )

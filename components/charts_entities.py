@@ -86,9 +86,7 @@ def credit_chart(
         return empty("暂无信用风险分类结果", theme=theme, mode=mode)
     p, s = palette(theme), sizes(mode)
     codes = [str(c) for c in f["risk_class"]]
-    fig = go.Figure()
-    fig.update_layout(template=template(theme, mode))
-    fig.add_bar(
+    bar = go.Bar(
         x=[GRADE_LABELS[c].replace("（", "<br>（") for c in codes],
         y=f["n"],
         customdata=codes,
@@ -100,10 +98,16 @@ def credit_chart(
         hovertext=[GRADE_LABELS[c] for c in codes],
         hovertemplate="%{hovertext}：%{y:,}户（%{text}）<extra></extra>",
     )
-    fig.update_yaxes(showticklabels=False, showgrid=False, range=[0, float(f["n"].max()) * 1.25])
-    fig.update_xaxes(showgrid=False)
-    fig.update_layout(showlegend=False, bargap=0.45)
-    return fig
+    return go.Figure(
+        data=[bar],
+        layout=dict(
+            template=template(theme, mode),
+            yaxis=dict(showticklabels=False, showgrid=False, range=[0, float(f["n"].max()) * 1.25]),
+            xaxis=dict(showgrid=False),
+            showlegend=False,
+            bargap=0.45,
+        ),
+    )
 
 
 def credit_lists_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall") -> go.Figure:
