@@ -233,7 +233,10 @@ def test_cmp013_district_map_draws_the_14_streets_offline(streets):
     assert "存续主体" in choro.hovertemplate
     style = fig.layout.map.style
     assert isinstance(style, dict) and [layer["type"] for layer in style["layers"]] == ["background"]
-    assert "glyphs" not in style and "sprite" not in style and style["sources"] == {}
+    assert "glyphs" not in style and "sprite" not in style
+    # Only inline GeoJSON sources: nothing that MapLibre would fetch over the network.
+    sources = style["sources"].values()
+    assert all(src["type"] == "geojson" and isinstance(src["data"], dict) for src in sources)
     assert all("text" not in (t.mode or "") for t in fig.data if t.type == "scattermap")
     west, south, east, north = bounds(streets)
     c = fig.layout.map.center
