@@ -233,3 +233,11 @@ def test_rpt115_failed_read_writes_nothing_and_keeps_the_last_pdf(browser_store_
     assert "读取数据失败" in line and "上一份周报保持不变" in line
     assert old.read_bytes() == b"%PDF last good"
     assert [p.name for p in out.iterdir()] == [old.name]
+
+
+def test_rpt116_render_timeout_writes_nothing(browser_store_url, tmp_path):
+    out = tmp_path / "archive"
+    proc = _cli(browser_store_url, tmp_path, "--week", WEEK, "--out", str(out), "--timeout", "0.001")
+    assert proc.returncode != 0
+    assert "渲染超时" in _one_chinese_line(proc.stderr)
+    assert not list(out.iterdir())
