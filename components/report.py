@@ -169,11 +169,6 @@ def week_is_complete(week: ReportWeek, data_time: datetime | date) -> bool:
 
 # --- readings and narrative ----------------------------------------------------------------------
 
-#: Periods a reading may be of: the report's week, the week before, the same week a year
-#: earlier, or the state as of the data time.
-PERIOD_NAMES = {"week": "本周", "previous": "上周", "last_year": "去年同期", "state": "截至数据时间"}
-
-
 @dataclass(frozen=True)
 class IndicatorMeta:
     """What the report needs to know about an indicator (from the read API's catalogue)."""
@@ -192,7 +187,9 @@ class IndicatorMeta:
 
 @dataclass(frozen=True)
 class Reading:
-    """One indicator value the report uses: which indicator, over which period and breakdown."""
+    """One indicator value the report uses: which indicator, over which period (``week``, the
+    ``previous`` week, the same week ``last_year``, or the ``state`` as of the data time) and
+    breakdown (``dims``: a street, a category …)."""
 
     meta: IndicatorMeta
     period: str
@@ -368,14 +365,6 @@ class ReportSection:
     narrative: list[Statement] = field(default_factory=list)
     summary: Statement | None = None
     indicators: tuple[str, ...] = ()
-
-    @property
-    def readings(self) -> list[Reading]:
-        """Every reading behind the section's text."""
-        out = [r for s in self.narrative for r in s.readings]
-        if self.summary is not None:
-            out.extend(self.summary.readings)
-        return out
 
 
 SectionBuilder = Callable[[ReportContext], "ReportSection | None"]
@@ -635,14 +624,15 @@ class ArchivedReport:
 def archive_table(entries: Sequence[ArchivedReport]) -> html.Table:
     """The archive: one row per weekly PDF, newest first, each with its download link."""
     head = html.Thead(html.Tr([html.Th("周次"), html.Th("统计周期"), html.Th("页数", className="num"),
-                               html.Th("数据截至"), html.Th("生成时间"), html.Th("大小", className="num"),
-                               html.Th("下载")]))
+                               html.Th("数据截至"), html.Th("数据版本", className="num"), html.Th("生成时间"),
+                               html.Th("大小", className="num"), html.Th("下载")]))
     rows = []
     for e in entries:
         rows.append(html.Tr([
             html.Td(e.week), html.Td(e.label),
             html.Td(DASH if e.pages is None else str(e.pages), className="num"),
             html.Td(format_datetime(e.data_time) if e.data_time else DASH),
+            html.Td(DASH if e.data_version is None else str(e.data_version), className="num"),
             html.Td(format_datetime(e.generated_at) if e.generated_at else DASH),
             html.Td(f"{format_number(e.size_bytes / 1024, 0)} KB", className="num"),
             html.Td(html.A([html.I(className="bi bi-file-earmark-pdf me-1"), e.file], href=e.url,

@@ -606,10 +606,13 @@ def weekly_report(week: object = None, *, bureau: str, generated_at: datetime | 
 # --- page ----------------------------------------------------------------------------------------
 
 
-def _root(children: Any, *, status: str, week: str = "", pages: int = 0, graphs: int = 0) -> html.Div:
+def _root(children: Any, *, status: str, week: ReportWeek | None = None, pages: int = 0,
+          graphs: int = 0) -> html.Div:
+    title = f"{REPORT_TITLE} {week.short_label}" if week else REPORT_TITLE
     return html.Div([dcc.Store(id=GRAPH_COUNT_ID, data=graphs), html.Div(children, className="report-desk")],
                     id=ROOT_ID, className=f"report report--{status}",
-                    **{"data-status": status, "data-week": week, "data-pages": str(pages)})
+                    **{"data-status": status, "data-week": week.code if week else "",
+                       "data-pages": str(pages), "data-title": title})
 
 
 def layout(week: object = None, app_config: Mapping[str, Any] | None = None, **_query: Any) -> html.Div:
@@ -627,12 +630,13 @@ def layout(week: object = None, app_config: Mapping[str, Any] | None = None, **_
         log.exception("周报数据读取失败：week=%s", week)
         return _root(message("数据读取失败", "暂时无法读取该周数据，请稍后重试；"
                              "如持续出现，请联系系统管理员。"), status="error")
-    return _root(report.sheets, status="ok", week=report.week.code, pages=len(report.sheets),
+    return _root(report.sheets, status="ok", week=report.week, pages=len(report.sheets),
                  graphs=report.graph_count)
 
 
 # The page is ready to print once every figure has been drawn, the DOM has stopped changing (a
-# figure's auto-margins can redraw it once after its first paint) and the fonts are loaded.
+# figure's auto-margins can redraw it once after its first paint) and the fonts are loaded. The
+# document's title (the PDF's title) then names the week.
 _READY_JS = """
 function (expected) {
   return new Promise(function (resolve) {
@@ -645,6 +649,7 @@ function (expected) {
       var plots = root ? Array.prototype.slice.call(root.querySelectorAll(".js-plotly-plot")) : [];
       if (plots.length >= (expected || 0) && plots.every(drawn) && performance.now() - last > 150) {
         seen.disconnect();
+        if (root) { document.title = root.getAttribute("data-title") || document.title; }
         document.fonts.ready.then(function () {
           requestAnimationFrame(function () { requestAnimationFrame(function () { resolve("true"); }); });
         });
