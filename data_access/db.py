@@ -125,7 +125,6 @@ def _column_values(table: sa.Table, frame: pd.DataFrame, *, for_copy: bool) -> l
     for col in frame.columns:
         ctype = table.c[col].type
         s = frame[col]
-        null = s.isna().to_numpy()
         if isinstance(ctype, (sa.DateTime, sa.Date)):
             values = pd.to_datetime(s).to_numpy()
             if isinstance(ctype, sa.DateTime):
@@ -134,21 +133,28 @@ def _column_values(table: sa.Table, frame: pd.DataFrame, *, for_copy: bool) -> l
                 text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")
             else:
                 text = np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
-            arr = text.astype(object)
+            arr = _nulls_to_none(text.astype(object), np.isnat(values))
         elif isinstance(ctype, sa.Boolean):
             b = s.fillna(False).astype(bool).to_numpy()
             arr = (np.where(b, "t", "f") if for_copy else b.astype(np.int64)).astype(object)
+            arr = _nulls_to_none(arr, s.isna().to_numpy())
         elif isinstance(ctype, sa.Integer):
-            arr = s.fillna(0).astype(np.int64).to_numpy().astype(object)
+            arr = _nulls_to_none(s.fillna(0).astype(np.int64).to_numpy().astype(object), s.isna().to_numpy())
         elif isinstance(ctype, sa.Numeric):
-            arr = s.astype(float).to_numpy().astype(object)
+            values = s.astype(float).to_numpy()
+            arr = _nulls_to_none(values.astype(object), np.isnan(values))
         else:
+            # One pass: pandas' string arrays test every element for missingness, so avoid a second.
             arr = s.to_numpy(dtype=object, na_value=None)
-        if null.any():
-            arr = arr.copy()
-            arr[null] = None
         out.append(arr)
     return out
+
+
+def _nulls_to_none(arr: np.ndarray, null: np.ndarray) -> np.ndarray:
+    if null.any():
+        arr = arr.copy()
+        arr[null] = None
+    return arr
 
 
 def _has_null_marker(values: list[np.ndarray]) -> bool:
