@@ -18,6 +18,7 @@ from dash import html
 
 from components.figures import _fade, donut, empty, template
 from components.kpi import kpi_card
+from components.panels import chart_panel, empty_state
 from components.theme import palette, sizes
 
 #: How much of its colour an unselected bar keeps while another is selected.
@@ -164,10 +165,16 @@ def outline_region(
     return fig
 
 
-def month_axis(fig: go.Figure, months: int) -> None:
-    """A monthly time axis labelled in Chinese (``2026年3月``), ticks thinned to the span."""
+def month_axis(fig: go.Figure, months: int, *, narrow: bool = False) -> None:
+    """A monthly time axis labelled in Chinese (``2026年3月``), ticks thinned to the span; a
+    ``narrow`` chart (a side panel of the wall) puts the year under the month."""
     step = 1 if months <= 8 else 2 if months <= 14 else 6 if months <= 40 else 12
-    fig.update_xaxes(tickformat="%Y年%-m月", hoverformat="%Y年%-m月", dtick=f"M{step}", showgrid=False)
+    fig.update_xaxes(
+        tickformat="%-m月\n%Y" if narrow else "%Y年%-m月",
+        hoverformat="%Y年%-m月",
+        dtick=f"M{step + (1 if narrow and step < 6 else 0)}",
+        showgrid=False,
+    )
 
 
 def select_month(fig: go.Figure, months: Sequence[str], selected: str | None, theme: str) -> None:
@@ -244,3 +251,13 @@ def kpi_cards(
             )
         )
     return cards
+
+
+def unavailable(title: str, *, mode: str, built: bool) -> html.Section:
+    """The panel a screen shows when its data cannot be read: why, and what to do when the read
+    layer has never been built."""
+    if built:
+        body = empty_state("暂时无法读取数据", "稍后将自动重试")
+    else:
+        body = empty_state("读优化层尚未构建", "请先运行 smartsup generate（或 import）和 smartsup refresh")
+    return chart_panel(title, body, mode=mode)

@@ -19,13 +19,13 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import charts_complaints as charts
-from components.charts_common import kpi_cards
+from components.charts_common import kpi_cards, unavailable
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FilterIds, filter_bar
 from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
-from components.panels import chart_panel, empty_state
+from components.panels import chart_panel
 from components.permalink import (
     FilterField,
     link_notes,
@@ -333,7 +333,7 @@ def layout(**query: object) -> html.Div:
             title=TITLE,
             ok=False,
             error=type(exc).__name__,
-            centre=chart_panel("投诉举报", empty_state("暂时无法读取数据"), mode=view.mode),
+            centre=unavailable("投诉举报", mode=view.mode, built=extra.read_layer_built()),
         )
     stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
     panels = _panels(view, figs, state)

@@ -1,160 +1,284 @@
-"""Temporary start page: what is in the store (rows per table) and its data time.
+"""总览 (/): the command centre's overview — headline KPIs of every system, the district map with
+the day's events over this month's complaints per street, the newest warnings, and the state of
+warnings, alarms, devices, cases and incidents.
 
-It stands in for the 总览 screen until the read API and the screen proper land, and shows the
-screen frame, the components and the refresh pattern working end to end, on the wall and for
-analysts.
+Wall-first. For analysts the same panels follow a street (chosen in the filter or by clicking the
+map; kept in the URL), and the page links to every screen.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import timedelta
+from typing import Any
 
 import dash
-from dash import Output, html
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from components import figures
-from components.formatting import data_time_text, format_datetime, format_value
-from components.kpi import kpi_card
-from components.labels import TABLE_LABELS
+from components import charts_overview as charts
+from components.charts_common import kpi_cards, unavailable
+from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
+from components.filters import FilterIds, filter_bar
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
-from components.lists import scrolling_list
-from components.maps import district_map
-from components.panels import chart_panel, empty_state
-from data_access.api.geo import street_choropleth
-from data_access.db import store, table_counts
-from data_access.freshness import data_time
+from components.panels import chart_panel
+from components.permalink import FilterField, link_notes, read_state, state_search
+from data_access.api import cases, complaints, emergency, extra_screens, monitoring, warnings
+from data_access.api.geo import street_polygons
+from data_access.api.overview import OVERVIEW_KPIS, latest_warnings, live_events
 
-dash.register_page(__name__, path="/", name="总览", title="总览 · 智慧监管·云中心",
-                   category="总览", order=0, wall=True)
+log = logging.getLogger(__name__)
+
+dash.register_page(
+    __name__, path="/", name="总览", title="总览 · 智慧监管·云中心", category="总览", order=0, wall=True
+)
 
 IDS = ScreenIds("overview")
+FILTERS = FilterIds("overview")
 TITLE = "应急指挥中心总览"
 
-KPI_TABLES = ("entity", "complaint", "case_file", "warning", "device", "incident")
-
-THEME_GROUPS = {
-    "登记许可": ("entity", "entity_change", "licence", "entity_honor", "ip_right"),
-    "特种设备": ("equipment", "equipment_inspection"),
-    "食品安全": ("food_sampling",),
-    "综合监管": ("inspection_task", "inspection", "credit_list"),
-    "投诉举报": ("complaint",),
-    "执法办案": ("case_file", "case_stage_event"),
-    "远程监控": ("device", "device_reading", "device_alarm"),
-    "智能预警": ("warning_rule", "warning"),
-    "应急指挥": ("incident", "resource", "dispatch"),
-    "网络监管": ("online_store", "ad_hit"),
-    "基础数据": ("street", "office", "staff"),
+#: Card titles where the indicator's own name would not say which period it counts.
+KPI_NAMES = {
+    ("complaint.received", "today"): "今日受理投诉举报",
+    ("complaint.received", "week"): "本周受理投诉举报",
 }
+TONES = {f"warning.open.{lv}": lv for lv in charts.LEVELS}
+EVENT_HOURS = 24
+RECENT_DAYS = 30
+INCIDENT_DAYS = 90
+CASE_MONTHS = 12
+
+CLICK_TARGETS = {IDS.id("map-graph"): "street"}
+CONTROLS = {"street": FILTERS.street}
 
 
-def _read() -> tuple[dict[str, int], datetime | None]:
-    with store.engine.connect() as conn:
-        return table_counts(conn), data_time(conn)
+def _streets() -> dict[str, str]:
+    return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
 
 
-def _map(view: ViewParams):
-    """Active entities per street, or None before the read layer has been built."""
-    try:
-        streets = street_choropleth("entity.active_total")
-    except Exception:  # the read layer is optional on this page: no map until `smartsup refresh`
-        return None
-    values = {f["id"]: f["properties"].get("value") or 0 for f in streets["features"]}
-    return district_map(streets, values, theme=view.theme, mode=view.mode, value_name="存续主体", unit="户",
-                        tile_url=view.tile_url)
+def _fields() -> list[FilterField]:
+    return [FilterField("street", "街镇", _streets())]
 
 
-def _map_panel(view: ViewParams):
-    fig = _map(view)
-    body = fig if fig is not None else empty_state("地图暂不可用",
-                                                   "读优化层尚未构建：请运行 smartsup refresh")
-    return chart_panel("各街镇存续市场主体", body, unit="户", id=IDS.id("map"), mode=view.mode,
-                       class_name="panel--map",
-                       note="街镇边界为近似划分（维诺图），可用 smartsup boundaries import 替换为官方边界")
+def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
+    return (state["street"],) if state.get("street") else None
 
 
-def _kpis(view: ViewParams, counts: dict[str, int], dt: datetime | None) -> list[html.Div]:
+def _kpis(scope: tuple[str, ...] | None, mode: str) -> list[Any]:
+    """The headline cards in the read API's order (``OVERVIEW_KPIS``), each over its own period."""
+    by_period: dict[str, Any] = {}
+    for period in dict.fromkeys(p for _, p in OVERVIEW_KPIS):
+        ids = tuple(i for i, p in OVERVIEW_KPIS if p == period)
+        by_period[period] = extra_screens.screen_kpis(ids, period, scope).set_index("indicator_id")
+    frame = pd.concat([by_period[p].loc[[i]].reset_index() for i, p in OVERVIEW_KPIS], ignore_index=True)
+    names = [KPI_NAMES.get((i, p), frame["name"][k]) for k, (i, p) in enumerate(OVERVIEW_KPIS)]
+    ids = [f"kpi-{i.replace('.', '-')}-{p}" for i, p in OVERVIEW_KPIS]
+    return kpi_cards(frame, mode=mode, tones=TONES, names=names, ids=ids, delta_label="环比")
+
+
+def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Every panel of the screen for a state."""
+    scope, theme, mode = _scope(state), view.theme, view.mode
+    month = extra_screens.period_bounds("month")
+    as_of = month["as_of"]
+    tomorrow = as_of + timedelta(days=1)
+    streets = street_polygons()
+    by_street = complaints.complaints_by("street_code", month["start"], month["end"])
+    values = dict(zip(by_street["street_code"], by_street["n"].astype(float), strict=True))
+    case_start, case_end = extra_screens.month_window(as_of, CASE_MONTHS)
+    out = {
+        "kpis": _kpis(scope, mode),
+        "map": charts.event_map(
+            streets,
+            values,
+            live_events(EVENT_HOURS, 200, None),
+            value_name="本月受理投诉举报",
+            unit="件",
+            selected=state.get("street"),
+            theme=theme,
+            mode=mode,
+            tile_url=view.tile_url,
+        ),
+        "complaints": charts.complaint_days_chart(
+            complaints.complaint_trend(tomorrow - timedelta(days=RECENT_DAYS), tomorrow, scope, "day"),
+            theme=theme,
+            mode=mode,
+        ),
+        "warnings": charts.warning_levels_chart(warnings.warning_status(scope), theme=theme, mode=mode),
+        "alarms": charts.alarm_kinds_chart(
+            monitoring.alarms_by_kind(tomorrow - timedelta(days=RECENT_DAYS), tomorrow, scope),
+            theme=theme,
+            mode=mode,
+        ),
+        "devices": charts.device_online_chart(monitoring.device_summary(scope), theme=theme, mode=mode),
+        "cases": charts.case_trend_chart(
+            cases.case_trend(case_start, case_end, scope), theme=theme, mode=mode
+        ),
+        "incidents": charts.incident_kinds_chart(
+            emergency.incidents_by("kind", tomorrow - timedelta(days=INCIDENT_DAYS), tomorrow, scope),
+            theme=theme,
+            mode=mode,
+        ),
+        "ticker": charts.warnings_ticker(
+            latest_warnings(20, scope).frame, mode=mode, visible_rows=4 if view.kiosk else 20
+        ),
+    }
+    return out, month["data_time"]
+
+
+def _panels(view: ViewParams, figs: dict[str, Any]) -> dict[str, Any]:
+    mode = view.mode
+    return {
+        "left": [
+            chart_panel(
+                f"近{RECENT_DAYS}日受理投诉举报",
+                figs["complaints"],
+                unit="件",
+                id=IDS.id("complaints"),
+                mode=mode,
+            ),
+            chart_panel(
+                "未办结预警（按等级）", figs["warnings"], unit="条", id=IDS.id("warnings"), mode=mode
+            ),
+            chart_panel(
+                f"近{RECENT_DAYS}日设备告警", figs["alarms"], unit="条", id=IDS.id("alarms"), mode=mode
+            ),
+        ],
+        "centre": chart_panel(
+            f"全区态势 · 近{EVENT_HOURS}小时事件",
+            figs["map"],
+            unit="件",
+            id=IDS.id("map"),
+            mode=mode,
+            class_name="panel--map",
+            note=None
+            if view.kiosk
+            else "色块为本月各街镇受理投诉举报；点为近24小时的突发事件、预警、"
+            "设备告警与投诉举报；点击街镇可筛选全屏。",
+        ),
+        "bottom": chart_panel(
+            "最新预警", html.Div(figs["ticker"], id=IDS.id("ticker"), className="panel-fill"), mode=mode
+        ),
+        "right": [
+            chart_panel("感知设备在线率", figs["devices"], unit="%", id=IDS.id("devices"), mode=mode),
+            chart_panel(
+                f"近{CASE_MONTHS}个月立案与结案", figs["cases"], unit="件", id=IDS.id("cases"), mode=mode
+            ),
+            chart_panel(
+                f"近{INCIDENT_DAYS}日突发事件",
+                figs["incidents"],
+                unit="起",
+                id=IDS.id("incidents"),
+                mode=mode,
+            ),
+        ],
+    }
+
+
+def _screens() -> list[dict[str, Any]]:
+    pages = [p for p in dash.page_registry.values() if p.get("category") and not p.get("path_template")]
     return [
-        kpi_card(f"store.rows.{t}", TABLE_LABELS[t], counts.get(t, 0), "条",
-                 definition=f"库中 {t} 表（{TABLE_LABELS[t]}）的记录行数", data_time=dt, mode=view.mode)
-        for t in KPI_TABLES
+        {"name": p["name"], "path": p.get("relative_path") or p["path"], "category": p["category"]}
+        for p in sorted(pages, key=lambda p: (p.get("order", 1e9), p["path"]))
     ]
 
 
-def _centre(view: ViewParams, counts: dict[str, int], dt: datetime | None) -> html.Div:
-    total = format_value(sum(counts.values()), "条", mode=view.mode)
-    filled = sum(1 for n in counts.values() if n)
-    return html.Div([
-        html.Div(total.number, className="big-number"),
-        html.Div(f"{total.unit or '条'}记录 · {filled}/{len(counts)} 张表有数据", className="caption"),
-        html.Div(data_time_text(dt), className="caption"),
-    ], className="centre-visual")
-
-
-def _list_rows(counts: dict[str, int]) -> list[dict[str, object]]:
-    return [{"label": TABLE_LABELS.get(t, t), "table": t, "rows": n}
-            for t, n in sorted(counts.items(), key=lambda kv: -kv[1])]
-
-
-def _figures(view: ViewParams, counts: dict[str, int]) -> tuple:
-    if not any(counts.values()):
-        blank = figures.empty("库中暂无数据：请先运行 smartsup generate", theme=view.theme, mode=view.mode)
-        return blank, blank
-    ranking = figures.ranking([TABLE_LABELS.get(t, t) for t in counts], list(counts.values()), unit="条",
-                              top=8, theme=view.theme, mode=view.mode)
-    groups = {g: sum(counts.get(t, 0) for t in ts) for g, ts in THEME_GROUPS.items()}
-    groups = {g: n for g, n in groups.items() if n}
-    donut = figures.donut(list(groups), list(groups.values()), unit="条", theme=view.theme, mode=view.mode)
-    return ranking, donut
-
-
-def _store_facts(counts: dict[str, int], dt: datetime | None) -> html.Table:
-    backend = store.engine.dialect.name if store.url else "—"
-    facts = [("数据库类型", {"sqlite": "SQLite（内嵌）", "postgresql": "PostgreSQL"}.get(backend, backend)),
-             ("数据时间", format_datetime(dt)), ("数据表", f"{len(counts)} 张"),
-             ("有数据的表", f"{sum(1 for n in counts.values() if n)} 张")]
-    return html.Table(html.Tbody([html.Tr([html.Td(k), html.Td(v)]) for k, v in facts]), className="kv-table")
+def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
+    fields = _fields()
+    return html.Div(
+        [
+            chart_panel(
+                "各系统大屏",
+                charts.screen_links(_screens(), exclude=("/",)),
+                mode="analyst",
+                class_name="panel--links",
+            ),
+            html.Div(
+                filter_bar(IDS.slug, streets=list(fields[0].choices.items()), values=state, show=("street",)),
+                className="mt-3",
+            ),
+            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
+            link_notes(notes, id=IDS.id("link-notes")),
+        ],
+        className="screen-filters",
+    )
 
 
 def layout(**query: object) -> html.Div:
     view = ViewParams.from_query(query)
     try:
-        counts, dt = _read()
-    except Exception as exc:  # show the frame in its "data delayed" state rather than an error page
-        return screen_frame(IDS, view, title=TITLE, ok=False, error=type(exc).__name__,
-                            centre=chart_panel("库内数据", empty_state("暂时无法读取数据库"), mode=view.mode))
-    ranking, donut = _figures(view, counts)
+        state, notes = read_state(view.extra, _fields())
+        figs, data_time = _draw(view, state)
+    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
+        log.exception("总览页面读取数据失败")
+        return screen_frame(
+            IDS,
+            view,
+            title=TITLE,
+            ok=False,
+            error=type(exc).__name__,
+            centre=unavailable("全区态势", mode=view.mode, built=extra_screens.read_layer_built()),
+        )
+    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
+    panels = _panels(view, figs)
     return screen_frame(
-        IDS, view, title=TITLE, data_time=dt,
-        subtitle="临时起始页：库中各表的记录数（总览大屏上线后替换）",
-        kpis=_kpis(view, counts, dt),
-        left=[chart_panel("记录数最多的表", ranking, unit="条", id=IDS.id("ranking"), mode=view.mode),
-              chart_panel("各主题库记录构成", donut, unit="条", id=IDS.id("themes"), mode=view.mode)],
-        centre=_map_panel(view),
-        bottom=chart_panel("各表记录数", html.Div(
-            scrolling_list(_list_rows(counts), [("label", "数据表"), ("table", "表名"), ("rows", "记录数")],
-                           mode=view.mode, visible_rows=4, widths=["2fr", "2fr", "1fr"]),
-            id=IDS.id("tables")), mode=view.mode),
-        right=[chart_panel("库内记录总数", html.Div(_centre(view, counts, dt), id=IDS.id("total")),
-                           mode=view.mode, data_time=dt),
-               chart_panel("数据库", html.Div(_store_facts(counts, dt), id=IDS.id("facts")), mode=view.mode)],
+        IDS,
+        view,
+        title=TITLE,
+        data_time=data_time,
+        kpis=figs["kpis"],
+        filters=None if view.kiosk else _filters(state, notes),
+        left=panels["left"],
+        right=panels["right"],
+        centre=[panels["centre"], *stores],
+        bottom=panels["bottom"],
     )
+
+
+GRAPHS = ("map", "complaints", "warnings", "alarms", "devices", "cases", "incidents")
 
 
 @refresh_callback(
     IDS,
     Output(IDS.kpis, "children"),
-    Output(IDS.id("ranking-graph"), "figure"),
-    Output(IDS.id("themes-graph"), "figure"),
-    Output(IDS.id("total"), "children"),
-    Output(IDS.id("tables"), "children"),
-    Output(IDS.id("facts"), "children"),
-    state=[dash.State(IDS.view, "data")],
+    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
+    Output(IDS.id("ticker"), "children"),
+    inputs=[Input(IDS.id("state"), "data")],
+    state=[State(IDS.view, "data")],
 )
-def refresh(view_query: dict) -> Refreshed:
+def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
+    figs, data_time = _draw(ViewParams.from_query(view_query), state)
+    return Refreshed([figs["kpis"], *(figs[k] for k in GRAPHS), figs["ticker"]], data_time=data_time)
+
+
+def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
+    """The new street filter after one event (the dropdown, a map click, a chip): the state, the
+    chips, the URL query, the dropdown's value and the (cleared) link note."""
+    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
+    if event is None:
+        return (no_update,) * 5
+    fields = _fields()
+    new = next_state(state, fields, *event)
     view = ViewParams.from_query(view_query)
-    counts, dt = _read()
-    ranking, donut = _figures(view, counts)
-    rows = scrolling_list(_list_rows(counts), [("label", "数据表"), ("table", "表名"), ("rows", "记录数")],
-                          mode=view.mode, visible_rows=4, widths=["2fr", "2fr", "1fr"])
-    return Refreshed([_kpis(view, counts, dt), ranking, donut, _centre(view, counts, dt), rows,
-                      _store_facts(counts, dt)], data_time=dt)
+    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
+    return new, filter_chips(IDS.slug, new, fields), search or "?", new["street"], None
+
+
+@callback(
+    Output(IDS.id("state"), "data"),
+    Output(IDS.id("chips"), "children"),
+    Output(IDS.id("url"), "search"),
+    Output(FILTERS.street, "value"),
+    Output(IDS.id("link-notes"), "children"),
+    Input(FILTERS.street, "value"),
+    Input(IDS.id("map-graph"), "clickData"),
+    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
+    State(IDS.id("state"), "data"),
+    State(IDS.view, "data"),
+    prevent_initial_call=True,
+)
+def on_filter(*args: Any) -> tuple:
+    state, view_query = args[-2], args[-1]
+    return update_filters(
+        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
+    )

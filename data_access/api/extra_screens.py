@@ -35,6 +35,7 @@ from data_access.api._base import (
     street_codes,
     to_int,
 )
+from data_access.api.status import data_status
 from data_access.cache import memoized
 from data_access.marts import add_months, industry_sections, sqlx
 from data_access.marts.catalog import section_of
@@ -361,3 +362,12 @@ def street_names() -> dict[str, str]:
     """Street code → name, in code order (filters, chips and labels of the screens)."""
     with reading() as r:
         return street_codes(r)
+
+
+def read_layer_built() -> bool:
+    """Whether a refresh has built the read layer (True too when the database cannot say: a
+    screen then reports the read as failed rather than the layer as missing)."""
+    try:
+        return data_status()["data_version"] is not None
+    except Exception:  # noqa: BLE001 — a database that does not answer is not a missing layer
+        return True
