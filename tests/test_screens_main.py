@@ -444,3 +444,52 @@ def test_ent004_export_matches_the_read_api(app):
     assert [r["统一社会信用代码"] for r in got] == expected["uscc"].tolist()
     assert {r["街镇"] for r in got} == {"七宝镇"}
     assert all("*" in (r["法定代表人"] or "*") for r in got)
+
+
+# --- 总览 ------------------------------------------------------------------------------------
+
+
+def _cards(component) -> list[tuple[str, str]]:
+    return [
+        (p["data-indicator"], p["data-value"]) for p in map(_props, _walk(component)) if "data-indicator" in p
+    ]
+
+
+def test_ovw001_overview_in_both_modes_with_the_headline_kpis(app):
+    import dash
+
+    import pages.overview as page
+    from data_access.api import overview
+
+    expected = overview.overview_kpis()
+    for query in ({"kiosk": "1"}, {}):
+        layout = page.layout(**query)
+        assert layout.id == "page-overview"
+        cards = _cards(layout)
+        assert [i for i, _ in cards] == expected["indicator_id"].tolist()
+        for (_, raw), want in zip(cards, expected["value"], strict=True):
+            assert float(raw) == pytest.approx(want, rel=1e-6, abs=1e-6)
+    analyst = page.layout()
+    links = {_props(c)["href"] for c in _walk(analyst) if "screen-link" == _props(c).get("className")}
+    registered = {p["path"] for p in dash.page_registry.values() if p.get("category") and p["path"] != "/"}
+    assert registered and links == registered
+    assert not [c for c in _walk(page.layout(kiosk="1")) if _props(c).get("className") == "screen-link"]
+
+
+def test_ovw002_a_map_click_follows_one_street(app):
+    import pages.overview as page
+    from data_access.api import overview
+
+    view = {"kiosk": "", "theme": "light"}
+    click = {"points": [{"location": QIBAO, "curveNumber": 0}]}
+    out = page.update_filters(page.IDS.id("map-graph"), click, {"street": None}, view)
+    assert out[0] == {"street": QIBAO} and out[2] == f"?street={QIBAO}" and out[3] == QIBAO
+    refreshed = page.refresh(out[0], view)
+    cards = [pair for card in refreshed.values[0] for pair in _cards(card)]
+    expected = overview.overview_kpis((QIBAO,))
+    for (_, raw), want in zip(cards, expected["value"], strict=True):
+        assert float(raw) == pytest.approx(want, rel=1e-6, abs=1e-6)
+    table = refreshed.values[-1].children
+    streets = {row.children[3].children for row in table.children[1].children}
+    assert streets == {"七宝镇"}
+    assert refreshed.values[1].data[-1].locations == (QIBAO,)  # the map outlines the street

@@ -12,10 +12,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from data_access.api import complaints, extra_screens, geo, indicators
+from data_access.api import complaints, extra_screens, geo, indicators, overview
 from tests.browser.browser_harness import MODES
 
-SCREENS = {"complaints": "/complaints", "entities": "/entities"}
+SCREENS = {"overview": "/", "complaints": "/complaints", "entities": "/entities"}
 KPIS = {
     "complaints": (
         "complaint.received",
@@ -87,6 +87,15 @@ def _wait_for_state(page, slug: str, predicate_js: str) -> None:
     )
 
 
+def _expected_kpis(slug: str) -> list[tuple[str, float]]:
+    """The KPI strip of a screen as the read API has it: (indicator id, value) in screen order."""
+    if slug == "overview":
+        frame = overview.overview_kpis()
+    else:
+        frame = indicators.kpis(KPIS[slug], "month")
+    return [(i, float(v)) for i, v in zip(frame["indicator_id"], frame["value"], strict=True)]
+
+
 def _street(name: str) -> str:
     return next(f["id"] for f in geo.street_polygons()["features"] if f["properties"]["name"] == name)
 
@@ -105,11 +114,11 @@ def test_scr001_screens_load_clean_with_kpis_from_the_read_api(visit, slug, mode
     )
     v.assert_clean()
     assert v.page.locator(f"#page-{slug}").is_visible()
-    shown = _kpis_on_page(v.page)
-    expected = indicators.kpis(KPIS[slug], "month").set_index("indicator_id")["value"]
-    assert set(shown) == set(KPIS[slug])
-    for indicator, raw in shown.items():
-        assert float(raw) == pytest.approx(float(expected[indicator]), rel=1e-6, abs=1e-6), indicator
+    shown = v.page.evaluate("""() => [...document.querySelectorAll('[data-indicator]')]
+        .map(e => [e.getAttribute('data-indicator'), e.getAttribute('data-value')])""")
+    assert [i for i, _ in shown] == [i for i, _ in _expected_kpis(slug)]
+    for (indicator, raw), (_, want) in zip(shown, _expected_kpis(slug), strict=True):
+        assert float(raw) == pytest.approx(want, rel=1e-6, abs=1e-6), indicator
     if mode == "wall":
         # every panel drawn inside the canvas: nothing clipped off the 1920×1080 design
         boxes = v.page.evaluate("""() => [...document.querySelectorAll('.panel, .kpi-card')].map(p => {
@@ -118,6 +127,10 @@ def test_scr001_screens_load_clean_with_kpis_from_the_read_api(visit, slug, mode
             b[0] >= 0 and b[1] >= 0 and b[2] <= 1920.5 and b[3] <= 1080.5 and b[4] > 80 for b in boxes
         ), boxes
         assert v.page.locator(".frame-grid .js-plotly-plot").count() >= 6
+    elif slug == "overview":
+        links = v.page.locator("#page-overview .screen-link")
+        assert links.count() >= 2 and links.first.get_attribute("href").startswith("/")
+        v.shot(f"main-{slug}-analyst-full", full_page=True)
     else:
         assert v.page.locator(f"#{slug}-grid .ag-row").count() > 0
         v.shot(f"main-{slug}-analyst-full", full_page=True)
@@ -271,3 +284,22 @@ def test_scr007_search_box_opens_the_entity_file(visit):
     v.page.locator("#entities-search-go").click()
     v.page.wait_for_url("**/search?q=*", timeout=30_000)
     assert parse_qs(urlsplit(v.page.url).query)["q"] == ["七宝"]
+
+
+def test_scr008_overview_map_click_follows_one_street(visit):
+    v = visit("/", viewport=(1366, 768))
+    code = _street("七宝镇")
+    v.page.locator("#overview-map-graph").scroll_into_view_if_needed()
+    point = v.page.evaluate(_MAP_POINT_JS, ["overview-map-graph", *_centre(code)])
+    v.page.mouse.click(point["x"], point["y"])
+    _wait_for_state(v.page, "overview", f"q.get('street') === '{code}'")
+    v.settle()
+    v.assert_clean()
+    assert "街镇：七宝镇" in v.page.locator("#overview-chips").inner_text()
+    rows = v.page.locator("#overview-ticker tbody tr")
+    assert rows.count() > 0
+    assert {rows.nth(i).locator("td").nth(3).inner_text() for i in range(rows.count())} == {"七宝镇"}
+    shown = v.page.evaluate("""() => [...document.querySelectorAll('[data-indicator]')]
+        .map(e => parseFloat(e.getAttribute('data-value')))""")
+    assert shown == pytest.approx(overview.overview_kpis((code,))["value"].tolist(), rel=1e-6, abs=1e-6)
+    v.shot("main-overview-street")

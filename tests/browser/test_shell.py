@@ -87,9 +87,13 @@ def test_app006_kpi_numbers_carry_indicator_and_raw_value(visit):
     assert cards.count() >= 1
     for i in range(cards.count()):
         el = cards.nth(i)
-        raw = el.get_attribute("data-value")
-        assert raw is not None and raw.lstrip("-").isdigit(), raw
-        assert el.get_attribute("data-indicator")
+        raw, indicator = el.get_attribute("data-value"), el.get_attribute("data-indicator")
+        assert indicator and raw is not None
+        # product.md §6: counts as integers, rates as fractions in [0, 1]
+        if indicator.endswith("_rate"):
+            assert 0 <= float(raw) <= 1, (indicator, raw)
+        else:
+            assert raw.lstrip("-").isdigit(), (indicator, raw)
 
 
 def test_app007_light_theme_on_the_wall(visit):
@@ -111,25 +115,25 @@ def test_app008_rotation_keeps_kiosk_parameters(visit):
 
 
 def _patch_read(monkeypatch, behaviour):
-    """Replace the start page's store read (what its refresh callback calls) for one test."""
+    """Replace the overview's data read (what its refresh callback calls) for one test."""
     import pages.overview as overview
 
-    original = overview._read
+    original = overview._draw
     calls = {"n": 0, "active": 0, "max_active": 0}
     lock = threading.Lock()
 
-    def patched():
+    def patched(*args):
         with lock:
             calls["n"] += 1
             calls["active"] += 1
             calls["max_active"] = max(calls["max_active"], calls["active"])
         try:
-            return behaviour(original)
+            return behaviour(lambda: original(*args))
         finally:
             with lock:
                 calls["active"] -= 1
 
-    monkeypatch.setattr(overview, "_read", patched)
+    monkeypatch.setattr(overview, "_draw", patched)
     return calls
 
 
