@@ -105,12 +105,12 @@ def test_app007_light_theme_on_the_wall(visit):
 def test_app008_rotation_keeps_kiosk_parameters(visit):
     v = visit("/?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", viewport=(1920, 1080))
     v.page.wait_for_url("**/404?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", timeout=12_000)
+    v.page.wait_for_selector("#page-not-found", state="visible", timeout=15_000)
     v.settle()
-    assert v.page.locator("#page-not-found").is_visible()
     assert v.page.evaluate("document.documentElement.getAttribute('data-ss-mode')") == "wall"
     v.page.wait_for_url("**/?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", timeout=12_000)
+    v.page.wait_for_selector("#page-overview", state="visible", timeout=15_000)
     v.settle()
-    assert v.page.locator("#page-overview").is_visible()
     v.assert_clean()
 
 
