@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from data_access import marts
 from data_access.cache import pinned_version
-from data_access.db import store
+from data_access.db import get_meta, store
 from data_access.freshness import data_time
 from data_access.marts import Reader
 from data_access.uscc import validate_uscc
@@ -121,8 +121,6 @@ def bounded(r: Reader, stmt: sa.Select, limit: int) -> Rows:
 
 def current_data_time(r: Reader) -> datetime | None:
     """The data time recorded by the refresh that built the version being read."""
-    from data_access.db import get_meta
-
     value = get_meta(r.conn, "source_data_time")
     return datetime.fromisoformat(value) if value else data_time(r.conn)
 

@@ -70,7 +70,11 @@ def search(q: str, limit: int = 50, scope: tuple[str, ...] | None = None, status
                 stmt = stmt.where(state == status)
             if seen:
                 stmt = stmt.where(column.not_in(sorted(seen)))
-            # No ORDER BY: a scan stops at the limit instead of sorting every match.
+            # SQLite: no ORDER BY, so a scan stops at the limit instead of sorting every match (its
+            # rowid order is stable). PostgreSQL may start a scan anywhere (synchronised scans):
+            # order by key there, a cheap top-N sort, so the same query gives the same rows.
+            if r.dialect == "postgresql":
+                stmt = stmt.order_by(column)
             return stmt.limit(limit + 1 - len(seen))
 
         def keep(f: pd.DataFrame, matched: pd.Series | str) -> None:
