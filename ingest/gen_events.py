@@ -797,16 +797,23 @@ def warning_rules(ctx: Ctx) -> None:
     ctx.tables["warning_rule"] = frame
 
 
-def _crossings(keys: np.ndarray, t: np.ndarray, window: int, threshold: int) -> np.ndarray:
-    """Positions where the count of same-key events within ``window`` seconds first reaches ``threshold``."""
-    order = np.lexsort((t, keys))
-    k, tt = keys[order], t[order]
-    # Searchsorted on (key, time) pairs: encode as one sortable float per event.
-    codes = pd.factorize(k)[0].astype(np.float64)
-    span = float(tt.max() - tt.min() + window + 1) if len(tt) else 1.0
-    comb = codes * span + (tt - (tt.min() if len(tt) else 0))
-    start = np.searchsorted(comb, comb - window + 1)
-    count = np.arange(len(comb)) - start + 1
+def _crossings(keys: np.ndarray, t: np.ndarray, window: int | None, threshold: int) -> np.ndarray:
+    """Positions of the events at which the count of same-key events within the trailing ``window``
+    seconds (``None``: ever) equals ``threshold`` — where a counting rule fires."""
+    if not len(t):
+        return np.empty(0, dtype=np.int64)
+    codes = pd.factorize(keys)[0].astype(np.int64)
+    rel = np.asarray(t, dtype=np.int64) - int(np.min(t))
+    order = np.lexsort((rel, codes))
+    codes, rel = codes[order], rel[order]
+    if window is None:
+        first = np.searchsorted(codes, codes)
+        count = np.arange(len(codes)) - first + 1
+    else:
+        # One sortable int64 per (key, time) pair; the gap between keys exceeds any window.
+        span = int(rel.max()) + window + 1
+        comb = codes * span + rel
+        count = np.arange(len(comb)) - np.searchsorted(comb, comb - window + 1) + 1
     return order[count == threshold]
 
 
@@ -904,7 +911,7 @@ def warnings(ctx: Ctx) -> None:
     addr = ent["address"].to_numpy()
     est = h["lo"].to_numpy()
     alive = h["active"].to_numpy()
-    pos = _crossings(addr[alive], est[alive] * DAY, 10**12, 20)
+    pos = _crossings(addr[alive], est[alive] * DAY, None, 20)
     ea = np.flatnonzero(alive)[pos]
     add("R12", ea, est[ea] * DAY + 10 * 3600, title=cat(addr[ea].astype(STR), "：集中登记地址异常"))
     ad = ctx.hidden["ad_hit"]

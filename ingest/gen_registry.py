@@ -576,6 +576,7 @@ def licences(ctx: Ctx) -> None:
     ent = ctx.tables["entity"]
     h = ctx.hidden["ent"]
     industry = h["industry"].to_numpy()
+    div_code = h["div"].to_numpy()
     active = h["active"].to_numpy()
     lo, hi = h["lo"].to_numpy(), h["hi"].to_numpy()
     taken = np.zeros(len(ent), dtype=bool)
@@ -586,7 +587,7 @@ def licences(ctx: Ctx) -> None:
         pool_mix = LICENCE_POOLS[kind]
         chosen_valid, chosen_other = [], []
         for div, k in zip(pool_mix, split_counts(n_valid, pool_mix), strict=True):
-            cand = np.flatnonzero((industry == div) & ~taken)
+            cand = np.flatnonzero((div_code == int(div)) & ~taken)
             act = cand[active[cand]]
             pick = act[rng.permutation(len(act))[:k]]
             taken[pick] = True
