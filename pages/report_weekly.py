@@ -285,7 +285,7 @@ def entities_section(ctx: ReportContext) -> ReportSection | None:
         credit_fig = charts_entities.credit_chart(classes, theme="light", mode="analyst")
         # the two-line class names fit level on paper; Plotly would tilt them at this width
         credit_fig.update_xaxes(tickangle=0)
-        blocks.append(figure_block("图：在营企业信用风险分类（户）", credit_fig, height=RANK_HEIGHT,
+        blocks.append(figure_block("图：在营企业信用风险分类（占比）", credit_fig, height=RANK_HEIGHT,
                                    width=CONTENT_WIDTH_PX - WIDE_LEFT - 16))
     if blocks:
         page_two += [sub_heading("行业分布与信用风险"),
