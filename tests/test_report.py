@@ -257,6 +257,30 @@ def test_rpt042_schedule_loop_sleeps_in_short_steps_and_runs_at_the_due_time():
     assert "成功" in lines[1] and "失败（退出码 1）" in lines[3]
 
 
+def test_rpt044_a_missed_monday_run_happens_at_start():
+    clock = [datetime(2026, 11, 24, 9, 0, tzinfo=LOCAL_TZ)]  # Tuesday; Monday's run was missed
+    ran: list[datetime] = []
+    lines: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += timedelta(seconds=seconds)
+
+    def job() -> int:
+        ran.append(clock[0])
+        return 0
+
+    run_schedule(job, echo=lines.append, now=lambda: clock[0], sleep=sleep, runs=2,
+                 archived=lambda code: code != "2026-W47")
+    assert ran == [datetime(2026, 11, 24, 9, 0, tzinfo=LOCAL_TZ), next_run(datetime(2026, 11, 24, 9, 0))]
+    assert "补做" in lines[0]
+    from dashboard.report.schedule import missed
+
+    assert not missed(datetime(2026, 11, 24, 9, 0), lambda code: code == "2026-W47")  # it is there
+    # Monday 06:00: this week's run is still to come; the one due is last Monday's (2026-W46)
+    assert not missed(datetime(2026, 11, 23, 6, 0), lambda code: code == "2026-W46")
+    assert missed(datetime(2026, 11, 23, 6, 0), lambda code: code == "2026-W47")
+
+
 def test_rpt043_shipped_timer_service_and_cron_line():
     timer = (ROOT / "deploy" / "smartsup-report.timer").read_text(encoding="utf-8")
     service = (ROOT / "deploy" / "smartsup-report.service").read_text(encoding="utf-8")

@@ -46,6 +46,7 @@ def weekly(ctx: click.Context, week: str | None, out_dir: Path | None, timeout: 
 @click.pass_context
 def schedule(ctx: click.Context) -> None:
     """Run 'report weekly' every Monday 07:00 Asia/Shanghai (blocking; where there is no systemd or cron)."""
+    from dashboard.report.archive import ReportArchive, pdf_name
     from dashboard.report.schedule import run_schedule
 
     settings: Settings = ctx.obj["settings"]
@@ -61,7 +62,8 @@ def schedule(ctx: click.Context) -> None:
                               check=False).returncode
 
     click.echo("周报定时任务已启动：每周一 07:00（Asia/Shanghai）生成上一周的周报；Ctrl-C 结束。")
+    archive = ReportArchive(Path(settings.effective_report_dir))
     try:
-        run_schedule(job, echo=click.echo)
+        run_schedule(job, echo=click.echo, archived=lambda code: archive.path_for(pdf_name(code)) is not None)
     except KeyboardInterrupt:
         click.echo("已停止。")
