@@ -160,6 +160,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
     with engine.connect() as conn, _pg_lock(conn) if pg else _sqlite_lock(engine):
         if pg:
             conn.execution_options(isolation_level="REPEATABLE READ")
+            # The app's per-statement timeout guards web reads; a build statement may run longer.
+            conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
         old = current_version(conn) or 0
         for v, tables in _versions_present(conn).items():
             if v not in (old, old - 1):
@@ -284,6 +286,7 @@ def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
                 raise ValueError(f"unexpected snapshot id {snapshot!r}")
             # A utility statement takes no bind parameters; the id was checked above.
             conn.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
         return compute_derived(conn, as_of)
 
 
