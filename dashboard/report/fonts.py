@@ -83,8 +83,12 @@ def locate(pattern: str) -> tuple[Path, int] | None:
 
 
 def _cache_path(cache_dir: Path, source: Path, index: int) -> Path:
+    """One cache file per face, font file version and fontTools version (it pickles their glyphs)."""
+    from fontTools import version as fonttools_version
+
     st = source.stat()
-    return cache_dir / f"{source.stem}-{index}-{st.st_size}-{int(st.st_mtime)}-v{_CACHE_VERSION}.pickle"
+    return cache_dir / (f"{source.stem}-{index}-{st.st_size}-{int(st.st_mtime)}"
+                        f"-ft{fonttools_version}-v{_CACHE_VERSION}.pickle")
 
 
 def _load(path: Path, source: str) -> _Face:
