@@ -37,6 +37,9 @@ KPIS = {
     ),
 }
 
+#: How many callback requests the page has made so far.
+_UPDATES_JS = "performance.getEntriesByType('resource').filter(e => e.name.includes('_dash-update')).length"
+
 _GRID_ROWS_JS = """async (id) => {
   const api = await window.dash_ag_grid.getApiAsync(id);
   const rows = [];
@@ -109,6 +112,7 @@ def _centre(code: str) -> tuple[float, float]:
 @pytest.mark.parametrize("slug", list(SCREENS))
 def test_scr001_screens_load_clean_with_kpis_from_the_read_api(visit, slug, mode):
     query, viewport = MODES[mode]
+    query += "&refresh=10" if mode == "wall" else ""
     v = visit(
         SCREENS[slug] + query, viewport=viewport, screenshot=f"main-{slug}-{mode}-{viewport[0]}x{viewport[1]}"
     )
@@ -127,6 +131,17 @@ def test_scr001_screens_load_clean_with_kpis_from_the_read_api(visit, slug, mode
             b[0] >= 0 and b[1] >= 0 and b[2] <= 1920.5 and b[3] <= 1080.5 and b[4] > 80 for b in boxes
         ), boxes
         assert v.page.locator(".frame-grid .js-plotly-plot").count() >= 6
+        # the wall refreshes on its own (refresh=10): the tick redraws the screen, cleanly, same data
+        ticks = v.page.evaluate(f"() => {_UPDATES_JS}")
+        v.page.wait_for_function(f"() => {_UPDATES_JS} > {ticks}", timeout=45_000)
+        v.settle()
+        v.assert_clean()
+        assert (
+            v.page.evaluate("""() => [...document.querySelectorAll('[data-indicator]')]
+            .map(e => [e.getAttribute('data-indicator'), e.getAttribute('data-value')])""")
+            == shown
+        )
+        assert v.page.locator(".wall-banner").is_hidden()
     elif slug == "overview":
         links = v.page.locator("#page-overview .screen-link")
         assert links.count() >= 2 and links.first.get_attribute("href").startswith("/")
