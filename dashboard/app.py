@@ -13,6 +13,7 @@ import json
 import logging
 import pkgutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,18 +65,19 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 </html>"""
 
 
-def _import_pages() -> None:
-    """Import (or re-import, for a second app in one process) every module of the ``pages`` package.
+def _import_pages(extra: Sequence[str] = ()) -> None:
+    """Import (or re-import, for a second app in one process) every module of the ``pages`` package,
+    then the ``extra`` page modules.
 
     Dash's own ``pages_folder`` discovery names modules after the app's root path, which here is
     ``dashboard/`` rather than the project root; importing them under their real names keeps
     ``pages.overview`` one module whether the app or a test imports it. Re-executing a module on
     each ``create_app`` re-registers its page and callbacks for the new app, as Dash does.
     """
-    for info in sorted(pkgutil.iter_modules(pages.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        name = f"{pages.__name__}.{info.name}"
+    names = [f"{pages.__name__}.{info.name}"
+             for info in sorted(pkgutil.iter_modules(pages.__path__), key=lambda m: m.name)
+             if not info.name.startswith("_")]
+    for name in [*names, *extra]:
         module = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
         entry = dash.page_registry.get(name)
         if entry is not None and not entry.get("supplied_layout"):
@@ -168,8 +170,12 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
     )
 
 
-def create_app(settings: Settings | None = None) -> dash.Dash:
-    """Build the Dash app for ``settings`` (the process settings by default)."""
+def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] = ()) -> dash.Dash:
+    """Build the Dash app for ``settings`` (the process settings by default).
+
+    ``extra_pages`` names further page modules to register beside the ``pages`` package (the
+    browser tests add a probe screen whose data they control).
+    """
     settings = settings or get_settings()
     store.configure(settings.effective_database_url, statement_timeout_ms=settings.statement_timeout_ms)
     app = dash.Dash(
@@ -192,7 +198,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         [app.get_asset_url(p) for p in VENDOR_CSS] + [app.get_relative_path("/" + THEME_CSS_ROUTE)])
     app.index_string = INDEX_TEMPLATE.replace("__BOOT__", app.get_asset_url("head/boot.js"))
     query_cache.init_cache_from_settings(settings, app.server)
-    _import_pages()
+    _import_pages(extra_pages)
     app.layout = _shell(settings, registered_pages(dash.page_registry))
     _register_shell_callbacks(app)
     # Dash binds the callbacks registered with ``dash.callback`` (the pages') to an app at its

@@ -11,8 +11,8 @@ from pathlib import Path
 import dash
 import pytest
 import sqlalchemy as sa
-from plotly.utils import PlotlyJSONEncoder
 
+from components.layout import Refreshed
 from dashboard.app import create_app
 from dashboard.kiosk import nav_groups, page_slug, registered_pages, wall_playlist
 from dashboard.settings import Settings, get_settings
@@ -99,29 +99,23 @@ def test_app105_two_apps_in_one_process_do_not_share_callbacks(tmp_path):
         assert any("overview-kpis" in o for o in outputs)
 
 
-def test_app106_start_page_layout_in_both_modes(app):
-    import pages.overview as overview
+def test_app106_extra_page_modules_register_beside_the_pages_package(store_url, tmp_path):
+    app = create_app(Settings(database_url=store_url, data_dir=tmp_path, cache_type="null"),
+                     extra_pages=["tests.browser.probe_page"])
+    import tests.browser.probe_page as probe
 
-    wall = overview.layout(kiosk="1", refresh="abc", app_config={"tile_url": None})
-    assert wall.id == "page-overview" and "screen--wall" in wall.className
-    analyst = overview.layout()
-    assert "screen--analyst" in analyst.className
-    # an empty store has no read layer yet: the page says what to run (its data: test_screens_main)
-    [status] = [c for c in analyst.children if getattr(c, "id", None) == overview.IDS.status]
-    assert status.data["ok"] is False
-    page = json.dumps(analyst.to_plotly_json(), cls=PlotlyJSONEncoder, ensure_ascii=False)
-    assert "读优化层尚未构建" in page
-
-
-def test_app107_start_page_with_the_database_down_shows_the_delay_state(tmp_path):
-    create_app(Settings(database_url=DOWN_URL, data_dir=tmp_path, cache_type="null"))
-    import pages.overview as overview
-
-    frame = overview.layout(kiosk="1")
-    [status] = [c for c in frame.children if getattr(c, "id", None) == overview.IDS.status]
-    assert frame.id == "page-overview" and status.data["ok"] is False and status.data["error"]
-    with pytest.raises(sa.exc.OperationalError):
-        overview.refresh({"street": None}, WALL_QUERY)
+    pages = {p.slug: p for p in registered_pages(dash.page_registry)}
+    assert pages["probe"].path == "/_probe" and pages["probe"].category is None
+    client = app.server.test_client()
+    layout = json.dumps(client.get("/_dash-layout").json, ensure_ascii=False)
+    assert '"href": "/_probe"' not in layout and '\\"slug\\": \\"probe\\"' in layout
+    outputs = [d["output"] for d in client.get("/_dash-dependencies").json]
+    assert any("probe-kpis.children" in o for o in outputs)
+    wall = probe.layout(kiosk="1", refresh="abc", app_config={"tile_url": None})
+    assert wall.id == "page-probe" and "screen--wall" in wall.className
+    assert "screen--analyst" in probe.layout().className
+    refreshed = probe.refresh(WALL_QUERY)
+    assert isinstance(refreshed, Refreshed) and len(refreshed.values) == 1
 
 
 def test_app108_not_found_page_keeps_wall_parameters_on_the_way_back(app):

@@ -32,6 +32,7 @@ from dashboard.settings import Settings, get_settings
 from tests.browser.browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
 
 HERE = Path(__file__).resolve().parent
+PROBE_PAGE = "tests.browser.probe_page"
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -65,7 +66,7 @@ def app_url(browser_store_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 
     settings = Settings(database_url=browser_store_url, data_dir=tmp_path_factory.mktemp("app-data"),
                         cache_type="simple")
-    app = create_app(settings)
+    app = create_app(settings, extra_pages=[PROBE_PAGE])
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
     thread.start()
@@ -110,3 +111,14 @@ def visit(browser: Browser, app_url: str) -> Iterator[Callable[..., Visit]]:
     yield _visit
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def probe(app_url: str):
+    """The probe screen at ``/_probe`` (tests/browser/probe_page.py), reset to healthy data."""
+    import importlib
+
+    module = importlib.import_module(PROBE_PAGE)
+    module.reset()
+    yield module
+    module.reset()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 
@@ -81,15 +79,21 @@ def test_app005_bad_url_parameters_fall_back_to_defaults(visit):
     assert interval == 30
 
 
-def test_app006_kpi_numbers_carry_indicator_and_raw_value(visit):
+def test_app006_kpi_numbers_carry_indicator_and_raw_value(visit, probe):
+    v = visit("/_probe?kiosk=1", viewport=(1920, 1080))
+    number = v.page.locator("[data-indicator='probe.value']")
+    assert number.get_attribute("data-value") == "12345"
+    assert number.inner_text().replace("\n", "") == "1.23万件"
+    assert v.page.locator("#wall-screen-name").inner_text() == "探针"
+    assert "2026年11月20日 09:30" in v.page.locator("#wall-data-time").inner_text()
+    # and on a real screen: counts as integers, rates as fractions in [0, 1] (product.md §6)
     v = visit("/?kiosk=1", viewport=(1920, 1080))
-    cards = v.page.locator("[data-indicator]")
-    assert cards.count() >= 1
-    for i in range(cards.count()):
-        el = cards.nth(i)
+    numbers = v.page.locator("[data-indicator]")
+    assert numbers.count() >= 1
+    for i in range(numbers.count()):
+        el = numbers.nth(i)
         raw, indicator = el.get_attribute("data-value"), el.get_attribute("data-indicator")
         assert indicator and raw is not None
-        # product.md §6: counts as integers, rates as fractions in [0, 1]
         if indicator.endswith("_rate"):
             assert 0 <= float(raw) <= 1, (indicator, raw)
         else:
@@ -102,90 +106,61 @@ def test_app007_light_theme_on_the_wall(visit):
     assert v.page.evaluate("document.documentElement.getAttribute('data-ss-theme')") == "light"
 
 
-def test_app008_rotation_keeps_kiosk_parameters(visit):
-    v = visit("/?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", viewport=(1920, 1080))
-    v.page.wait_for_url("**/404?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", timeout=12_000)
+def test_app008_rotation_keeps_kiosk_parameters(visit, probe):
+    query = "?kiosk=1&rotate=5&playlist=probe,not-found&theme=dark"
+    v = visit("/_probe" + query, viewport=(1920, 1080))
+    v.page.wait_for_url("**/404" + query, timeout=12_000)
     v.page.wait_for_selector("#page-not-found", state="visible", timeout=15_000)
     v.settle()
     assert v.page.evaluate("document.documentElement.getAttribute('data-ss-mode')") == "wall"
-    v.page.wait_for_url("**/?kiosk=1&rotate=5&playlist=overview,not-found&theme=dark", timeout=12_000)
-    v.page.wait_for_selector("#page-overview", state="visible", timeout=15_000)
+    v.page.wait_for_url("**/_probe" + query, timeout=12_000)
+    v.page.wait_for_selector("#page-probe", state="visible", timeout=15_000)
     v.settle()
     v.assert_clean()
 
 
-def _patch_read(monkeypatch, behaviour):
-    """Replace the overview's data read (what its refresh callback calls) for one test."""
-    import pages.overview as overview
-
-    original = overview._draw
-    calls = {"n": 0, "active": 0, "max_active": 0}
-    lock = threading.Lock()
-
-    def patched(*args):
-        with lock:
-            calls["n"] += 1
-            calls["active"] += 1
-            calls["max_active"] = max(calls["max_active"], calls["active"])
-        try:
-            return behaviour(lambda: original(*args))
-        finally:
-            with lock:
-                calls["active"] -= 1
-
-    monkeypatch.setattr(overview, "_draw", patched)
-    return calls
-
-
-def test_app009_failed_refresh_keeps_data_and_raises_banner(visit, monkeypatch):
-    v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
-    first = v.page.locator("[data-indicator]").first.get_attribute("data-value")
+def test_app009_failed_refresh_keeps_data_and_raises_banner(visit, probe):
+    v = visit("/_probe?kiosk=1&refresh=5", viewport=(1920, 1080))
     assert v.page.locator(".wall-banner").is_hidden()
-
-    def fail(_original):
-        raise ConnectionError("database down")
-
-    calls = _patch_read(monkeypatch, fail)
+    probe.STATE.update(fail=True, value=99)
     v.page.wait_for_selector("html[data-ss-stale] .wall-banner", state="visible", timeout=15_000)
-    assert calls["n"] >= 1
+    assert probe.CALLS["n"] >= 1
     assert "数据延迟" in v.page.locator(".wall-banner").inner_text()
-    assert v.page.locator("[data-indicator]").first.get_attribute("data-value") == first
-    v.shot("overview-wall-banner")
-    monkeypatch.undo()
+    assert "数据库暂时无法访问" in v.page.locator(".wall-banner").inner_text()
+    assert v.page.locator("[data-indicator='probe.value']").get_attribute("data-value") == "12345"
+    v.shot("probe-wall-banner")
+    probe.STATE.update(fail=False)
     v.page.wait_for_selector(".wall-banner", state="hidden", timeout=15_000)
+    assert v.page.locator("[data-indicator='probe.value']").get_attribute("data-value") == "99"
 
 
-def test_app010_slow_refreshes_never_overlap_and_raise_the_late_banner(visit, monkeypatch):
-    def slow(original):
-        time.sleep(12)
-        return original()
-
-    v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
-    calls = _patch_read(monkeypatch, slow)
+def test_app010_slow_refreshes_never_overlap_and_raise_the_late_banner(visit, probe):
+    v = visit("/_probe?kiosk=1&refresh=5", viewport=(1920, 1080))
+    probe.STATE.update(delay=12.0)
     # no good refresh for more than twice the interval while one is still running → "late"
     v.page.wait_for_selector('html[data-ss-stale="late"] .wall-banner', state="visible", timeout=20_000)
     assert "超过两个刷新周期" in v.page.locator(".wall-banner").inner_text()
     v.page.wait_for_selector(".wall-banner", state="hidden", timeout=20_000)
-    assert calls["n"] >= 1
-    assert calls["max_active"] == 1, calls
+    assert probe.CALLS["n"] >= 1
+    assert probe.CALLS["max_active"] == 1, probe.CALLS
 
 
-def test_app011_refresh_pauses_while_hidden(visit, monkeypatch):
-    v = visit("/?kiosk=1&refresh=5", viewport=(1920, 1080))
+def test_app011_refresh_pauses_while_hidden(visit, probe):
+    v = visit("/_probe?kiosk=1&refresh=5", viewport=(1920, 1080))
     v.page.evaluate("""() => {
       Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
       document.dispatchEvent(new Event('visibilitychange'));
     }""")
     v.settle()  # a refresh ticked before the tab was hidden may still be running
-    calls = _patch_read(monkeypatch, lambda original: original())
+    probe.CALLS.update(n=0)
     v.page.wait_for_timeout(11_000)
-    assert calls["n"] == 0, calls
+    assert probe.CALLS["n"] == 0, probe.CALLS
     v.page.evaluate("""() => {
       Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
       document.dispatchEvent(new Event('visibilitychange'));
     }""")
     v.page.wait_for_timeout(6_500)
-    assert calls["n"] >= 1, calls
+    assert probe.CALLS["n"] >= 1, probe.CALLS
 
 
 def test_app012_nothing_requested_off_origin_and_status_json(visit):
@@ -221,7 +196,7 @@ _RECORD_KPI_TEXT = """(() => {
 })();"""
 
 
-def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url):
+def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url, probe):
     texts = {}
     for reduced in (False, True):
         context = browser.new_context(viewport={"width": 1920, "height": 1080},
@@ -229,7 +204,7 @@ def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url):
         try:
             page = context.new_page()
             page.add_init_script(_RECORD_KPI_TEXT)
-            page.goto(app_url + "/?kiosk=1")
+            page.goto(app_url + "/_probe?kiosk=1")
             page.wait_for_selector(".kpi-num")
             page.wait_for_timeout(2_500)
             final = page.locator(".kpi-num").first.get_attribute("data-final")
@@ -244,12 +219,12 @@ def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url):
     assert len(texts[True]) == 1, texts[True]
 
 
-def test_app015_kpi_provenance_on_hover_for_analysts(visit):
-    v = visit("/")
+def test_app015_kpi_provenance_on_hover_for_analysts(visit, probe):
+    v = visit("/_probe")
     card = v.page.locator(".kpi-card").first
     card.hover()
     popover = v.page.locator(".popover")
     popover.wait_for(state="visible", timeout=5_000)
     text = popover.inner_text()
-    assert "口径" in text and "单位" in text and "数据时间" in text
+    assert "口径：测试用的探针数值" in text and "单位：件" in text and "2026年11月20日 09:30" in text
     v.assert_clean()
