@@ -12,8 +12,10 @@ Reusable by every screen's tests::
 ``visit`` loads a path in a fresh browser context (reduced motion by default, so screenshots do
 not catch a counter mid-roll), waits for Dash to settle (no pending callbacks, network idle) and
 returns a ``browser_harness.Visit`` with the console errors, failed requests, Dash callback errors
-and every requested URL. Every test in this folder is marked ``browser`` and grouped on one xdist
-worker (one app, one Chromium).
+and every requested URL; district maps count as drawn once ``assets/mapfit.js`` has fitted them
+(``data-map-ready``). The app also serves ``/_probe`` (``probe_page.py``), a screen whose data a
+test controls through the ``probe`` fixture. Every test in this folder is marked ``browser`` and
+``xdist_group("browser")`` (one app, one Chromium per worker).
 """
 
 from __future__ import annotations
