@@ -46,6 +46,7 @@ from data_access.marts import (
     signature,
     table_name,
 )
+from data_access.schema import SOURCE_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,25 @@ def _pg_lock(conn: sa.Connection) -> Iterator[None]:
         conn.commit()
 
 
+def _analyze_if_never(conn: sa.Connection) -> None:
+    """ANALYZE source tables PostgreSQL has no statistics for yet (just bulk-loaded by a generate or
+    an import, before autovacuum came by): without them the planner guesses the build's joins."""
+    names = [t.name for t in SOURCE_TABLES]
+    fresh = (
+        conn.execute(
+            sa.text(
+                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+                "AND relname IN :names AND last_analyze IS NULL AND last_autoanalyze IS NULL"
+            ).bindparams(sa.bindparam("names", expanding=True)),
+            {"names": names},
+        )
+        .scalars()
+        .all()
+    )
+    for name in fresh:
+        conn.execute(sa.text(f'ANALYZE "{name}"'))
+
+
 def _versions_present(conn: sa.Connection) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for physical in sa.inspect(conn).get_table_names():
@@ -162,6 +182,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
             conn.execution_options(isolation_level="REPEATABLE READ")
             # The app's per-statement timeout guards web reads; a build statement may run longer.
             conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
+            conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+            _analyze_if_never(conn)
         old = current_version(conn) or 0
         for v, tables in _versions_present(conn).items():
             if v not in (old, old - 1):
