@@ -146,12 +146,18 @@ class Mart:
         return t
 
 
+# Table objects are only metadata; they are cached because building one per read costs more
+# than the read. Each refresh brings a new version, so a long-running worker would accumulate
+# them: past a few versions' worth the caches simply start again.
+_CACHE_LIMIT = 512
 _static: dict[tuple[str, int], sa.Table] = {}
 
 
 def _static_table(mart: Mart, version: int) -> sa.Table:
     key = (mart.name, version)
     if key not in _static:
+        if len(_static) >= _CACHE_LIMIT:
+            _static.clear()
         _static[key] = sa.Table(
             table_name(mart.name, version), sa.MetaData(), *(sa.Column(n, t) for n, t in mart.columns)
         )
@@ -164,6 +170,8 @@ _reflected: dict[tuple[str, str], sa.Table] = {}
 def _reflected_table(physical: str, url: str, conn: sa.Connection) -> sa.Table:
     key = (url, physical)
     if key not in _reflected:
+        if len(_reflected) >= _CACHE_LIMIT // 8:
+            _reflected.clear()
         _reflected[key] = sa.Table(physical, sa.MetaData(), autoload_with=conn)
     return _reflected[key]
 
