@@ -13,6 +13,7 @@ import pytest
 from dash import html
 
 from components.crossfilter import chip_id, clear_id, clicked_value, event_of, next_state
+from components.labels import PERIOD_LABELS
 from components.permalink import FilterField, read_state, state_search
 from components.tables import Column, csv_bytes, export_frame, neutralise, xlsx_bytes
 from dashboard.app import create_app
@@ -87,6 +88,7 @@ def test_xrd001_periods_and_their_like_for_like_comparison(app):
         with pytest.raises(ValueError):
             extra_screens.period_bounds(bad)
     assert extra_screens.month_window(AS_OF, 12) == (date(2025, 12, 1), date(2026, 12, 1))
+    assert extra_screens.PERIOD_PRESETS == tuple(PERIOD_LABELS)  # the filter offers what the reads know
 
 
 def test_xrd002_kpis_agree_with_the_indicator_library_and_follow_filters(app):

@@ -1,6 +1,9 @@
-"""Reads for the analyst side of 总览, 主体信息 and 投诉举报: named periods with a like-for-like
-comparison span, KPI strips under dimension filters, offices, the street change ranking of
-complaints and the entity detail list.
+"""Reads for 总览, 主体信息 and 投诉举报 beyond the screen modules of the read API.
+
+period_bounds(period), month_window(as_of, months), screen_kpis(ids, period, scope, filters),
+offices(kind), street_names(), complaint_street_change(period, scope, channel, kind, category),
+complaint_points(start, end, scope, …, limit), entity_list(scope, entity_type, section, risk_class,
+event, period, limit, unmasked), normalise_uscc(text), read_layer_built().
 
 Periods are named by one string so they travel as a primitive argument (and in a URL): a preset
 (``today``, ``week``, ``month``, ``quarter``, ``year``, ``last12m``) relative to the as-of date D,
