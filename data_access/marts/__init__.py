@@ -26,7 +26,7 @@ from data_access.marts.query import Reader, Sum, add_months, raw_mode, raw_reads
 
 MARTS: dict[str, Mart] = {m.name: m for m in (*SOURCE_MARTS, *DERIVED_MARTS, indicator_value)}
 #: Marts that read only the source tables (never another read table): safe to build in any order.
-SOURCE_NAMES: frozenset[str] = frozenset(m.name for m in SOURCE_MARTS)
+SOURCE_NAMES: frozenset[str] = frozenset(m.name for m in SOURCE_MARTS if not m.reads_layer)
 
 #: The five topic libraries (专题库, data.md §5) and the marts that make each of them up.
 TOPICS: dict[str, tuple[str, ...]] = {}

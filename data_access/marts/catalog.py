@@ -275,6 +275,7 @@ topic_entity_dynamics = Mart(
     "近 5 年每月、每街镇 × 类型 × 行业门类的新设数、退出数（注销/吊销/迁出）、净增数与月末存量。",
     (("month", sa.Date()), *_ENTITY_DIMS, count("new"), count("exits"), count("net"), count("stock_end")),
     from_frame(_dynamics_frame),
+    reads_layer=True,
     dims=("street_code", "entity_type", "section"),
     measures=("new", "exits", "net", "stock_end"),
     time="month",
@@ -625,6 +626,7 @@ complaint_entity = cube(
     source=_cmp_entity,
     time_col=lambda: s.complaint.c.received_at,
     month=False,
+    rollup=False,
 )
 
 #: Hot words cover this many days up to D: the panels read recent periods, and tokenising five
@@ -713,6 +715,7 @@ complaint_word = cube(
     measures=(count(),),
     frame=_complaint_words,
     day_days=HOT_WORD_DAY_DAYS,
+    rollup=False,
 )
 
 # --- 执法办案 ----------------------------------------------------------------------------------
@@ -1157,5 +1160,6 @@ SOURCE_MARTS: tuple[Mart, ...] = (
     honor_stock,
     ip_stock,
     *(m for c in CUBES.values() for m in (c.day, c.month) if m is not None),
+    *(m for c in CUBES.values() for m in (c.day_streets, c.month_streets) if m is not None),
     topic_entity_dynamics,
 )

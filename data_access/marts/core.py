@@ -116,6 +116,7 @@ class Mart:
     topic: str | None = None
     indexes: tuple[tuple[str, ...], ...] = ()
     rows: Callable[[BuildContext], sa.Select] | None = None
+    reads_layer: bool = False
 
     @property
     def query(self) -> Callable[[BuildContext], sa.Select] | None:
@@ -240,6 +241,13 @@ class Cube:
     time_col: Callable[[], sa.ColumnElement] | None = None
     topic: str | None = None
     day_days: int = DAY_WINDOW_DAYS
+    day_streets: Mart | None = None
+    month_streets: Mart | None = None
+
+    @property
+    def tables(self) -> tuple[Mart, ...]:
+        """The cube's tables in build order (base grains first, then their street rollups)."""
+        return tuple(m for m in (self.day, self.month, self.day_streets, self.month_streets) if m is not None)
 
     @property
     def dim_names(self) -> tuple[str, ...]:
@@ -278,6 +286,7 @@ def cube(
     frame: Callable[[BuildContext], pd.DataFrame] | None = None,
     month: bool = True,
     day_days: int = DAY_WINDOW_DAYS,
+    rollup: bool = True,
     topic: str | None = None,
 ) -> Cube:
     """Define a cube whose rows come from ``source`` (SQL) or ``frame`` (Python).
@@ -288,6 +297,11 @@ def cube(
     ``frame`` returns day-grain rows already grouped, for what SQL cannot compute (text); such a
     cube has no history beyond what the frame covers. ``month=False`` skips the month table where
     it would be as large as the source (per-entity cubes); ``day_days`` shortens the day window.
+
+    ``rollup`` adds each grain summed over every dimension but the street (``<name>_ds``,
+    ``<name>_ms``): a few hundred rows a month instead of thousands, so the reads a screen makes
+    most — KPIs, trends, street maps — touch almost nothing. Reads that group or filter by another
+    dimension use the full tables.
     """
     dim_names = [n for n, _ in dims]
     measure_names = [n for n, _ in measures]
@@ -371,8 +385,44 @@ def cube(
         if month
         else None
     )
-    holder.append(Cube(name, title, doc, dims, measures, day, month_mart, source, time_col, topic, day_days))
+    streets = [None, None]
+    if rollup and dim_names != ["street_code"]:
+        streets = [
+            _street_rollup(base, f"{title}（{grain}，按街镇汇总）", doc, measures, measure_names)
+            for base, grain in ((day, "日"), (month_mart, "月"))
+        ]
+    holder.append(
+        Cube(name, title, doc, dims, measures, day, month_mart, source, time_col, topic, day_days, *streets)
+    )
     return holder[0]
+
+
+def _street_rollup(
+    base: Mart | None, title: str, doc: str, measures: Columns, measure_names: list[str]
+) -> Mart | None:
+    """``base`` summed over every dimension but the street, built from ``base``'s table."""
+    if base is None:
+        return None
+    time = base.time
+
+    def query(ctx: BuildContext) -> sa.Select:
+        t = ctx.table(base.name)
+        keys = [t.c[time], t.c.street_code]
+        return sa.select(*keys, *(sa.func.sum(t.c[m]).label(m) for m in measure_names)).group_by(*keys)
+
+    return Mart(
+        base.name + "s",
+        title,
+        doc,
+        ((time, sa.Date()), ("street_code", sa.String(12)), *measures),
+        insert_select(query),
+        dims=("street_code",),
+        measures=tuple(measure_names),
+        time=time,
+        topic=base.topic,
+        indexes=((time,),),
+        reads_layer=True,
+    )
 
 
 def state(

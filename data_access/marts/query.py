@@ -231,12 +231,14 @@ class Reader:
         where: Mapping[str, object],
     ) -> sa.Select:
         if grain == "raw":
-            info = self.info()
-            ctx = BuildContext(
-                self.conn, self.version, datetime.fromisoformat(info["data_time"]), self._marts, self._cubes
-            )
-            return self._part(c.raw(ctx, lo, hi), "day", "day", None, None, spec, by, where)
-        mart = c.day if grain == "day" else c.month
+            return self._part(c.raw(self._context(), lo, hi), "day", "day", None, None, spec, by, where)
+        used = {b for b in by if b not in TIME_BUCKETS} | set(where)
+        used |= {k for m in spec.values() for k in (m.where or {})}
+        rollup = c.day_streets if grain == "day" else c.month_streets
+        if rollup is not None and used <= {"street_code"}:
+            mart = rollup
+        else:
+            mart = c.day if grain == "day" else c.month
         return self._part(mart.table(self.version, self.conn), mart.time, grain, lo, hi, spec, by, where)
 
     def _part(
