@@ -152,32 +152,38 @@ def screen_kpis(
     """
     where = _kpi_filters(filters)
     inds = [lib.get(i) for i in ids]
+    # indicators that take the same filters are read together: one query per mart, not per card
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for ind in inds:
+        groups.setdefault(tuple((k, v) for k, v in where.items() if k in ind.dimensions), []).append(ind.id)
+    now: dict[str, float] = {}
+    previous: dict[str, float] = {}
     with reading() as r:
         scope = check_scope(r, scope)
         start, end, cmp_start, cmp_end = _bounds(period, as_of(r))
         dt = current_data_time(r)
-        rows = []
-        for ind in inds:
-            applied = {k: v for k, v in where.items() if k in ind.dimensions}
-            now = lib.evaluate(r, [ind.id], start=start, end=end, scope=scope, where=applied)
-            previous = None
-            if ind.kind == "period":
-                prev = lib.evaluate(r, [ind.id], start=cmp_start, end=cmp_end, scope=scope, where=applied)
-                previous = prev["value"].iloc[0]
-            rows.append(
-                {
-                    "indicator_id": ind.id,
-                    "name": ind.name,
-                    "definition": ind.definition,
-                    "unit": ind.unit,
-                    "value_type": ind.value_type,
-                    "kind": ind.kind,
-                    "value": now["value"].iloc[0],
-                    "previous": previous,
-                    "unfiltered": tuple(k for k in where if k not in applied),
-                    "data_time": dt,
-                }
-            )
+        for applied, members in groups.items():
+            f = lib.evaluate(r, members, start=start, end=end, scope=scope, where=dict(applied))
+            now.update(zip(f["indicator_id"], f["value"], strict=True))
+            periodic = [i for i in members if lib.get(i).kind == "period"]
+            if periodic:
+                f = lib.evaluate(r, periodic, start=cmp_start, end=cmp_end, scope=scope, where=dict(applied))
+                previous.update(zip(f["indicator_id"], f["value"], strict=True))
+    rows = [
+        {
+            "indicator_id": ind.id,
+            "name": ind.name,
+            "definition": ind.definition,
+            "unit": ind.unit,
+            "value_type": ind.value_type,
+            "kind": ind.kind,
+            "value": now[ind.id],
+            "previous": previous.get(ind.id),
+            "unfiltered": tuple(k for k in where if k not in ind.dimensions),
+            "data_time": dt,
+        }
+        for ind in inds
+    ]
     frame = pd.DataFrame(rows)
     for col in ("value", "previous"):
         frame[col] = pd.to_numeric(frame[col]).astype(float)
