@@ -74,12 +74,15 @@ def warning_status(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     verified): level, pending, handling, closed, verified, open (pending + handling)."""
     with reading() as r:
         scope = check_scope(r, scope)
-        f = r.aggregate("warning_state", ["n"], by=("level", "status"), scope=scope)
-    wide = f.pivot_table(index="level", columns="status", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(index=list(LEVELS), columns=list(STATUSES), fill_value=0).fillna(0)
-    wide["open"] = wide["pending"] + wide["handling"]
-    out = wide.reset_index()
-    out.columns.name = None
+        out = breakdown(
+            r,
+            "warning_state",
+            {st: Sum("n", {"status": st}) for st in STATUSES},
+            "level",
+            LEVELS,
+            scope=scope,
+        )
+    out["open"] = out["pending"] + out["handling"]
     return to_int(out, *STATUSES, "open")
 
 
@@ -92,15 +95,19 @@ def warning_trend(
     start, end = check_period(start, end)
     with reading() as r:
         scope = check_scope(r, scope)
-        f = r.aggregate("warning_raised", ["n"], start=start, end=end, by=(grain, "level"), scope=scope)
+        f = r.aggregate(
+            "warning_raised",
+            {lv: Sum("n", {"level": lv}) for lv in LEVELS},
+            start=start,
+            end=end,
+            by=(grain,),
+            scope=scope,
+        )
     freq = "D" if grain == "day" else "MS"
     first = pd.Timestamp(start) if grain == "day" else pd.Timestamp(start.replace(day=1))
-    periods = pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=1), freq=freq)
-    wide = f.pivot_table(index=grain, columns="level", values="n", aggfunc="sum", fill_value=0)
-    wide = wide.reindex(index=periods, columns=list(LEVELS), fill_value=0).fillna(0)
-    wide["total"] = wide.sum(axis=1)
-    out = wide.rename_axis("period").reset_index()
-    out.columns.name = None
+    periods = pd.DataFrame({grain: pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=1), freq=freq)})
+    out = periods.merge(f, on=grain, how="left").fillna(0.0).rename(columns={grain: "period"})
+    out["total"] = out[list(LEVELS)].sum(axis=1)
     return to_int(out, *LEVELS, "total")
 
 
