@@ -365,6 +365,15 @@ def test_gen010_postgres_same_rows_as_sqlite(small_pg_engine, small_engine):
     with small_engine.connect() as conn:
         lite = table_counts(conn)
     assert pg == lite and pg_meta == str(SMALL_SEED)
+    # The load drops and re-adds foreign keys and indexes: all of them are back, under their names.
+    names = {t.name for t in schema.SOURCE_TABLES}
+    want_fks = {fk.name for t in schema.SOURCE_TABLES for fk in t.foreign_key_constraints}
+    want_ix = {ix.name for t in schema.SOURCE_TABLES for ix in t.indexes}
+    with small_pg_engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        got_fks = {fk["name"] for t in names for fk in inspector.get_foreign_keys(t)}
+        got_ix = {ix["name"] for t in names for ix in inspector.get_indexes(t)}
+    assert got_fks == want_fks and want_ix <= got_ix
     # Types survive COPY: timestamps, dates, booleans and money read back equal.
     sql = "SELECT id, received_at, due_at, satisfied, amount_recovered FROM complaint ORDER BY id LIMIT 50"
     a, b = q(small_pg_engine, sql), q(small_engine, sql)
