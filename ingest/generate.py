@@ -1,9 +1,9 @@
 """The seeded synthetic 闵行 district (data.md §3): ``smartsup generate``.
 
-``generate`` builds every source table in memory with vectorised numpy/pandas recipes (the
-``gen_*`` modules), then replaces the store's contents table by table. The ``meta`` keys that mark
-a complete store (``generated_at``, ``scale``, ``seed``, ``until``) are removed first and written
-last, so an interrupted run never looks complete.
+``generate`` empties the source tables, then builds them with vectorised numpy/pandas recipes (the
+``gen_*`` modules) and loads each one as soon as it is built. The ``meta`` keys that mark a complete
+store (``generated_at``, ``scale``, ``seed``, ``until``) are removed first and written last, so an
+interrupted run never looks complete.
 
 Determinism: the same seed and ``until`` give the same rows, because each recipe draws from its own
 generator derived from the seed and the recipe's name (see ``gen_common.Ctx.rng``). When ``until``
@@ -77,8 +77,8 @@ def _tables(
     """Run the recipes, yielding each table as soon as it is complete.
 
     Within a step, tables come in ``SOURCE_TABLES`` order, and recipes never build a child before its
-    parents, so the yield order is a valid foreign-key load order. A yielded frame is never changed
-    afterwards (the writer may be loading it while later recipes run).
+    parents, so the yield order is a valid foreign-key load order. Later recipes read the yielded
+    frames but never change them.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
