@@ -3,7 +3,8 @@
 Times are carried as int64 seconds since 1970-01-01 in naive Asia/Shanghai local time and dates as
 int64 day numbers; they become ``datetime64`` columns only when a table is assembled. Every random
 draw comes from a generator named after the table it feeds (``Ctx.rng``), derived from the run's seed
-and the name alone, so changing one table's recipe never shifts another table's rows.
+and the name alone, so changing one table's recipe never shifts another table's random draws (tables
+built from its rows change with it, of course).
 """
 
 from __future__ import annotations
