@@ -137,6 +137,28 @@ def _pg_lock(conn: sa.Connection) -> Iterator[None]:
         conn.commit()
 
 
+_BUILD_PRAGMAS = {"mmap_size": "1073741824", "temp_store": "MEMORY", "cache_size": "-65536"}
+
+
+@contextlib.contextmanager
+def _tuned(conn: sa.Connection) -> Iterator[None]:
+    """SQLite settings for a build connection: reads through mmap (a quarter of the refresh's CPU
+    was system time copying pages), sorts in memory, a larger page cache. Restored afterwards,
+    because the connection goes back to a pool the app's readers share."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    before = {k: raw.execute(f"PRAGMA {k}").fetchone()[0] for k in _BUILD_PRAGMAS}
+    for k, v in _BUILD_PRAGMAS.items():
+        raw.execute(f"PRAGMA {k} = {v}")
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            raw.execute(f"PRAGMA {k} = {v}")
+
+
 def _analyze_if_never(conn: sa.Connection) -> None:
     """ANALYZE source tables PostgreSQL has no statistics for yet (just bulk-loaded by a generate or
     an import, before autovacuum came by): without them the planner guesses the build's joins."""
@@ -177,7 +199,7 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
     """
     t0 = time.perf_counter()
     pg = engine.dialect.name == "postgresql"
-    with engine.connect() as conn, _pg_lock(conn) if pg else _sqlite_lock(engine):
+    with engine.connect() as conn, _pg_lock(conn) if pg else _sqlite_lock(engine), _tuned(conn):
         if pg:
             conn.execution_options(isolation_level="REPEATABLE READ")
             # The app's per-statement timeout guards web reads; a build statement may run longer.
@@ -270,7 +292,7 @@ def _build_parallel(
 
     def job(mart: Mart) -> tuple[str, int, float, float]:
         started, started_cpu = time.perf_counter(), time.thread_time()
-        with engine.connect() as wc:
+        with engine.connect() as wc, _tuned(wc):
             sel = mart.query(BuildContext(wc, ctx.version, ctx.data_time, ctx.registry, ctx.cubes))
             compiled = sel.compile(dialect=wc.dialect, compile_kwargs={"render_postcompile": True})
             params = [compiled.params[k] for k in compiled.positiontup]
@@ -301,7 +323,7 @@ def _build_parallel(
 def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
     from data_access.marts.derived import compute_derived
 
-    with engine.connect() as conn:
+    with engine.connect() as conn, _tuned(conn):
         if snapshot is not None:
             conn.execution_options(isolation_level="REPEATABLE READ")
             if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
