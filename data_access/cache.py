@@ -5,11 +5,12 @@ server, or — for the CLI and the benchmark — a tiny Flask app of its own). U
 bypassed, ``memoized`` functions simply run.
 
 A key is ``<prefix><module.qualname>:<store>:v<data version>:<hash of the normalised arguments>``.
-The data version is read from ``meta`` on every call, so a refresh invalidates every entry in
-every worker at once, without TTL guessing; the store part keeps two databases in one process (the
-tests) apart. The function then runs pinned to that same version, so what is cached under
-version N was read from version N's tables. Values go through the backend's serializer (pickle),
-so every hit is a fresh copy: a caller mutating a frame cannot corrupt the cache.
+The data version is read from ``meta`` (at most once a second per worker), so a refresh
+invalidates every entry in every worker at once, without guessing entry lifetimes; the store part
+keeps two databases in one process (the tests) apart. The function then runs pinned to that same
+version, so what is cached under version N was read from version N's tables. Values go through
+the backend's serializer (pickle), so every hit is a fresh copy: a caller mutating a frame cannot
+corrupt the cache.
 
 A failing backend (Redis down) is logged and bypassed: the query runs and its result is
 returned. After a failure the backend is left alone for ``RETRY_AFTER_S`` seconds, so a dead
@@ -40,6 +41,10 @@ cache = Cache()
 
 #: Seconds to leave a failed backend alone before trying it again.
 RETRY_AFTER_S = 30.0
+#: Seconds a worker reuses the data version it read, so the calls of one screen cost one lookup.
+#: A refresh is seen at most this late; the previous version's tables are kept, so reads pinned
+#: to it stay whole.
+VERSION_TTL_S = 1.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +60,8 @@ class _State:
         self.bypass: bool = False
         self.prefix: str = "smartsup:"
         self.failed_at: float | None = None
+        self.version_ttl: float = VERSION_TTL_S
+        self.versions: dict[str, tuple[str, float, int | None]] = {}
         self.lock = threading.Lock()
 
 
@@ -70,12 +77,14 @@ def init_cache(
     timeout: int = 24 * 3600,
     bypass: bool = False,
     key_prefix: str = "smartsup:",
+    version_ttl: float = VERSION_TTL_S,
 ) -> Flask:
     """Attach ``cache`` to ``app`` (a tiny Flask app of its own when None) and enable ``memoized``.
 
     ``cache_type`` is ``simple`` (in-process), ``filesystem`` (under ``cache_dir``), ``redis`` or
     ``null``; a ``redis_url`` selects Redis whatever the type. ``bypass`` makes every read run
-    uncached (for troubleshooting and cold-cache benchmarks). Returns the app.
+    uncached (for troubleshooting and cold-cache benchmarks). ``version_ttl`` is how long a
+    worker reuses the data version it read (0: read it on every call). Returns the app.
     """
     app = app or Flask("smartsup-cache")
     if redis_url:
@@ -107,6 +116,8 @@ def init_cache(
         _state.bypass = bypass
         _state.prefix = key_prefix
         _state.failed_at = None
+        _state.version_ttl = version_ttl
+        _state.versions.clear()
     return app
 
 
@@ -144,6 +155,7 @@ def reset() -> None:
         _state.backend = None
         _state.bypass = False
         _state.failed_at = None
+        _state.versions.clear()
 
 
 def pinned_version() -> int | None:
@@ -202,9 +214,15 @@ def _store_identity() -> tuple[str, int | None]:
     from data_access.marts import current_version
 
     url = store.url or ""
+    now = time.monotonic()
+    seen = _state.versions.get(url)
+    if seen is not None and now - seen[1] < _state.version_ttl:
+        return seen[0], seen[2]
     with store.engine.connect() as conn:
         version = current_version(conn)
-    return hashlib.sha1(url.encode()).hexdigest()[:8], version
+    store_id = hashlib.sha1(url.encode()).hexdigest()[:8]
+    _state.versions[url] = (store_id, now, version)
+    return store_id, version
 
 
 def _backend_usable() -> bool:

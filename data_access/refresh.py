@@ -331,6 +331,10 @@ def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
             # A utility statement takes no bind parameters; the id was checked above.
             conn.execute(sa.text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
             conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
+        else:
+            # One read transaction: a single snapshot of the source for every feature read, and no
+            # "schema has changed" while the build creates tables on other connections.
+            conn.exec_driver_sql("BEGIN")
         return compute_derived(conn, as_of)
 
 

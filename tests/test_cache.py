@@ -68,7 +68,7 @@ def test_cch002_simple_cache_hits_and_keys(versioned_store):
 
 
 def test_cch003_data_version_invalidates(versioned_store):
-    init_cache(cache_type="simple", key_prefix=f"t{uuid.uuid4().hex[:6]}:")
+    init_cache(cache_type="simple", key_prefix=f"t{uuid.uuid4().hex[:6]}:", version_ttl=0)
     probe(5)
     probe(5)
     assert len(CALLS) == 1
@@ -127,7 +127,7 @@ def test_cch007_key_shape():
 @pytest.mark.redis
 def test_cch008_redis_backend(versioned_store):
     prefix = f"smartsup-test-{uuid.uuid4().hex[:8]}:"
-    init_cache(redis_url=REDIS_URL, key_prefix=prefix)
+    init_cache(redis_url=REDIS_URL, key_prefix=prefix, version_ttl=0)
     client = redis.Redis.from_url(REDIS_URL)
     try:
         first = probe(3, ("310112102000",))
@@ -160,6 +160,18 @@ def test_cch009_broken_redis_falls_back(versioned_store, caplog):
     # one failure, then the backend is left alone for RETRY_AFTER_S: no second connection attempt
     assert len(warnings) == 1
     assert "直接查询数据库" in warnings[0].getMessage()
+
+
+def test_cch011_version_is_reused_for_a_second(versioned_store):
+    init_cache(cache_type="simple", key_prefix=f"t{uuid.uuid4().hex[:6]}:", version_ttl=60)
+    probe(9)
+    _bump(versioned_store, 2)
+    probe(9)  # within the TTL the worker still answers from version 1's entry
+    assert len(CALLS) == 1
+    cache.reset()
+    init_cache(cache_type="simple", key_prefix=f"t{uuid.uuid4().hex[:6]}:", version_ttl=0)
+    probe(9)
+    assert len(CALLS) == 2
 
 
 def test_cch010_filesystem_backend(versioned_store, tmp_path):

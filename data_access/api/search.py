@@ -57,7 +57,10 @@ def search(q: str, limit: int = 50, scope: tuple[str, ...] | None = None, status
                     .where(lic.c.licence_no.like(like_pattern(upper)[1:], escape="\\")),
                 )
             )
-        queries.append(("name_prefix", sa.select(*cols).where(_prefix(r.dialect, e.c.name, text))))
+        if r.dialect == "sqlite":
+            # An index range on SQLite; on PostgreSQL it would be one more scan, and the
+            # contains-scan below ranks prefix matches first anyway.
+            queries.append(("name_prefix", sa.select(*cols).where(_prefix(r.dialect, e.c.name, text))))
         found: list[pd.DataFrame] = []
         seen: set[str] = set()
 
@@ -94,8 +97,9 @@ def search(q: str, limit: int = 50, scope: tuple[str, ...] | None = None, status
             hits = sa.select(k.c.uscc).where(k.c.key.like(like_pattern(text), escape="\\"))
             sub = narrow(hits, k.c.uscc, k.c.street_code, k.c.status).subquery()
             f = r.frame(sa.select(*cols).join(sub, sub.c.uscc == e.c.uscc))
-            contains = f["name"].astype(str).str.contains(text, case=False, regex=False)
-            keep(f, contains.map({True: "name", False: "address"}))
+            names = f["name"].astype(str)
+            kind = names.str.contains(text, case=False, regex=False).map({True: "name", False: "address"})
+            keep(f, kind.where(~names.str.startswith(text), "name_prefix"))
         st = r.table("street_dim")
         names = dict(r.conn.execute(sa.select(st.c.code, st.c.name)).all())
     if not found:
