@@ -17,26 +17,20 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from components.report import LOCAL_TZ, ReportWeek, WeekError
+from dashboard.browser import CHROMIUM_FLAGS, serving
 from dashboard.report.archive import ReportArchive, pdf_name
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: The flags of architecture.md §8: no sandbox (root in containers), no GPU, nothing phoning home.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEFAULT_TIMEOUT_S = 90.0
 #: A4 at 96 CSS px per inch: the sheets are laid out at exactly the size they print at.
 A4_VIEWPORT = {"width": 794, "height": 1123}
@@ -103,24 +97,6 @@ def pdf_page_count(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: object) -> None:  # noqa: A002 — werkzeug's signature
-        """The command shows its own progress; one log line per asset request would bury it."""
-
-
-@contextmanager
-def _serving(app) -> Iterator[str]:
-    """The app on a free loopback port in a background thread, for as long as the block runs."""
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="report-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | None = None, *,
                   timeout_s: float = DEFAULT_TIMEOUT_S,
                   progress: Callable[[int, str], None] = lambda step, text: None) -> RenderResult:
@@ -151,7 +127,7 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
     progress(3, f"{STEPS[2]}：{report.week.label}")
     deadline = time.monotonic() + timeout_s
     try:
-        with _serving(report.app) as base, sync_playwright() as pw:
+        with serving(report.app) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(settings.chromium_path), args=CHROMIUM_FLAGS,
                                          headless=True)
             try:

@@ -9,10 +9,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import ConsoleMessage, Page, Request, Response
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+from dashboard.browser import DASH_ERRORS_JS, DRAWN_JS, MISSING_TRACES_JS
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 #: Wall resolutions the canvas must fill (product.md §2).
 WALL_SIZES = [(1920, 1080), (3840, 2160), (5760, 1080)]
@@ -24,34 +23,6 @@ MODES = {"analyst": ("", (1366, 768)), "wall": ("?kiosk=1", (1920, 1080))}
 #: first draw of a screen also pays for cold caches and Plotly/MapLibre start-up, and two test workers
 #: share it. A page that never settles still fails; a slow one is measured by `smartsup bench`, not here.
 SETTLE_TIMEOUT_MS = 90_000
-
-_SETTLED_JS = """() => {
-  if (!window.store || !document.querySelector('#react-entry-point')) return false;
-  if (document.querySelector('._dash-loading')) return false;
-  if (document.querySelector('[data-dash-is-loading="true"]')) return false;
-  const cbs = Object.assign({}, window.store.getState().callbacks);
-  delete cbs.stored; delete cbs.completed;
-  if (!Object.values(cbs).every(list => !list || list.length === 0)) return false;
-  // every dcc.Graph has drawn (its plotly.js bundle loads lazily, after the layout settles)
-  for (const graph of document.querySelectorAll('.dash-graph')) {
-    const gd = graph.querySelector('.js-plotly-plot');
-    if (!gd || !gd._fullLayout) return false;
-  }
-  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
-    if (!gd._fullLayout) return false;
-    // district maps (components.maps) are fitted to their size by assets/mapfit.js, then marked
-    if (gd.layout && gd.layout.meta && gd.layout.meta.smartsupFit && !gd.hasAttribute('data-map-ready')) {
-      return false;
-    }
-  }
-  return true;
-}"""
-
-_DASH_ERRORS_JS = """() => {
-  const e = (window.store && window.store.getState().error) || {};
-  return [].concat(e.frontEnd || [], e.backEnd || []).map(x => JSON.stringify(x.error || x).slice(0, 500));
-}"""
-
 
 def registered_pages() -> list[tuple[str, str]]:
     """(slug, path) of every routable page, from the page registry of a throwaway app."""
@@ -112,12 +83,14 @@ class Visit:
     def settle(self, timeout_ms: int = SETTLE_TIMEOUT_MS) -> None:
         """Wait until Dash has no pending callbacks and the network is idle."""
         self.page.wait_for_load_state("networkidle", timeout=timeout_ms)
-        self.page.wait_for_function(_SETTLED_JS, timeout=timeout_ms, polling=100)
+        self.page.wait_for_function(DRAWN_JS, timeout=timeout_ms, polling=100)
         self.page.wait_for_load_state("networkidle", timeout=timeout_ms)
         # maps paint on the frame after they report "loaded"
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        self.callback_errors.extend(e for e in self.page.evaluate(_DASH_ERRORS_JS)
+        self.callback_errors.extend(e for e in self.page.evaluate(DASH_ERRORS_JS)
                                     if e not in self.callback_errors)
+        self.console_errors.extend(f"plotly.js has no trace type {t!r} (scripts/plotly-bundle/traces.json)"
+                                   for t in sorted(set(self.page.evaluate(MISSING_TRACES_JS))))
 
     def shot(self, name: str, *, full_page: bool = False) -> Path:
         """Save a screenshot under tests/screenshots/ (git-ignored)."""

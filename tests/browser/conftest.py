@@ -21,17 +21,16 @@ test controls through the ``probe`` fixture. Every test in this folder is marked
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
-from werkzeug.serving import make_server
 
+from dashboard.browser import CHROMIUM_FLAGS, serving
 from dashboard.settings import Settings, get_settings
-from tests.browser.browser_harness import CHROMIUM_FLAGS, SETTLE_TIMEOUT_MS, Visit
+from tests.browser.browser_harness import SETTLE_TIMEOUT_MS, Visit
 
 HERE = Path(__file__).resolve().parent
 PROBE_PAGE = "tests.browser.probe_page"
@@ -69,12 +68,8 @@ def app_url(browser_store_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     settings = Settings(database_url=browser_store_url, data_dir=tmp_path_factory.mktemp("app-data"),
                         cache_type="simple")
     app = create_app(settings, extra_pages=[PROBE_PAGE])
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
