@@ -28,6 +28,7 @@ from components.theme import css_variables
 from dashboard.kiosk import PageInfo, nav_groups, registered_pages, wall_playlist
 from dashboard.report.archive import ReportArchive
 from dashboard.settings import Settings, get_settings
+from dashboard.static import PLOTLY_ROUTE, StaticFiles
 from data_access import cache as query_cache
 from data_access.api.status import health
 from data_access.db import store
@@ -52,6 +53,7 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
         <title>{%title%}</title>
         {%favicon%}
         <script src="__BOOT__"></script>
+        <script defer src="__PLOTLY__"></script>
         {%css%}
     </head>
     <body>
@@ -196,7 +198,11 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     )
     app.config.external_stylesheets.extend(
         [app.get_asset_url(p) for p in VENDOR_CSS] + [app.get_relative_path("/" + THEME_CSS_ROUTE)])
-    app.index_string = INDEX_TEMPLATE.replace("__BOOT__", app.get_asset_url("head/boot.js"))
+    # plotly.js is deferred in <head> rather than left to load when the first figure mounts: it
+    # then compiles while the layout and the first callbacks are on the network (every screen draws
+    # figures). Same URL as Dash's lazy loader, which finds window.Plotly and loads nothing more.
+    app.index_string = (INDEX_TEMPLATE.replace("__BOOT__", app.get_asset_url("head/boot.js"))
+                        .replace("__PLOTLY__", app.get_relative_path("/" + PLOTLY_ROUTE)))
     query_cache.init_cache_from_settings(settings, app.server)
     _import_pages(extra_pages)
     app.layout = _shell(settings, registered_pages(dash.page_registry))
@@ -207,6 +213,7 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
         app.server.preprocess_request()
 
     ReportArchive(settings.effective_report_dir).init_app(app.server)
+    StaticFiles(app.server, app.config.routes_pathname_prefix, settings.data_dir / "cache" / "static")
     theme_css = css_variables()
 
     @app.server.route("/" + THEME_CSS_ROUTE)
