@@ -28,7 +28,7 @@
     return { lon: (west + east) / 2, lat: lat, zoom: zoom };
   }
 
-  function fit(gd) {
+  function fit(gd, idle) {
     var full = gd._fullLayout;
     var meta = gd.layout && gd.layout.meta;
     if (!full || !full._size || !meta || !meta.smartsupFit) { return; }
@@ -36,10 +36,12 @@
     // yet: a relayout before its style has loaded changes the layout but not what is drawn.
     var ml = full.map && full.map._subplot && full.map._subplot.map;
     if (!ml) { return; }
-    if (!ml.loaded()) { ml.once("idle", function () { fit(gd); }); return; }
+    if (!ml.loaded()) { ml.once("idle", function () { fit(gd, true); }); return; }
     var v = view(meta.smartsupFit, full._size.w, full._size.h);
     if (Math.abs(ml.getZoom() - v.zoom) < 0.02) {
-      // fitted and drawn: tests and the PDF printer wait for this mark
+      // fitted and drawn: tests and the PDF printer wait for this mark. Called from "idle", the
+      // fitted view is already on screen; otherwise wait for the frame that shows it.
+      if (idle) { gd.setAttribute("data-map-ready", "true"); return; }
       ml.once("idle", function () { gd.setAttribute("data-map-ready", "true"); });
       ml.triggerRepaint();
       return;
@@ -48,7 +50,7 @@
     // Move MapLibre itself: Plotly records the new view from the map's moveend event, whereas a
     // Plotly.relayout would make it re-apply the whole style and drop the trace layers.
     ml.jumpTo({ center: [v.lon, v.lat], zoom: v.zoom });
-    ml.once("idle", function () { fit(gd); });
+    ml.once("idle", function () { fit(gd, true); });
   }
 
   function watch(gd) {

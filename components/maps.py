@@ -56,8 +56,10 @@ def _features(geojson: Any) -> dict[str, Any]:
 
 
 #: Expected map sizes in CSS pixels: the wall's centre panel on the 1920×1080 canvas, and an
-#: analyst map panel (its height is fixed by the stylesheet; width varies, height binds).
-DEFAULT_SIZES = {"wall": (900, 520), "analyst": (640, 400)}
+#: analyst map panel (its height is fixed by the stylesheet; width varies, height binds). Measured
+#: as ``gd._fullLayout._size`` in Chromium: when they are right the wall map is drawn once, already
+#: fitted, instead of being drawn, refitted and drawn again (about 0.7 s on a wall screen).
+DEFAULT_SIZES = {"wall": (886, 498), "analyst": (640, 406)}
 
 #: MapLibre's world is 512 px wide at zoom 0.
 _TILE = 512
