@@ -149,9 +149,7 @@ class Reader:
             dims = set(c.dim_names)
         else:
             mart = self._marts[source]
-            selects = [
-                self._part(mart.table(self.version, self.conn), mart.time, None, None, None, spec, by, where)
-            ]
+            selects = [self._part(self._state_rows(mart), mart.time, None, None, None, spec, by, where)]
             dims = set(mart.dims)
         unknown = [k for k in (*[b for b in by if b not in TIME_BUCKETS], *where) if k not in dims]
         if unknown:
@@ -176,6 +174,13 @@ class Reader:
             if b in TIME_BUCKETS:
                 out[b] = pd.to_datetime(out[b])
         return out
+
+    def _state_rows(self, mart: Mart) -> sa.FromClause:
+        """The rows of a state mart: its table, or in ``raw`` mode the SELECT that fills it, run now
+        over the source tables (marts built from other read tables or from frames stay tables)."""
+        if self.raw and mart.query is not None and not mart.reads_layer:
+            return mart.query(self._context()).subquery(f"raw_{mart.name}")
+        return mart.table(self.version, self.conn)
 
     def _empty(self, spec: Mapping[str, Sum], by: tuple[str, ...]) -> pd.DataFrame:
         if by:
