@@ -296,6 +296,14 @@ class ScreenResult:
     raw_cpu: list[float] = field(default_factory=list)
     equal: bool = True
     mismatches: list[str] = field(default_factory=list)
+    cold_calls: dict[str, list[float]] = field(default_factory=dict)
+    raw_calls: dict[str, list[float]] = field(default_factory=dict)
+
+    def slowest(self, which: str = "cold") -> tuple[str, float]:
+        """The call with the largest median wall time (label, ms) in the cold or raw runs."""
+        calls = self.cold_calls if which == "cold" else self.raw_calls
+        label = max(calls, key=lambda k: statistics.median(calls[k]))
+        return label, statistics.median(calls[label])
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -306,14 +314,22 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def _run(calls: list[Call]) -> tuple[float, float, list[object]]:
+def _run(
+    calls: list[Call], per_call: dict[str, list[float]] | None = None
+) -> tuple[float, float, list[object]]:
     """Wall and CPU milliseconds of one run of a screen's calls, and their answers.
 
     CPU time counts this process only (on PostgreSQL the server's share is not in it); it is the
-    figure that stays meaningful when the machine is shared and wall times swell.
+    figure that stays meaningful when the machine is shared and wall times swell. ``per_call``
+    collects each call's wall milliseconds under its label.
     """
     t0, c0 = time.perf_counter(), time.process_time()
-    out = [fn() for _, fn in calls]
+    out = []
+    for label, fn in calls:
+        t = time.perf_counter()
+        out.append(fn())
+        if per_call is not None:
+            per_call.setdefault(label, []).append((time.perf_counter() - t) * 1000)
     return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000, out
 
 
@@ -327,12 +343,12 @@ def measure_screen(name: str, calls: list[Call], reps: int, raw_reps: int) -> Sc
     _run(calls)  # the first run pays imports and the database's page cache, as a warmed worker has
     answers: list[object] = []
     for _ in range(reps):
-        ms, cpu, answers = _run(calls)
+        ms, cpu, answers = _run(calls, res.cold_calls)
         res.cold.append(ms)
         res.cold_cpu.append(cpu)
     with raw_reads():
         for _ in range(raw_reps):
-            ms, cpu, raw_answers = _run(calls)
+            ms, cpu, raw_answers = _run(calls, res.raw_calls)
             res.raw.append(ms)
             res.raw_cpu.append(cpu)
     for (label, _), a, b in zip(calls, answers, raw_answers, strict=True):
@@ -497,8 +513,9 @@ def render(
         lines += [
             "",
             "| screen | calls | warm p50 | warm p95 | cold p50 | cold p95 | cold CPU p50 | raw p50 "
-            "| raw CPU p50 | raw ÷ cold (wall / CPU) | equal |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+            "| raw CPU p50 | raw ÷ cold (wall / CPU) | equal | slowest call, cold p50 "
+            "| slowest call, raw p50 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---|---|",
         ]
         for s in b.screens:
             warm95, cold95 = _pct(s.warm, 95), _pct(s.cold, 95)
@@ -517,10 +534,33 @@ def render(
                 f"{_pct(s.raw_cpu, 50):.0f}",
                 f"{speed:.1f}× / {speed_cpu:.1f}× {_ok(max(speed, speed_cpu) >= SPEEDUP)}",
                 equal,
+                "{} {:.0f}".format(*s.slowest("cold")),
+                "{} {:.0f}".format(*s.slowest("raw")),
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+BEGIN, END = "<!-- smartsup bench: begin -->", "<!-- smartsup bench: end -->"
+
+
+def write_section(out: Path, text: str) -> None:
+    """Put ``text`` between the bench markers of ``out``, keeping the rest of the file.
+
+    ``docs/benchmarks.md`` also holds hand-measured budgets (page weight, the weekly PDF, …);
+    a new run replaces only its own section, placed first when the file has none yet.
+    """
+    section = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        new = head + section + ("\n" + tail if tail else "")
+    else:
+        new = section + ("\n" + old if old else "")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(new, encoding="utf-8")
 
 
 @click.command("bench")
@@ -533,6 +573,15 @@ def render(
 )
 @click.option("--refresh/--no-refresh", "do_refresh", default=True, show_default=True, help="先刷新并计时。")
 @click.option("--screens", "only", default=None, help="只测名称含这些字样的屏（逗号分隔）。")
+@click.option(
+    "--wall/--no-wall",
+    default=True,
+    show_default=True,
+    help="同时在无头 Chromium 中测大屏（1920×1080）的页面体积与绘制时间。",
+)
+@click.option(
+    "--wall-reps", type=click.IntRange(min=1), default=5, show_default=True, help="大屏再次绘制的次数。"
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -548,6 +597,8 @@ def bench_command(
     raw_reps: int,
     do_refresh: bool,
     only: str | None,
+    wall: bool,
+    wall_reps: int,
     out: Path,
 ) -> None:
     """Benchmark every screen's data (warm, cold, raw), the refresh and a worker's memory."""
@@ -555,7 +606,9 @@ def bench_command(
     started = datetime.now()
     load = os.getloadavg()
     args = sys.argv[sys.argv.index("bench") + 1 :] if "bench" in sys.argv else []
-    command = shlex.join(["smartsup", "--database-url", settings.effective_database_url, "bench", *args])
+    # The store is named as the user would configure it, never by this machine's paths.
+    store_arg = ["--database-url", "URL"] if settings.database_url else ["--data-dir", "DIR"]
+    command = shlex.join(["smartsup", *store_arg, "bench", *args])
     targets = [("SQLite", settings.effective_database_url)] + ([("PostgreSQL", pg_url)] if pg_url else [])
     results = [
         bench_backend(
@@ -569,6 +622,11 @@ def bench_command(
         )
         for label, url in targets
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(results, command, started, load), encoding="utf-8")
+    text = render(results, command, started, load)
+    if wall:
+        from dashboard.bench_wall import measure_wall, render_wall
+
+        walls = measure_wall(settings, warm_reps=wall_reps, echo=click.echo)
+        text += "\n".join(render_wall(walls, wall_reps)) + "\n"
+    write_section(out, text)
     click.echo(f"已写入 {out}")
