@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -191,3 +192,29 @@ def test_ref005_every_mart_is_documented():
         "高质量发展态势",
         "知识产权发展态势",
     }
+
+
+def test_aggregate_top_groups_in_the_database_equal_sorting_all_groups(tmp_path_factory, small_store_url):
+    """``order``/``limit`` keep the same top groups that sorting every group in pandas would, from the
+    marts and from the raw tables, across the day and month tables of a ragged period."""
+    engine = make_engine(refreshed_copy(tmp_path_factory, small_store_url))
+    start, end = date(2025, 10, 17), date(2026, 11, 19)
+    try:
+        with engine.connect() as conn:
+            for raw in (False, True):
+                with marts.raw_reads() if raw else _nothing():
+                    r = marts.reader(conn)
+                    every = r.aggregate("complaint_entity", ["n"], start=start, end=end, by=("uscc",))
+                    top = r.aggregate("complaint_entity", ["n"], start=start, end=end, by=("uscc",),
+                                      order=(("n", False), ("uscc", True)), limit=7)
+                expected = every.sort_values(["n", "uscc"], ascending=[False, True]).head(7)
+                assert len(every) > 100 and len(top) == 7
+                assert top["uscc"].tolist() == expected["uscc"].tolist()
+                assert top["n"].tolist() == expected["n"].tolist()
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _nothing():
+    yield

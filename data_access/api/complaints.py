@@ -148,9 +148,9 @@ def top_complained_entities(
     with reading() as r:
         scope = check_scope(r, scope)
         f = r.aggregate(
-            "complaint_entity", ["n"], start=start, end=end, by=("uscc",), where=where, scope=scope
+            "complaint_entity", ["n"], start=start, end=end, by=("uscc",), where=where, scope=scope,
+            order=(("n", False), ("uscc", True)), limit=limit,
         )
-        f = f.sort_values(["n", "uscc"], ascending=[False, True]).head(limit)
         e = s.entity
         names = r.frame(sa.select(e.c.uscc, e.c.name, e.c.street_code).where(e.c.uscc.in_(list(f["uscc"]))))
     names["uscc"] = names["uscc"].astype(str)

@@ -124,13 +124,16 @@ class Reader:
         by: Iterable[str] = (),
         where: Mapping[str, object] | None = None,
         scope: Sequence[str] | None = None,
+        order: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
     ) -> pd.DataFrame:
         """Sum ``measures`` of a cube over ``[start, end)`` (or of a state mart), grouped ``by``.
 
         ``by`` names dimensions and, for cubes, a time bucket (``day``, ``month`` or ``year``);
         ``where`` maps a dimension to a value or a collection of allowed values; ``scope`` limits
         the rows to those street codes. Missing sums are 0; one row per group (a single row when
-        ``by`` is empty).
+        ``by`` is empty). ``order`` — (column, ascending) pairs — and ``limit`` keep only the top
+        groups, in the database (a ranking of thousands of entities returns ten rows).
         """
         if not isinstance(measures, Mapping):
             measures = {m: m for m in measures}
@@ -163,8 +166,13 @@ class Reader:
             stmt = sa.select(*(u.c[b] for b in by), *(sa.func.sum(u.c[k]).label(k) for k in spec)).group_by(
                 *(u.c[b] for b in by)
             )
-        if by:
+        if order:
+            cols = [(sa.literal_column(f'"{c}"'), up) for c, up in order]
+            stmt = stmt.order_by(*(c.asc() if up else c.desc() for c, up in cols))
+        elif by:
             stmt = stmt.order_by(*(sa.literal_column(f'"{b}"') for b in by))
+        if limit is not None:
+            stmt = stmt.limit(limit)
         out = self.frame(stmt)
         if out.empty and not by:
             return self._empty(spec, by)
