@@ -180,21 +180,28 @@ def render_wall(results: list[WallResult], warm_reps: int) -> list[str]:
         "*Page weight*: bytes transferred for the first visit with an empty browser cache — page, scripts, "
         "styles, fonts and the callbacks' answers, compressed by the app, headers included. *First draw*: "
         "navigation start to fully drawn (no pending callback, every figure drawn, every map fitted) on "
-        f"that visit, query cache cold. *Warm draw*: the same over {warm_reps} later visits (browser and "
-        "query caches warm), median and slowest. The app is served in-process by the development server.",
+        "that visit, every cache cold. *Reload*: the same over "
+        f"{warm_reps} reloads (browser and query caches warm; scripts compiled again). *Rotation*: the "
+        "wall's own warm redraw — the playlist moving to the screen as `assets/kiosk.js` does (a "
+        f"client-side navigation, app loaded, caches warm), {warm_reps} rounds after one to warm up. "
+        "Median / slowest. The app is served in-process by the development server; Chromium runs with "
+        "`--disable-gpu`, so maps are drawn by software WebGL.",
         "",
-        f"Budgets: warm draw ≤ {WALL_DRAW_S} s, page weight ≤ {PAGE_WEIGHT_MB:.0f} MB.",
+        f"Budgets: a wall screen drawn warm ≤ {WALL_DRAW_S} s (checked on *rotation*, how a wall redraws a "
+        f"screen), page weight ≤ {PAGE_WEIGHT_MB:.0f} MB.",
         "",
-        "| screen | page weight | uncompressed | requests | encoding | first draw "
-        "| warm draw (median / slowest) | errors |",
-        "|---|---:|---:|---:|---|---:|---:|---:|",
+        "| screen | page weight | uncompressed | requests | encoding | first draw | reload | rotation "
+        "| errors |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.name} `{r.path}` | {r.weight_bytes / 1e6:.2f} MB "
             f"{_ok(r.weight_bytes <= PAGE_WEIGHT_MB * 1e6)} "
             f"| {r.decoded_bytes / 1e6:.2f} MB | {r.requests} | {r.encoding or '—'} | {r.cold_s:.2f} s "
-            f"| {r.warm_median:.2f} / {r.warm_max:.2f} s {_ok(r.warm_max <= WALL_DRAW_S)} | {len(r.errors)} |"
+            f"| {r.warm_median:.2f} / {r.warm_max:.2f} s "
+            f"| {r.rotate_median:.2f} / {r.rotate_max:.2f} s {_ok(r.rotate_max <= WALL_DRAW_S)} "
+            f"| {len(r.errors)} |"
         )
     lines.append("")
     return lines
