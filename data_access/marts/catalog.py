@@ -636,8 +636,12 @@ HOT_WORD_DAYS = DAY_WINDOW_DAYS
 HOT_WORD_DAY_DAYS = 92
 _STOPWORDS = frozenset(
     "反映 举报 投诉 咨询 要求 消费者 商家 本人 我们 他们 对方 情况 问题 有关 相关 该店 该公司 公司 有限公司 "
-    "上海 闵行区 闵行 一个 没有 已经 但是 因为 所以 之后 以后 现在 进行 存在 表示 认为 发现 希望".split()
+    "上海 闵行区 闵行 一个 没有 已经 但是 因为 所以 之后 以后 现在 进行 存在 表示 认为 发现 希望 "
+    # fillers of the summaries' sentences ("在附近一家…", "收到后…", "迟迟不予…"), not what people complain of
+    "一家 附近 收到 迟迟 不予 理由 其中 一直 仍然 多次 至今 目前 随后 当时 此前 要求".split()
 )
+#: Terms jieba would cut in two (拼多多 → 拼 + 多多): kept whole, so the hot words name them.
+_TERMS = ("拼多多", "饿了么", "七天无理由", "描述不符", "预付卡", "食品安全", "虚假宣传", "短斤缺两")
 
 
 def _fetch(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
@@ -669,6 +673,8 @@ def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    for term in _TERMS:
+        jieba.add_word(term)
     c = s.complaint
     since = ctx.as_of - timedelta(days=HOT_WORD_DAYS)
     skeleton = sa.func.replace(c.c.summary, sa.func.coalesce(E.c.name, ""), "")
