@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from components.figures import _fade, donut, empty, template
+from components.figures import _fade, donut, empty, figure
 from components.kpi import kpi_card
 from components.panels import chart_panel, empty_state
 from components.theme import palette, sizes
@@ -81,10 +81,11 @@ def hbar(
     # room right of the longest bar for its text: about 4.5 % of the width per character
     room = max(0.25, 0.045 * max(len(str(x)) for x in shown))
     # built in one go: every update_* call on a figure validates and copies the layout again
-    return go.Figure(
+    return figure(
+        theme,
+        mode,
         data=[bar],
         layout=dict(
-            template=template(theme, mode),
             annotations=[
                 dict(x=max(v, 0.0), y=row, text=text, showarrow=False, xanchor="left", xshift=4, font=font)
                 for row, v, text in zip(rows, vals, shown, strict=True)

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.charts_common import choice_donut, hbar, month_axis, outline_region, select_month
-from components.figures import empty, template, trend
+from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
@@ -287,10 +287,11 @@ def hot_words_chart(
         ),
         hovertemplate="%{text}：%{customdata:,}件<extra></extra>",
     )
-    return go.Figure(
+    return figure(
+        theme,
+        mode,
         data=[words],
         layout=dict(
-            template=template(theme, mode),
             xaxis=dict(range=[0, width], visible=False, fixedrange=True),
             yaxis=dict(range=[0, height], visible=False, fixedrange=True),
             margin=dict(l=0, r=0, t=0, b=0),

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.charts_common import choice_donut, emphasis, hbar, month_axis, outline_region, select_month
-from components.figures import empty, template, trend
+from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
 from components.labels import ENUM_LABELS, GRADE_LABELS, label
 from components.maps import district_map
@@ -98,10 +98,11 @@ def credit_chart(
         hovertext=[GRADE_LABELS[c] for c in codes],
         hovertemplate="%{hovertext}：%{y:,}户（%{text}）<extra></extra>",
     )
-    return go.Figure(
+    return figure(
+        theme,
+        mode,
         data=[bar],
         layout=dict(
-            template=template(theme, mode),
             yaxis=dict(showticklabels=False, showgrid=False, range=[0, float(f["n"].max()) * 1.25]),
             xaxis=dict(showgrid=False),
             showlegend=False,

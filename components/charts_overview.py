@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.charts_common import hbar, month_axis, outline_region
-from components.figures import empty, template, trend
+from components.figures import empty, figure, trend
 from components.formatting import format_datetime, format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
@@ -124,8 +124,7 @@ def warning_levels_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str 
     f = frame.set_index("level").reindex(list(LEVELS)).fillna(0)
     p, s = palette(theme), sizes(mode)
     names = [label("warning", "level", lv) for lv in LEVELS]
-    fig = go.Figure()
-    fig.update_layout(template=template(theme, mode))
+    fig = figure(theme, mode)
     hover = [
         f"{n}预警：待派单 {format_number(a)}，处置中 {format_number(b)}，已办结 {format_number(c)}，"
         f"已核查 {format_number(d)}"

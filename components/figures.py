@@ -12,9 +12,14 @@ from functools import lru_cache
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from components.formatting import value_kind
 from components.theme import FONT_FAMILY, palette, sizes
+
+# Every figure of the app carries its own template (``figure``): plotly's default one would only be
+# copied into each new figure and then replaced (2 ms a figure).
+pio.templates.default = None
 
 
 @lru_cache(maxsize=8)
@@ -54,10 +59,25 @@ def template(theme: str = "dark", mode: str = "wall") -> go.layout.Template:
                      mode if mode in ("wall", "analyst") else "analyst")
 
 
-def _figure(theme: str, mode: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(template=template(theme, mode))
+def figure(theme: str = "dark", mode: str = "wall", *, data: Sequence[Any] = (),
+           layout: Mapping[str, Any] | None = None) -> go.Figure:
+    """A figure of ``data`` and ``layout`` (both validated) styled by the template of its theme and mode.
+
+    The template itself was validated once, when it was built (``_template`` is cached), and is
+    attached here without being validated again: doing so for every figure cost about 5 ms a figure,
+    a third of the time a screen takes to build its panels.
+    """
+    fig = go.Figure(data=list(data), layout=dict(layout or {}))
+    fig.layout._validate = False  # plotly's own way of attaching its default template
+    try:
+        fig.layout.template = template(theme, mode)
+    finally:
+        fig.layout._validate = True
     return fig
+
+
+def _figure(theme: str, mode: str) -> go.Figure:
+    return figure(theme, mode)
 
 
 def _hover_value(unit: str, axis: str = "y") -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from components.figures import template
+from components.figures import figure
 from components.formatting import format_value
 from components.theme import palette, sizes
 
@@ -143,8 +143,7 @@ def district_map(streets_geojson: Any, values_by_street: Mapping[str, float] | N
     names = [str(f["properties"].get("name", f["id"])) for f in fc["features"]]
     z = [float(values.get(c, 0) or 0) for c in codes]
     shown = [format_value(v, unit, mode="analyst").text for v in z]
-    fig = go.Figure()
-    fig.update_layout(template=template(theme, mode))
+    fig = figure(theme, mode)
     fig.add_choroplethmap(
         geojson=fc, locations=codes, z=z, featureidkey="id", name=value_name,
         customdata=list(zip(names, shown, strict=True)),

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.colors import sample_colorscale
 
-from components.figures import template
+from components.figures import figure
 from components.formatting import (
     DASH,
     format_datetime,
@@ -553,8 +553,7 @@ def street_map(streets_geojson: Mapping[str, Any], values_by_street: Mapping[str
     scale = [[i / (len(p.sequential) - 1), c] for i, c in enumerate(p.sequential)]
     features = list(streets_geojson["features"])
     top = max((float(values_by_street.get(str(f.get("id")), 0) or 0) for f in features), default=0.0) or 1.0
-    fig = go.Figure()
-    fig.update_layout(template=template("light", "analyst"))
+    fig = figure("light", "analyst")
     lats: list[float] = []
     for f in features:
         code = str(f.get("id") or f["properties"].get("code"))

@@ -399,3 +399,16 @@ def test_cmp023_components_import_nothing_of_the_project_but_components():
 def test_cmp024_pages_import_only_components_and_data_access():
     for path in sorted((ROOT / "pages").glob("*.py")):
         assert _project_imports(path) <= {"components", "data_access"}, path.name
+
+
+def test_cmp030_figure_carries_its_template_and_still_validates_what_it_is_given():
+    fig = figures.figure("dark", "wall", data=[go.Bar(x=[1], y=[2])], layout={"bargap": 0.2})
+    expected = figures.template("dark", "wall").to_plotly_json()
+    assert fig.to_plotly_json()["layout"]["template"] == expected
+    assert fig.layout.template.layout.font.size == expected["layout"]["font"]["size"]
+    assert figures.figure("light", "analyst").layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    with pytest.raises(ValueError):
+        figures.figure("dark", "wall", layout={"bargapp": 0.2})
+    fig.update_layout(bargap=0.5)  # validation is back on once the template is attached
+    with pytest.raises(ValueError):
+        fig.update_layout(bargapp=0.5)
