@@ -131,7 +131,10 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
             browser = pw.chromium.launch(executable_path=str(settings.chromium_path), args=CHROMIUM_FLAGS,
                                          headless=True)
             try:
-                page = browser.new_page(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+                # loopback: compressing 7 MB of scripts (once, at the strongest level) would cost
+                # the first report seconds and save nothing
+                page = browser.new_page(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                        extra_http_headers={"Accept-Encoding": "identity"})
                 page.goto(f"{base}/report/weekly?week={quote(code)}", wait_until="domcontentloaded",
                           timeout=_ms_left(deadline))
                 page.wait_for_selector('#page-report[data-ready="true"]', state="attached",
