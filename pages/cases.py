@@ -1,0 +1,582 @@
+"""稽查办案 (/cases): cases opened and closed, by source and by cause, fines and confiscations,
+transfers to the police (行刑衔接), where open cases sit in the procedure, the cases near or past
+the 90-day limit, the street map of cases opened and the average duration per office.
+
+For analysts every chart filters the others (a street on the map, a source, a cause, an office, a
+month of the trend or of the money chart), the filter state lives in the URL, and the open cases
+behind the numbers are listed, linked to their entity's file and exported. "Which office's cases
+drag on, and which of them are about to pass the limit?" is the duration chart's first bar: one
+click lists that office's open cases, oldest first.
+
+The dedicated reads of ``data_access.api.cases`` answer the unfiltered view; under an office, cause
+or source filter the same numbers come from the indicator library's breakdowns
+(``indicators.indicator_values``), which take those dimensions as filters.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from components import charts_cases as charts
+from components.charts_common import kpi_cards, unavailable
+from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
+from components.filters import FilterIds, filter_bar
+from components.formatting import format_month
+from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.panels import chart_panel
+from components.permalink import (
+    FilterField,
+    link_notes,
+    period_caption,
+    period_options,
+    read_state,
+    state_search,
+)
+from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from data_access.api import cases as read
+from data_access.api import extra_screens as extra
+from data_access.api import indicators
+from data_access.api.geo import street_polygons
+
+dash.register_page(
+    __name__,
+    path="/cases",
+    name="稽查办案",
+    title="稽查办案 · 智慧监管·云中心",
+    category="稽查办案",
+    order=50,
+    wall=True,
+)
+
+log = logging.getLogger(__name__)
+
+IDS = ScreenIds("cases")
+FILTERS = FilterIds("cases")
+TITLE = "稽查办案"
+
+KPI_IDS = (
+    "case.opened",
+    "case.closed",
+    "case.open",
+    "case.approaching_limit",
+    "case.overdue_open",
+    "case.decisions",
+    "case.fines_total",
+    "case.confiscation_total",
+    "case.transferred_to_police",
+    "case.avg_duration_minutes",
+    "inspection.case_opened",
+)
+#: The wall's strip: the eleven cards do not fit 1920 px with money in 万元, so decisions and
+#: cases opened after inspections are for analysts only.
+WALL_KPI_IDS = tuple(i for i in KPI_IDS if i not in ("case.decisions", "inspection.case_opened"))
+BETTER = {
+    "case.closed": True,
+    "case.approaching_limit": False,
+    "case.overdue_open": False,
+    "case.avg_duration_minutes": False,
+}
+#: The filters that are dimensions of the case marts (and the Chinese names of the ones a KPI may lack).
+CASE_FILTERS = {"office": "office_code", "cause": "cause", "source": "source"}
+FILTER_NAMES = {"office_code": "办案机构", "cause": "案由", "source": "案件来源"}
+
+#: Rows in the grid, and in an export (the grid is for looking, the export for working).
+GRID_LIMIT = 500
+EXPORT_LIMIT = 5_000
+LIST_LIMIT = 200
+TREND_MONTHS = 12
+OFFICE_KINDS = ("brigade", "station")
+
+CLICK_TARGETS = {
+    IDS.id("map-graph"): "street",
+    IDS.id("source-graph"): "source",
+    IDS.id("cause-graph"): "cause",
+    IDS.id("duration-graph"): "office",
+    IDS.id("trend-graph"): "period",
+    IDS.id("money-graph"): "period",
+}
+CONTROLS = {"period": FILTERS.period, "street": FILTERS.street, "office": FILTERS.office}
+
+COLUMNS = (
+    Column("case_no", "案件编号", width=210),
+    Column("entity_name", "当事人", link="/entity/{uscc}", width=240),
+    Column("uscc", "统一社会信用代码"),
+    Column("office_name", "办案机构"),
+    Column("cause", "案由", "enum", ("case_file", "cause")),
+    Column("source", "案件来源", "enum", ("case_file", "source")),
+    Column("stage", "当前环节", "enum", ("case_file", "stage")),
+    Column("opened_on", "立案日期", "date"),
+    Column("days_open", "已立案天数", "number"),
+    Column("overdue", "是否超期", "bool"),
+)
+
+
+def _offices() -> dict[str, str]:
+    """The offices that handle cases (brigades and 市场监管所), code → name."""
+    f = extra.offices()
+    f = f[f["kind"].isin(OFFICE_KINDS)]
+    return dict(zip(f["code"], f["name"], strict=True))
+
+
+def _office_names() -> dict[str, str]:
+    f = extra.offices()
+    return dict(zip(f["code"], f["name"], strict=True))
+
+
+def _fields() -> list[FilterField]:
+    return [
+        FilterField(
+            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
+        ),
+        FilterField("street", "街镇", extra.street_names()),
+        FilterField("office", "办案机构", _offices()),
+        FilterField("source", "案件来源", ENUM_LABELS[("case_file", "source")]),
+        FilterField("cause", "案由", ENUM_LABELS[("case_file", "cause")]),
+    ]
+
+
+def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
+    return (state["street"],) if state.get("street") else None
+
+
+def _filters(state: dict[str, Any], *, without: str | None = None) -> dict[str, str]:
+    """The case-mart filters of a state (``office_code``, ``cause``, ``source``), leaving out the
+    chart's own dimension."""
+    return {dim: state[k] for k, dim in CASE_FILTERS.items() if state.get(k) and dim != without}
+
+
+def _wide(
+    ids: dict[str, str], start: date, end: date, scope, by: str, filters: dict[str, str]
+) -> pd.DataFrame:
+    """``indicator_values`` broken down by ``by`` under ``filters``, one column per indicator
+    (``ids`` maps indicator ids to the column names of the matching ``cases`` read)."""
+    long = indicators.indicator_values(tuple(ids), start, end, scope, (by,), filters)
+    wide = long.pivot_table(index=by, columns="indicator_id", values="value", aggfunc="sum")
+    wide = wide.reindex(columns=list(ids)).fillna(0.0).rename(columns=ids).reset_index()
+    return wide
+
+
+def _by(dim: str, start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFrame:
+    """Cases opened (and transferred to the police) per ``dim``: ``cases_by`` when no other
+    case filter applies, else the indicator library's breakdown under those filters."""
+    f = _filters(state, without=dim)
+    if not f:
+        return read.cases_by(dim, start, end, scope)
+    out = _wide(
+        {"case.opened": "opened", "case.transferred_to_police": "transferred_to_police"},
+        start,
+        end,
+        scope,
+        dim,
+        f,
+    )
+    out = out.astype({"opened": "int64", "transferred_to_police": "int64"})
+    return out.sort_values(["opened", dim], ascending=[False, True]).reset_index(drop=True)
+
+
+def _trend(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFrame:
+    """Per month: opened, closed, fines_yuan, confiscation_yuan (``case_trend`` when unfiltered)."""
+    f = _filters(state)
+    if not f:
+        return read.case_trend(start, end, scope)
+    ids = {
+        "case.opened": "opened",
+        "case.closed": "closed",
+        "case.fines_total": "fines_yuan",
+        "case.confiscation_total": "confiscation_yuan",
+    }
+    months = pd.DataFrame({"month": pd.date_range(start, end, freq="MS", inclusive="left")})
+    wide = _wide(ids, start, end, scope, "month", f)
+    wide["month"] = pd.to_datetime(wide["month"])
+    out = months.merge(wide, on="month", how="left").fillna(0.0)
+    return out.astype({"opened": "int64", "closed": "int64"})
+
+
+def _funnel(bounds: dict[str, Any], scope, state: dict[str, Any]) -> pd.DataFrame:
+    """Open cases per current stage (``case_funnel`` unless a cause or source is chosen)."""
+    f = _filters(state)
+    if set(f) <= {"office_code"}:
+        return read.case_funnel(scope, f.get("office_code"))
+    return _wide({"case.open": "open"}, bounds["start"], bounds["end"], scope, "stage", f)
+
+
+def _duration(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFrame:
+    """Per office: closed, avg_duration_minutes, within_90d_rate (``duration_by_office`` unless a
+    cause or source is chosen; the office filter only highlights its bar)."""
+    f = _filters(state, without="office_code")
+    if not f:
+        return read.duration_by_office(start, end, scope)
+    ids = {
+        "case.closed": "closed",
+        "case.avg_duration_minutes": "avg_duration_minutes",
+        "case.closed_within_90d_rate": "within_90d_rate",
+    }
+    out = _wide(ids, start, end, scope, "office_code", f)
+    out.insert(1, "office_name", out["office_code"].map(_office_names()))
+    return out
+
+
+def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.DataFrame:
+    """The KPI strip: ``screen_kpis`` under the period and street; under an office, cause or source
+    filter each card is read again with the filters its indicator allows (the rest in
+    ``unfiltered``)."""
+    period = state["period"]
+    frame = extra.screen_kpis(ids, period, scope)
+    frame["unfiltered"] = [() for _ in range(len(frame))]
+    f = _filters(state)
+    if not f:
+        return frame
+    bounds = extra.period_bounds(period)
+    catalogue = indicators.indicator_catalogue()
+    dims = {
+        i: {d.strip() for d in str(text).split(",")}
+        for i, text in zip(catalogue["id"], catalogue["dimensions"], strict=True)
+    }
+    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for i in ids:
+        groups.setdefault(tuple((k, v) for k, v in f.items() if k in dims[i]), []).append(i)
+    now, before = {}, {}
+    for applied, members in groups.items():
+        if not applied:
+            continue
+        got = indicators.indicator_values(
+            tuple(members), bounds["start"], bounds["end"], scope, (), dict(applied)
+        )
+        now.update(zip(got["indicator_id"], got["value"], strict=True))
+        periodic = tuple(frame.set_index("indicator_id").loc[members].query("kind == 'period'").index)
+        if periodic:
+            got = indicators.indicator_values(
+                periodic, bounds["cmp_start"], bounds["cmp_end"], scope, (), dict(applied)
+            )
+            before.update(zip(got["indicator_id"], got["value"], strict=True))
+    ids = frame["indicator_id"]
+    frame["value"] = [float(now.get(i, v)) for i, v in zip(ids, frame["value"], strict=True)]
+    frame["previous"] = [
+        before.get(i, p) if i in now else p for i, p in zip(ids, frame["previous"], strict=True)
+    ]
+    frame["unfiltered"] = [tuple(k for k in f if k not in dims[i]) for i in ids]
+    return frame
+
+
+def _kpi_note(kpis: pd.DataFrame) -> str:
+    """Which KPI cards could not follow a filter (the indicator has no such dimension)."""
+    parts = [
+        f"{row.name}不分{'、'.join(FILTER_NAMES[k] for k in row.unfiltered)}"
+        for row in kpis.itertuples()
+        if row.unfiltered
+    ]
+    return "注：" + "；".join(parts) + "，按全部统计。" if parts else ""
+
+
+def _open_cases(state: dict[str, Any], min_days: int, limit: int):
+    """Open cases at least ``min_days`` old under the state (``cases_near_limit``; its rows are
+    then narrowed to the chosen cause and source), with the office's name."""
+    rows = read.cases_near_limit(_scope(state), min_days, limit, state.get("office"))
+    frame = rows.frame
+    for key in ("cause", "source"):
+        if state.get(key):
+            frame = frame[frame[key] == state[key]]
+    frame = frame.reset_index(drop=True)
+    frame["office_name"] = frame["office_code"].map(_office_names())
+    return rows, frame
+
+
+def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Every panel of the screen for a state: figures and components keyed by panel."""
+    bounds = extra.period_bounds(state["period"])
+    start, end = bounds["start"], bounds["end"]
+    scope = _scope(state)
+    theme, mode = view.theme, view.mode
+    wall = mode == "wall"
+    trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
+    trend = _trend(trend_start, trend_end, scope, state)
+    month = state["period"] if extra.parse_month(state["period"]) else None
+    kpis = _kpis(state, scope, WALL_KPI_IDS if wall else KPI_IDS)
+    out = {
+        "kpis": kpi_cards(kpis, mode=mode, better=BETTER),
+        "kpi_note": _kpi_note(kpis),
+        "source": charts.source_chart(
+            _by("source", start, end, scope, state), selected=state.get("source"), theme=theme, mode=mode
+        ),
+        "cause": charts.cause_chart(
+            _by("cause", start, end, scope, state),
+            selected=state.get("cause"),
+            top=6 if wall else None,
+            theme=theme,
+            mode=mode,
+        ),
+        "trend": charts.trend_chart(trend, selected_month=month, theme=theme, mode=mode),
+        "map": charts.street_map(
+            street_polygons(),
+            _by("street_code", start, end, None, state),
+            selected=state.get("street"),
+            theme=theme,
+            mode=mode,
+            tile_url=view.tile_url,
+        ),
+        "funnel": charts.stage_funnel(_funnel(bounds, scope, state), theme=theme, mode=mode),
+        "duration": charts.office_duration_chart(
+            _duration(start, end, scope, state),
+            selected=state.get("office"),
+            top=6 if wall else None,
+            theme=theme,
+            mode=mode,
+        ),
+        "money": charts.money_chart(trend, selected_month=month, theme=theme, mode=mode),
+        "near": charts.near_limit_list(
+            _open_cases(state, charts.NEAR_DAYS, LIST_LIMIT)[1],
+            _office_names(),
+            mode=mode,
+            visible_rows=4,
+        ),
+    }
+    return out, bounds["data_time"]
+
+
+def _period_text(state: dict[str, Any]) -> str:
+    return _fields()[0].text(state["period"])
+
+
+def _caption(state: dict[str, Any]) -> Any:
+    return period_caption(_period_text(state), extra.period_bounds(state["period"]), id=IDS.id("period"))
+
+
+def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    mode = view.mode
+    # the wall shows one period for good, so its titles name it; analysts read it over the panels
+    when = f" · {_period_text(state)}" if view.kiosk else ""
+    analyst = not view.kiosk
+    return {
+        "left": [
+            chart_panel(f"案件来源{when}", figs["source"], unit="件", id=IDS.id("source"), mode=mode),
+            chart_panel(
+                "案由分布（立案）",
+                figs["cause"],
+                unit="件",
+                id=IDS.id("cause"),
+                mode=mode,
+                note="括号内为移送公安机关（行刑衔接）的案件数。" if analyst else None,
+            ),
+            chart_panel(
+                f"近{TREND_MONTHS}个月立案与结案", figs["trend"], unit="件", id=IDS.id("trend"), mode=mode
+            ),
+        ],
+        "centre": chart_panel(
+            f"各街镇立案分布{when}",
+            figs["map"],
+            unit="件",
+            id=IDS.id("map"),
+            mode=mode,
+            class_name="panel--map",
+            note="按当事人所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。" if analyst else None,
+        ),
+        "bottom": chart_panel(
+            f"临近或超过{charts.LIMIT_DAYS}天办案时限的在办案件",
+            html.Div(figs["near"], id=IDS.id("near"), className="panel-fill"),
+            unit="件",
+            mode=mode,
+        ),
+        "right": [
+            chart_panel(
+                "在办案件所处环节（当前）", figs["funnel"], unit="件", id=IDS.id("funnel"), mode=mode
+            ),
+            chart_panel(
+                "各办案机构平均办案时长",
+                figs["duration"],
+                unit="天",
+                id=IDS.id("duration"),
+                mode=mode,
+                note="期间内结案案件从立案到结案的平均天数 · 90天内结案率；点击机构可筛选全屏。"
+                if analyst
+                else None,
+            ),
+            chart_panel(
+                f"近{TREND_MONTHS}个月罚没金额", figs["money"], unit="万元", id=IDS.id("money"), mode=mode
+            ),
+        ],
+    }
+
+
+def _grid_frame(state: dict[str, Any], limit: int):
+    return _open_cases(state, 0, limit)
+
+
+def _detail(state: dict[str, Any]) -> Any:
+    rows, frame = _grid_frame(state, GRID_LIMIT)
+    grid = detail_grid(IDS.id("grid"), grid_rows(frame, COLUMNS), COLUMNS)
+    return detail_panel(
+        "在办案件明细（当前筛选，立案最早的在前）",
+        grid,
+        caption_id=IDS.id("grid-caption"),
+        caption=_count(rows, frame),
+        csv_id=IDS.id("export-csv"),
+        xlsx_id=IDS.id("export-xlsx"),
+        download_id=IDS.id("download"),
+        id=IDS.id("detail"),
+        note=f"在办案件为截至数据日期尚未结案的案件，不受统计期间影响；最多导出 {EXPORT_LIMIT:,} 条。",
+    )
+
+
+def _count(rows, frame: pd.DataFrame) -> str:
+    return count_text(len(frame), rows.truncated, rows.limit)
+
+
+def _filter_bar(state: dict[str, Any], notes: list[str], kpi_note: str) -> html.Div:
+    fields = _fields()
+    bar = filter_bar(
+        IDS.slug,
+        streets=list(fields[1].choices.items()),
+        offices=list(fields[2].choices.items()),
+        values=state,
+        show=("period", "street", "office"),
+        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
+    )
+    return html.Div(
+        [
+            bar,
+            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
+            _caption(state),
+            link_notes(notes, id=IDS.id("link-notes")),
+            html.Div(kpi_note, id=IDS.id("kpi-note"), className="detail-caption"),
+        ],
+        className="screen-filters",
+    )
+
+
+def layout(**query: object) -> html.Div:
+    view = ViewParams.from_query(query)
+    try:
+        state, notes = read_state(view.extra, _fields())
+        figs, data_time = _draw(view, state)
+    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
+        log.exception("稽查办案页面读取数据失败")
+        return screen_frame(
+            IDS,
+            view,
+            title=TITLE,
+            ok=False,
+            error=type(exc).__name__,
+            centre=unavailable("稽查办案", mode=view.mode, built=extra.read_layer_built()),
+        )
+    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
+    panels = _panels(view, figs, state)
+    return screen_frame(
+        IDS,
+        view,
+        title=TITLE,
+        data_time=data_time,
+        kpis=figs["kpis"],
+        filters=None if view.kiosk else _filter_bar(state, notes, figs["kpi_note"]),
+        left=panels["left"],
+        right=panels["right"],
+        centre=[panels["centre"], *stores],
+        bottom=panels["bottom"],
+        detail=None if view.kiosk else _detail(state),
+    )
+
+
+GRAPHS = ("source", "cause", "trend", "map", "funnel", "duration", "money")
+
+
+@refresh_callback(
+    IDS,
+    Output(IDS.kpis, "children"),
+    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
+    Output(IDS.id("near"), "children"),
+    inputs=[Input(IDS.id("state"), "data")],
+    state=[State(IDS.view, "data")],
+)
+def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
+    figs, data_time = _draw(ViewParams.from_query(view_query), state)
+    return Refreshed([figs["kpis"], *(figs[k] for k in GRAPHS), figs["near"]], data_time=data_time)
+
+
+def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
+    """The screen's new filter state after one event, and everything that shows it.
+
+    ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value
+    (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``). Returns the state, the
+    chips, the URL query, the dropdowns' values and the period options, the (cleared) link note,
+    the period's dates and the note on KPI cards that cannot follow the filter.
+    """
+    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
+    if event is None:
+        return (no_update,) * 10
+    fields = _fields()
+    new = next_state(state, fields, *event)
+    view = ViewParams.from_query(view_query)
+    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
+    return (
+        new,
+        filter_chips(IDS.slug, new, fields),
+        search or "?",
+        new["period"],
+        period_options(fields[0], PERIOD_LABELS, new["period"]),
+        new["street"],
+        new["office"],
+        None,
+        _caption(new).children,
+        _kpi_note(_kpis(new, _scope(new))),
+    )
+
+
+@callback(
+    Output(IDS.id("state"), "data"),
+    Output(IDS.id("chips"), "children"),
+    Output(IDS.id("url"), "search"),
+    Output(FILTERS.period, "value"),
+    Output(FILTERS.period, "options"),
+    Output(FILTERS.street, "value"),
+    Output(FILTERS.office, "value"),
+    Output(IDS.id("link-notes"), "children"),
+    Output(IDS.id("period"), "children"),
+    Output(IDS.id("kpi-note"), "children"),
+    *(Input(i, "value") for i in CONTROLS.values()),
+    *(Input(g, "clickData") for g in CLICK_TARGETS),
+    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
+    State(IDS.id("state"), "data"),
+    State(IDS.view, "data"),
+    prevent_initial_call=True,
+)
+def on_filter(*args: Any) -> tuple:
+    state, view_query = args[-2], args[-1]
+    return update_filters(
+        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
+    )
+
+
+@callback(
+    Output(IDS.id("grid"), "rowData"),
+    Output(IDS.id("grid-caption"), "children"),
+    Input(IDS.id("state"), "data"),
+    prevent_initial_call=True,
+)
+def update_grid(state: dict[str, Any]) -> tuple:
+    """The detail grid's rows and caption for a filter state."""
+    rows, frame = _grid_frame(state, GRID_LIMIT)
+    return grid_rows(frame, COLUMNS), _count(rows, frame)
+
+
+def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """The open cases of a filter state as a CSV or XLSX download (at most ``EXPORT_LIMIT`` rows)."""
+    _, frame = _grid_frame(state, EXPORT_LIMIT)
+    as_of = extra.period_bounds(state["period"])["as_of"]
+    return download(frame, COLUMNS, f"在办案件明细_{as_of:%Y%m%d}", fmt)
+
+
+@callback(
+    Output(IDS.id("download"), "data"),
+    Input(IDS.id("export-csv"), "n_clicks"),
+    Input(IDS.id("export-xlsx"), "n_clicks"),
+    State(IDS.id("state"), "data"),
+    prevent_initial_call=True,
+)
+def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
+    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
