@@ -127,11 +127,21 @@ def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(set.intersection(*chosen)))
 
 
+def _kpi_filters(state: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The KPI strip follows the level filter (indicators that fix a level of their own cannot)."""
+    return (("level", state["level"]),) if state.get("level") else ()
+
+
+def _kpis(state: dict[str, Any]):
+    return extra.screen_kpis(KPI_IDS, state["period"], _scope(state), _kpi_filters(state))
+
+
 def _kpi_note(state: dict[str, Any]) -> str:
-    """The KPI strip is read by the indicator library's screen reads, which take no level filter."""
+    """Which KPI cards could not follow the level filter (the per-level cards count one level each)."""
     if not state.get("level"):
         return ""
-    return "注：指标卡按期间与街镇统计，不随预警等级筛选（各等级未办结数见指标卡）。"
+    fixed = [row.name for row in _kpis(state).itertuples() if row.unfiltered]
+    return f"注：{'、'.join(fixed)}各按其本身的等级统计，不随等级筛选。" if fixed else ""
 
 
 def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -146,7 +156,7 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
     by_level = read.warnings_by("level", start, end, scope)
     by_street = read.warnings_by("street_code", start, end, None, level)
     out = {
-        "kpis": kpi_cards(extra.screen_kpis(KPI_IDS, period, scope), mode=mode, better=BETTER, tones=TONES),
+        "kpis": kpi_cards(_kpis(state), mode=mode, better=BETTER, tones=TONES),
         "levels": charts.level_chart(by_level, selected=level, theme=theme, mode=mode),
         "themes": charts.theme_chart(
             read.warnings_by("theme", start, end, scope, level), theme=theme, mode=mode

@@ -260,7 +260,12 @@ def test_wrn008_bad_link_parameters_fall_back_with_a_visible_note(page):
     assert "nowhere" in text and "2026-99" in text and "purple" in text
     good = page.layout(level="orange", period="year")
     assert _by_id(good, page.IDS.id("state")).data["level"] == "orange"
-    assert "不随预警等级筛选" in _by_id(good, page.IDS.id("kpi-note")).children
+    # the KPI strip follows the level; the per-level cards (each fixes its own level) say they cannot
+    note = _by_id(good, page.IDS.id("kpi-note")).children
+    assert "未办结红色预警" in note and "不随等级筛选" in note and "发出预警" not in note
+    start, end = extra_screens.period_bounds("year")["start"], extra_screens.period_bounds("year")["end"]
+    orange = wr.warnings_by("level", start, end).set_index("level").loc["orange", "n"]
+    assert _kpis(_by_id(good, page.IDS.kpis))["warning.raised"] == orange
 
 
 # --- export, refresh ---------------------------------------------------------------------------
