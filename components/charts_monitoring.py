@@ -528,7 +528,7 @@ def down_devices_list(
         visible_rows=visible_rows,
         tone_key="tone",
         widths=[*widths, "3em"],
-        empty_text="所有设备在线",
+        empty_text="当前筛选下没有离线或故障设备",
         id=id,
     )
 
