@@ -737,7 +737,7 @@ CATALOGUE: tuple[Indicator, ...] = (
     _count(
         "case.approaching_limit",
         "临近时限案件",
-        "尚未结案、立案已 60–90 天的案件数。",
+        "尚未结案、立案已满 60 天且未超过 90 天的案件数。",
         "件",
         T_CASE,
         "case_state",

@@ -797,7 +797,7 @@ def _case_state(ctx: BuildContext) -> sa.Select:
     age = sa.case(
         (f.c.closed_on.is_not(None), "closed"),
         (f.c.opened_on < d - timedelta(days=90), "gt90"),
-        (f.c.opened_on < d - timedelta(days=60), "60_90"),
+        (f.c.opened_on <= d - timedelta(days=60), "60_90"),
         else_="lt60",
     )
     return sa.select(
