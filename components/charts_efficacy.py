@@ -72,6 +72,17 @@ def focus_office(card: pd.DataFrame, selected: str | None) -> str | None:
     return None if card.empty else str(card["office_code"].iloc[0])
 
 
+def next_office(card: pd.DataFrame, shown: str | None) -> str | None:
+    """The office after ``shown`` in ranking order, back to the first after the last (the wall's
+    round of 体检): the best ranked when ``shown`` is unknown."""
+    codes = [str(c) for c in card.sort_values(["rank", "office_code"])["office_code"]]
+    if not codes:
+        return None
+    if shown not in codes:
+        return codes[0]
+    return codes[(codes.index(shown) + 1) % len(codes)]
+
+
 def composite_ranking(
     card: pd.DataFrame, *, selected: str | None = None, theme: str = "dark", mode: str = "wall"
 ) -> go.Figure:

@@ -6,7 +6,8 @@ its monthly trend, under a strip of the same measures for the district.
 For analysts the office is chosen in the filter, by clicking its bar in the ranking, its row in the
 matrix or its row in the scorecard grid; the choice (and the KPI period) lives in the URL, the KPI
 strip follows the chosen office's area, and the scorecard is exported. Without a choice the radar
-and the trend show the best-ranked office.
+and the trend show the best-ranked office; the wall then goes round the offices in ranking order,
+one per refresh (``?office=`` pins it to one).
 """
 
 from __future__ import annotations
@@ -156,13 +157,20 @@ def _trend_window(as_of: date) -> tuple[date, date]:
     return extra.month_window(as_of.replace(day=1) - timedelta(days=1), TREND_MONTHS)
 
 
-def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    """Every panel of the screen for a state: figures and components keyed by panel."""
+def _draw(view: ViewParams, state: dict[str, Any], shown: str | None = None) -> tuple[dict[str, Any], Any]:
+    """Every panel of the screen for a state: figures and components keyed by panel.
+
+    ``shown`` is the office the wall showed until now: without a chosen office the wall goes round
+    the offices in ranking order, one step per refresh, so every office's 体检 comes up in turn.
+    """
     theme, mode = view.theme, view.mode
     period = state["period"]
     bounds = extra.period_bounds(period)
     card = read.office_scorecard()
-    focus = charts.focus_office(card, state.get("office"))
+    if view.kiosk and not state.get("office") and shown is not None:
+        focus = charts.next_office(card, shown)
+    else:
+        focus = charts.focus_office(card, state.get("office"))
     names = _offices()
     name = names.get(focus or "", "—")
     if focus is None:
@@ -181,6 +189,7 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
         "list": charts.scorecard_list(card, mode=mode, visible_rows=4 if view.kiosk else 20),
         "radar-office": name,
         "trend-office": charts.short_name(name) if view.kiosk else name,
+        "shown": focus,
     }
     return out, bounds["data_time"]
 
@@ -327,7 +336,11 @@ def layout(**query: object) -> html.Div:
             error=type(exc).__name__,
             centre=unavailable("效能评价", mode=view.mode, built=extra.read_layer_built()),
         )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
+    stores = [
+        dcc.Store(id=IDS.id("state"), data=state),
+        dcc.Store(id=IDS.id("shown"), data=figs["shown"]),
+        dcc.Location(id=IDS.id("url"), refresh=False),
+    ]
     panels = _panels(view, figs)
     return screen_frame(
         IDS,
@@ -347,7 +360,16 @@ def layout(**query: object) -> html.Div:
 
 #: The refresh callback's outputs, in order.
 REFRESHED = (
-    "kpis", "ranking", "radar", "matrix", "trend", "response", "list", "radar-office", "trend-office"
+    "kpis",
+    "ranking",
+    "radar",
+    "matrix",
+    "trend",
+    "response",
+    "list",
+    "radar-office",
+    "trend-office",
+    "shown",
 )
 
 
@@ -362,11 +384,12 @@ REFRESHED = (
     Output(IDS.id("list"), "children"),
     Output(IDS.id("radar-office"), "children"),
     Output(IDS.id("trend-office"), "children"),
+    Output(IDS.id("shown"), "data"),
     inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+    state=[State(IDS.view, "data"), State(IDS.id("shown"), "data")],
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs, data_time = _draw(ViewParams.from_query(view_query), state)
+def refresh(state: dict[str, Any], view_query: dict[str, Any], shown: str | None = None) -> Refreshed:
+    figs, data_time = _draw(ViewParams.from_query(view_query), state, shown)
     return Refreshed([figs[k] for k in REFRESHED], data_time=data_time)
 
 

@@ -269,6 +269,27 @@ def test_eff008_wall_refresh_redraws_and_reports_a_failure(page, monkeypatch):
     assert _by_id(broken, page.IDS.status).data["ok"] is False
 
 
+def test_eff010_the_wall_goes_round_the_offices_one_per_refresh(page):
+    card = efficacy.office_scorecard()
+    codes, names = card["office_code"].tolist(), card["name"].tolist()
+    state = _state(page)
+    wall = page.layout(kiosk="1")
+    assert _by_id(wall, page.IDS.id("shown")).data == codes[0]
+    step = dict(zip(page.REFRESHED, page.refresh(state, VIEW_WALL, codes[0]).values, strict=True))
+    assert step["shown"] == codes[1] and step["radar-office"] == names[1]
+    assert list(step["radar"].data[0].r[:-1]) == pytest.approx(
+        efficacy.office_radar(codes[1])["score"].tolist()
+    )
+    assert step["matrix"].layout.shapes[0].y0 == 0.5  # the matrix outlines the office shown
+    assert not step["ranking"].data[0].marker.color[0].startswith("rgba")  # nothing chosen: no fading
+    last = dict(zip(page.REFRESHED, page.refresh(state, VIEW_WALL, codes[-1]).values, strict=True))
+    assert last["shown"] == codes[0]
+    # a chosen office pins the wall; analysts never rotate
+    pinned = {**state, "office": codes[3]}
+    assert page.refresh(pinned, VIEW_WALL, codes[3]).values[-1] == codes[3]
+    assert page.refresh(state, VIEW_ANALYST, codes[0]).values[-1] == codes[0]
+
+
 def test_eff009_chart_factories_on_edge_cases():
     empty = pd.DataFrame(columns=["office_code", "name", "rank", "composite"])
     assert charts.composite_ranking(empty).layout.annotations[0].text.startswith("暂无")
@@ -290,3 +311,4 @@ def test_eff009_chart_factories_on_edge_cases():
     )
     assert len(charts.trend_chart(dept).data) == 2
     assert "不统计" in charts.response_chart(dept).layout.annotations[0].text
+    assert charts.next_office(empty, None) is None

@@ -54,6 +54,8 @@ def test_effb001_loads_clean_with_kpis_from_the_read_api(visit, mode):
         ), boxes
         assert v.page.evaluate("() => document.documentElement.scrollHeight") <= 1080
         assert v.page.locator(".frame-grid .js-plotly-plot").count() == 5
+        names = efficacy.office_scorecard()["name"].tolist()
+        assert v.page.locator("#efficacy-radar-office").inner_text() == names[0]
         shown = v.page.evaluate(_KPIS_JS)
         ticks = v.page.evaluate(f"() => {_UPDATES_JS}")
         v.page.wait_for_function(f"() => {_UPDATES_JS} > {ticks}", timeout=45_000)
@@ -61,6 +63,8 @@ def test_effb001_loads_clean_with_kpis_from_the_read_api(visit, mode):
         v.assert_clean()
         assert v.page.evaluate(_KPIS_JS) == shown
         assert v.page.locator(".wall-banner").is_hidden()
+        # and goes round the offices: the tick brought up the next one's 体检
+        assert v.page.locator("#efficacy-radar-office").inner_text() == names[1]
     else:
         assert v.page.locator("#efficacy-grid .ag-row").count() == len(efficacy.office_scorecard())
         v.shot("efficacy-analyst-full", full_page=True)
