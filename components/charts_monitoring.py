@@ -7,10 +7,12 @@ Each factory takes the read API's frame as it comes (``cameras_by_venue``, ``ala
 returns a figure or a component; the screen and the weekly report call the same ones. Clickable
 charts carry their codes in ``customdata`` and emphasise ``selected``.
 
-The video wall never points the browser at another host: the app runs on an intranet where the
-page may only load what its own origin serves (product.md §1), so a stream is played only when its
-address is on the app's origin (a path such as ``/video/CAM000602/index.m3u8`` behind the same
-reverse proxy); an address on another host is shown as a "无视频流" tile that says why.
+The video wall points the browser only at hosts the bureau has named: a stream is played when its
+address is on the app's own origin (a path such as ``/video/CAM000602/index.m3u8`` behind the same
+reverse proxy) or on one of the intranet video platforms configured in ``SMARTSUP_VIDEO_HOSTS``;
+any other address is shown as a "无视频流" tile that says why (product.md §1: nothing is fetched
+from outside). HLS (``.m3u8``) plays through the vendored hls.js where the browser has no native
+HLS (``assets/video.js``); MJPEG and still images are ``<img>`` tiles.
 """
 
 from __future__ import annotations
@@ -375,16 +377,19 @@ def alarm_trend_chart(
     return fig
 
 
-def stream_kind(url: object) -> str:
+def stream_kind(url: object, allowed: Sequence[str] | None = ()) -> str:
     """How a tile shows a device's ``stream_url``: ``image`` (an ``<img>``: MJPEG or a still image),
-    ``video`` (a ``<video>``: HLS and the rest), ``external`` (an address on another host, which
-    the page must not load) or ``none`` (no address)."""
+    ``video`` (a ``<video>``: HLS and the rest), ``external`` (an address on a host not in
+    ``allowed`` — origins such as ``http://video.intra`` — which the page must not load) or ``none``
+    (no address). ``allowed=None`` accepts any host (the kind of stream a device has, for lists)."""
     if not isinstance(url, str) or not url.strip():
         return "none"
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme or parts.netloc or text.startswith("//") or not text.startswith("/"):
-        return "external"
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if allowed is not None and (parts.scheme not in ("http", "https") or origin not in allowed):
+            return "external"
     path = parts.path.lower()
     if path.endswith(IMAGE_ENDINGS) or "mjpeg" in path or "mjpg" in path:
         return "image"
@@ -394,6 +399,17 @@ def stream_kind(url: object) -> str:
 def _screen(device_id: str, url: Any, kind: str, mode: str) -> Any:
     if kind == "image":
         return html.Img(src=url, alt=f"{device_id} 实时画面", className="mon-tile-media")
+    if kind == "video" and urlsplit(str(url)).path.lower().endswith(".m3u8"):
+        # assets/video.js plays it: natively where the browser can, else through hls.js
+        return html.Video(
+            autoPlay=True,
+            muted=True,
+            loop=True,
+            controls=mode != "wall",
+            className="mon-tile-media mon-tile-hls",
+            title=f"{device_id} 实时视频",
+            **{"data-hls": url},
+        )
     if kind == "video":
         return html.Video(
             src=url,
@@ -422,13 +438,14 @@ def video_wall(
     mode: str = "wall",
     tiles: int = 6,
     id: str | None = None,
+    allowed: Sequence[str] = (),
 ) -> html.Div:
     """Tiles of the first ``tiles`` cameras (``devices``): each plays its stream when it has one
     the page may load (see ``stream_kind``), else says "无视频流"; under it the camera, its venue
     (a link to the entity's file for analysts), the street and the online state."""
     items = []
     for r in frame.head(tiles).itertuples(index=False):
-        kind = stream_kind(r.stream_url)
+        kind = stream_kind(r.stream_url, allowed)
         venue = r.entity_name if isinstance(r.entity_name, str) and r.entity_name else DASH
         if mode != "wall" and isinstance(r.uscc, str) and r.uscc:
             venue = dcc.Link(

@@ -92,8 +92,9 @@ class ViewParams:
     """How a screen is being viewed, parsed leniently from the URL query (bad values → defaults).
 
     ``kiosk=1`` selects wall mode; ``fit``, ``refresh`` (seconds), ``rotate`` (seconds, 0 = off),
-    ``playlist`` (comma-separated slugs) and ``theme`` follow product.md §3. ``tile_url`` comes
-    from the app configuration (passed to every page layout as ``app_config``), not from the URL.
+    ``playlist`` (comma-separated slugs) and ``theme`` follow product.md §3. ``tile_url`` and
+    ``video_hosts`` (intranet video origins a page may play) come from the app configuration (passed
+    to every page layout as ``app_config``), not from the URL.
     ``assets/kiosk.js`` applies the same rules in the browser.
     """
 
@@ -104,6 +105,7 @@ class ViewParams:
     rotate: int = 0
     playlist: tuple[str, ...] = ()
     tile_url: str | None = None
+    video_hosts: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,6 +131,8 @@ class ViewParams:
             fit=fit if fit in FITS else "contain",
             refresh=refresh, rotate=rotate, playlist=playlist,
             tile_url=config.get("tile_url") if isinstance(config, Mapping) else None,
+            video_hosts=tuple(str(h) for h in (config.get("video_hosts") or ()))
+            if isinstance(config, Mapping) else (),
             extra={k: v for k, v in q.items() if isinstance(v, str)},
         )
 
@@ -137,8 +141,9 @@ class ViewParams:
         d = asdict(self)
         d["playlist"] = ",".join(self.playlist)
         d["kiosk"] = "1" if self.kiosk else ""
-        d["app_config"] = {"tile_url": self.tile_url}
+        d["app_config"] = {"tile_url": self.tile_url, "video_hosts": list(self.video_hosts)}
         d.pop("tile_url")
+        d.pop("video_hosts")
         extra = d.pop("extra")
         return {**extra, **d}
 

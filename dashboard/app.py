@@ -128,7 +128,8 @@ def _shell(settings: Settings, page_list: list[PageInfo]) -> html.Div:
     playlist = [p.slug for p in wall_playlist(page_list)]
     return html.Div([
         dcc.Location(id="app-url", refresh="callback-nav"),
-        dcc.Store(id=APP_CONFIG, data={"tile_url": settings.tile_url, "bureau_name": settings.bureau_name}),
+        dcc.Store(id=APP_CONFIG, data={"tile_url": settings.tile_url, "bureau_name": settings.bureau_name,
+                                       "video_hosts": list(settings.video_origins)}),
         dcc.Interval(id=WALL_INTERVAL, interval=30_000, disabled=True),
         _navbar(settings, nav_groups(page_list)),
         html.Div(html.Div([

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="可选的内网瓦片服务地址（XYZ 模板，如 http://tiles.intra/{z}/{x}/{y}.png）；"
         "不设时地图只画区界和街镇边界，不请求任何瓦片。",
     )
+    video_hosts: str = Field(
+        "",
+        description="允许大屏视频墙直接播放的内网视频平台地址（逗号分隔的 scheme://host[:port]，"
+        "如 http://video.mhscjg.internal）；不设时只播放本站地址下的视频流，其余显示“无视频流”。",
+    )
     bureau_name: str = Field("闵行区市场监督管理局", description="标题栏与周报页眉上的单位名称。")
     chromium_path: Path = Field(
         Path("/usr/bin/chromium"), description="无头 Chromium 的可执行文件（周报 PDF 与浏览器测试）。"
@@ -67,6 +72,11 @@ class Settings(BaseSettings):
         None, description="周报 PDF 归档目录；不设时为数据目录下的 reports/。"
     )
     log_level: str = Field("INFO", description="日志级别：DEBUG、INFO、WARNING、ERROR。")
+
+    @property
+    def video_origins(self) -> tuple[str, ...]:
+        """``video_hosts`` as normalised origins (``scheme://host[:port]``, lower case, no slash)."""
+        return tuple(o.strip().rstrip("/").lower() for o in self.video_hosts.split(",") if o.strip())
 
     @property
     def effective_database_url(self) -> str:

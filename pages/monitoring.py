@@ -137,11 +137,11 @@ def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(sorted(set.intersection(*chosen)))
 
 
-def _cameras(state: dict[str, Any], scope: tuple[str, ...] | None) -> pd.DataFrame:
+def _cameras(state: dict[str, Any], scope: tuple[str, ...] | None, hosts: tuple[str, ...]) -> pd.DataFrame:
     """The video wall's cameras: those with a stream the page can play first, then online ones
     (the read API's order: online first, then by id)."""
     f = read.devices("kitchen_camera", scope, state.get("venue"), limit=VIDEO_CANDIDATES).frame.copy()
-    playable = f["stream_url"].map(charts.stream_kind).isin(("image", "video"))
+    playable = f["stream_url"].map(lambda u: charts.stream_kind(u, hosts)).isin(("image", "video"))
     f["_rank"] = (~playable).astype(int)
     return f.sort_values("_rank", kind="stable").drop(columns="_rank")
 
@@ -204,7 +204,10 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
             theme=theme,
             mode=mode,
         ),
-        "video": charts.video_wall(_cameras(state, scope), names, mode=mode, tiles=WALL_TILES[mode]),
+        "video": charts.video_wall(
+            _cameras(state, scope, view.video_hosts), names, mode=mode, tiles=WALL_TILES[mode],
+            allowed=view.video_hosts,
+        ),
         "down": charts.down_devices_list(
             _down(state, scope), names, mode=mode, visible_rows=4 if view.kiosk else 20
         ),
@@ -299,7 +302,7 @@ def _grid_frame(state: dict[str, Any], limit: int):
     rows = read.devices(state.get("kind"), _scope(state), state.get("venue"), limit=limit)
     frame = rows.frame.copy()
     frame["street_name"] = frame["street_code"].map(extra.street_names())
-    frame["stream"] = frame["stream_url"].map(lambda u: STREAM_TEXT[charts.stream_kind(u)])
+    frame["stream"] = frame["stream_url"].map(lambda u: STREAM_TEXT[charts.stream_kind(u, None)])
     return rows, frame
 
 

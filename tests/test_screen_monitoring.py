@@ -277,7 +277,9 @@ def test_mon009_stream_addresses_decide_the_tile():
     assert [t["data-stream"] for t in tiles] == ["video", "image", "external", "none"]
     media = [c for c in _walk(wall) if isinstance(c, html.Video | html.Img)]
     assert [type(c).__name__ for c in media] == ["Video", "Img"]
-    assert [c.src for c in media] == ["/video/CAM1/index.m3u8", "/video/CAM2.mjpeg"]
+    # HLS is handed to assets/video.js (native HLS or hls.js); an MJPEG stream is an image
+    played = [_props(c).get("data-hls") or c.src for c in media]
+    assert played == ["/video/CAM1/index.m3u8", "/video/CAM2.mjpeg"]
     texts = [str(_props(c).get("children")) for c in _walk(wall)]
     assert texts.count("无视频流") == 2 and any("不在本平台" in t for t in texts) and "某餐馆" in texts
     assert any(_props(c).get("href") == "/entity/91310112MA1H8ALP3X" for c in _walk(wall))
@@ -294,7 +296,7 @@ def test_mon010_the_screen_never_points_the_browser_at_another_host(page):
     device = with_url.iloc[0]
     state = _state(page, venue=device["venue_category"])
     figs, _ = page._draw(page.ViewParams.from_query(VIEW), state)
-    cameras = page._cameras(state, None)
+    cameras = page._cameras(state, None, ())
     assert device["device_id"] in set(cameras["device_id"])
     for mode in (VIEW, WALL):
         layout = page.layout(**{k: v for k, v in mode.items() if v}, venue=device["venue_category"])
@@ -330,3 +332,37 @@ def test_mon011_the_wall_refreshes_and_says_when_data_is_late(page, monkeypatch)
     assert broken.id == "page-monitoring"
     store = next(p for p in map(_props, _walk(broken)) if p.get("id") == page.IDS.status)
     assert store["data"]["ok"] is False
+
+
+# --- intranet video platforms (SMARTSUP_VIDEO_HOSTS) -------------------------------------------------
+
+
+def test_mon_video_hosts_decide_which_streams_play():
+    from components.charts_monitoring import stream_kind, video_wall
+    from components.layout import ViewParams
+    from dashboard.settings import Settings
+
+    hls = "http://video.mhscjg.internal/hls/CAM000001/index.m3u8"
+    intra = ("http://video.mhscjg.internal",)
+    assert stream_kind(hls) == "external"
+    assert stream_kind(hls, intra) == "video"
+    assert stream_kind("http://video.mhscjg.internal:8080/x.m3u8", intra) == "external"  # another origin
+    assert stream_kind("http://cam.intra/live.mjpg", ("http://cam.intra",)) == "image"
+    assert stream_kind("javascript:alert(1)", ("javascript://",)) == "external"
+    assert stream_kind(hls, None) == "video" and stream_kind(None, None) == "none"
+    # the setting reaches the pages through the app configuration
+    settings = Settings(video_hosts=" http://video.mhscjg.internal/ , HTTPS://Cam.Intra:8443")
+    assert settings.video_origins == ("http://video.mhscjg.internal", "https://cam.intra:8443")
+    view = ViewParams.from_query({"app_config": {"video_hosts": list(settings.video_origins)}})
+    assert view.video_hosts == settings.video_origins
+    assert ViewParams.from_query(view.as_query()).video_hosts == settings.video_origins
+    frame = pd.DataFrame({
+        "device_id": ["CAM1", "CAM2"], "stream_url": [hls, "http://elsewhere.example/x.m3u8"],
+        "entity_name": ["甲", "乙"], "uscc": ["", ""], "venue_category": ["school", "school"],
+        "status": ["online", "online"], "street_code": ["310112102000", "310112102000"],
+    })
+    wall = video_wall(frame, {}, mode="wall", tiles=2, allowed=intra)
+    players = [c for c in _walk(wall) if isinstance(c, html.Video)]
+    assert [_props(c).get("data-hls") for c in players] == [hls]     # played (by assets/video.js)
+    assert "elsewhere.example" not in str(wall.to_plotly_json())     # never handed to the browser
+    assert [str(_props(c).get("children")) for c in _walk(wall)].count("无视频流") == 1

@@ -148,3 +148,31 @@ def test_monb003_bad_parameters_fall_back_and_the_export_carries_the_filter(visi
     ws = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == expected["device_id"].tolist()
     v.assert_clean()
+
+
+_HLS_TILE_JS = """(url) => {
+  const v = document.createElement('video');
+  v.muted = true;
+  v.setAttribute('data-hls', url);
+  document.querySelector('#monitoring-video').appendChild(v);
+}"""
+_PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n"
+
+
+def test_monb004_an_hls_tile_plays_through_the_vendored_hls_js_and_stops_when_the_wall_moves_on(visit):
+    """assets/video.js: a <video data-hls> gets a MediaSource player from hls.js served by the app
+    itself (loaded only once such a tile appears), and the player is destroyed with its tile."""
+    v = visit("/monitoring?kiosk=1", viewport=(1920, 1080))
+    assert v.page.evaluate("() => typeof window.Hls") == "undefined"  # not loaded by screens without HLS
+    v.page.route("**/live/CAM9/index.m3u8", lambda route: route.fulfill(
+        status=200, body=_PLAYLIST, headers={"Content-Type": "application/vnd.apple.mpegurl"}))
+    v.page.evaluate(_HLS_TILE_JS, "/live/CAM9/index.m3u8")
+    v.page.wait_for_function("() => document.querySelector('video[data-hls]').src.startsWith('blob:')",
+                             timeout=30_000)
+    assert v.page.evaluate("() => typeof window.Hls.isSupported") == "function"
+    assert any(u.endswith("/assets/vendor/hls/hls.light.min.js") for u in v.requests)
+    assert any(u.endswith("/live/CAM9/index.m3u8") for u in v.requests)
+    v.page.evaluate("() => { window.__hlsVideo = document.querySelector('video[data-hls]'); "
+                    "window.__hlsVideo.remove(); }")
+    v.page.wait_for_function("() => !window.__hlsVideo.__hls", timeout=10_000)
+    v.assert_clean()
