@@ -570,7 +570,7 @@ def nearest_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall
         for n, k in zip(frame["name"], frame["kind"], strict=True)
     ]
     texts = [
-        f"{d:.1f}km · {duration_text(e)}"
+        f"{d:.1f}km · {'不足1分钟' if e < 1 else duration_text(e)}"
         for d, e in zip(frame["distance_km"], frame["eta_minutes"], strict=True)
     ]
     hover = [
