@@ -58,12 +58,25 @@ def registered_pages(registry: Mapping[str, Mapping[str, Any]]) -> list[PageInfo
     return sorted(out, key=lambda p: (p.order, p.path))
 
 
-def nav_groups(pages: Iterable[PageInfo]) -> list[tuple[str, list[PageInfo]]]:
-    """Navigation groups: pages with a category, grouped, groups ordered by their first page."""
+#: Navigation menus: a screen's category is the system it belongs to (product.md §1: 一个中心 + 九个
+#: 系统 and the later screens); the bar gathers related systems under one menu so it stays a single
+#: line on a 1366 px screen however many screens there are. A category not listed is its own entry.
+NAV_MENUS = {
+    "主体信息": "主体监管", "综合监管": "主体监管", "三品一特": "主体监管", "远程监控": "主体监管",
+    "网络监管": "主体监管",
+    "智能预警": "预警执法", "投诉举报": "预警执法", "稽查办案": "预警执法",
+    "数据分析": "分析评价", "效能评价": "分析评价", "智能报表": "分析评价",
+}
+
+
+def nav_groups(pages: Iterable[PageInfo], menus: Mapping[str, str] = NAV_MENUS
+               ) -> list[tuple[str, list[PageInfo]]]:
+    """Navigation groups: pages with a category, gathered by ``menus`` (category → menu label; a
+    category not in it is a group of its own), groups ordered by their first page."""
     groups: dict[str, list[PageInfo]] = {}
     for page in pages:
         if page.category:
-            groups.setdefault(page.category, []).append(page)
+            groups.setdefault(menus.get(page.category, page.category), []).append(page)
     return sorted(groups.items(), key=lambda kv: min(p.order for p in kv[1]))
 
 

@@ -142,6 +142,10 @@ def test_app109_navigation_groups_and_playlists_follow_page_metadata():
     groups = nav_groups(pages)
     assert [(g, [p.slug for p in ps]) for g, ps in groups] == [
         ("总览", ["overview"]), ("业务监管", ["complaints", "cases"])]
+    # the bar's menus gather categories: complaints and cases under one menu of their own name
+    menus = nav_groups(pages, {"业务监管": "预警执法"})
+    assert [(g, [p.slug for p in ps]) for g, ps in menus] == [
+        ("总览", ["overview"]), ("预警执法", ["complaints", "cases"])]
     assert [p.slug for p in wall_playlist(pages)] == ["overview", "complaints"]
     assert [p.slug for p in wall_playlist(pages, ["cases", "nope", "overview"])] == ["cases", "overview"]
     assert page_slug({"path": "/", "slug": "home"}) == "home"
