@@ -240,6 +240,79 @@ def _maybe_refresh(ctx: click.Context) -> None:
         refresh(engine, progress=True)
 
 
+@main.group("draw", invoke_without_command=True)
+@click.option("--office", default=None,
+              help="任务所属机构代码（默认抽取其辖区街镇，检查人员取该机构持证人员）。")
+@click.option("--street", "streets", multiple=True, help="街镇代码（可重复）；不给 --office 时须同属一个所。")
+@click.option("--entity-type", "entity_types", multiple=True,
+              help="只抽这些主体类型（enterprise/individual/cooperative/branch，可重复）。")
+@click.option("--section", "sections", multiple=True, help="只抽这些行业门类（GB/T 4754，A–T，可重复）。")
+@click.option("--ratio", default=None, help="各类抽取比例，如 A=0.03,B=0.1,C=0.3,D=0.8（未给的类用默认值）。")
+@click.option("--size", type=int, default=None, help="总样本量（按比例 × 各类主体数分配到各类）。")
+@click.option("--seed", default=None, help="公开的随机种子（任意文字，最长 64 字）。")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="抽取日期（默认数据时间当天）；回避期按它往前 12 个月算。")
+@click.option("--dry-run", is_flag=True, help="只抽取并显示，不写入。")
+@click.option("--show", type=int, default=10, show_default=True, help="显示前几组配对。")
+@click.pass_context
+def draw_command(ctx: click.Context, office, streets, entity_types, sections, ratio, size, seed, on,
+                 dry_run: bool, show: int) -> None:
+    """Risk-weighted 双随机 draw: entities by credit class, two inspectors each (docs/draw.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from data_access.draw import DrawError, run_draw
+
+    try:
+        ratios = dict(part.split("=", 1) for part in ratio.split(",") if part.strip()) if ratio else None
+    except ValueError:
+        _fail(f"--ratio 格式应为 A=0.03,B=0.1,C=0.3,D=0.8：{ratio}", 2)
+    if ratios is not None and size is not None:
+        _fail("--ratio 与 --size 只能给一个（给 --size 时比例按默认值作权重）", 2)
+    try:
+        r = run_draw(_engine(ctx), seed=seed, office=office, streets=streets, entity_types=entity_types,
+                     sections=sections, ratios=ratios, size=size, on=on.date() if on else None,
+                     dry_run=dry_run)
+    except DrawError as exc:
+        _fail(str(exc), 2)
+    d = r.draw
+    click.echo(f"{'试抽（未写入）' if dry_run else '已抽取并写入'}：任务 {r.task_id}  {r.task_name}")
+    click.echo(f"种子：{r.seed}    抽取日期：{r.on}    检查人员库：{len(r.inputs.inspectors)} 人    "
+               f"回避关系：{len(r.inputs.conflicts)} 对")
+    click.echo("类别  主体数  比例     抽中")
+    counts = d.counts()
+    for c in ("A", "B", "C", "D"):
+        click.echo(f"{c:<4}{d.population[c]:>8,}  {d.ratios[c]:>6.1%}  {counts[c]:>6,}")
+    click.echo(f"合计{sum(d.population.values()):>8,}          {sum(counts.values()):>6,}"
+               + (f"（其中 {r.inputs.n_unclassified} 户未分类主体按 {r.inputs.unclassified} 类）"
+                  if r.inputs.n_unclassified else ""))
+    for w in d.warnings:
+        click.echo(f"提示：{w}")
+    click.echo("统一社会信用代码      类别  检查人员")
+    for a in d.assignments[:show]:
+        click.echo(f"{a.uscc}  {a.risk_class}     {a.inspectors[0]} + {a.inspectors[1]}")
+    if len(d.assignments) > show:
+        click.echo(f"……共 {len(d.assignments)} 户")
+
+
+@draw_command.command("verify")
+@click.argument("task_id")
+@click.pass_context
+def draw_verify(ctx: click.Context, task_id: str) -> None:
+    """Re-run a stored draw from its seed and recorded inputs: 一致 or 不一致."""
+    from data_access.draw import DrawError, verify_draw
+
+    try:
+        v = verify_draw(_engine(ctx), task_id)
+    except DrawError as exc:
+        _fail(str(exc), 2)
+    click.echo(f"任务 {v.task_id}（种子 {v.seed}）：重新抽取 {v.expected} 户，库中 {v.stored} 户 — "
+               f"{'一致' if v.consistent else '不一致'}")
+    for line in v.differences:
+        click.echo(f"  {line}")
+    if not v.consistent:
+        sys.exit(1)
+
+
 from dashboard.bench import bench_command  # noqa: E402
 from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
 
