@@ -22,7 +22,14 @@ import dash
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from components import charts_complaints, charts_entities, figures
+from components import (
+    charts_cases,
+    charts_complaints,
+    charts_entities,
+    charts_safety,
+    charts_warnings,
+    figures,
+)
 from components.formatting import format_count, format_datetime, is_missing
 from components.labels import GRADE_LABELS, industry_section_name, label
 from components.report import (
@@ -62,11 +69,14 @@ from components.report import (
     sub_heading,
     week_is_complete,
 )
+from data_access.api.cases import cases_by
 from data_access.api.complaints import complaints_by, top_complained_entities
 from data_access.api.entities import credit_class_split
 from data_access.api.geo import street_polygons
 from data_access.api.indicators import indicator_catalogue, indicator_trend, indicator_values
+from data_access.api.safety import equipment_inspection_due, sampling_by_category
 from data_access.api.status import data_status
+from data_access.api.warnings import warnings_by
 
 # No category: not in the navigation; wall=False: not on the wall playlist; slug: root "page-report".
 dash.register_page(__name__, path="/report/weekly", name="周报", title=f"{REPORT_TITLE} · 智慧监管·云中心",
@@ -424,6 +434,254 @@ def complaints_section(ctx: ReportContext) -> ReportSection | None:
                          summary.statements[0] if summary.statements else None, indicators=(*ids, *state))
 
 
+# --- 智能预警, 三品一特安全, 稽查办案 ---------------------------------------------------------------
+
+#: Two figures side by side on one sheet under the narrative and the table.
+PAIR_HEIGHT = 210
+PAIR_WIDTH = HALF_WIDTH - 8
+#: The screens' factories in the report's look: light theme, analyst sizes.
+PRINT = {"theme": "light", "mode": "analyst"}
+
+
+def _dim_weekly(ctx: ReportContext, indicator_id: str, dim: str,
+                keys: Sequence[str]) -> dict[str, dict[str, Reading]]:
+    """One indicator broken down by ``dim`` for the three periods: key → period → reading (a key
+    without a row counts zero)."""
+    out: dict[str, dict[str, Reading]] = {k: {} for k in keys}
+    for period in ctx.periods:
+        values = dict(_by(ctx, indicator_id, dim, period).values)
+        for k in keys:
+            out[k][period] = ctx.reading(indicator_id, period, values.get(k, 0), {dim: k})
+    return out
+
+
+def _top_readings(ctx: ReportContext, indicator_id: str, dim: str, n: int) -> list[Reading]:
+    """The week's ``n`` largest positive values of an indicator by ``dim``, as readings."""
+    top = _top(_by(ctx, indicator_id, dim), n)
+    return [ctx.reading(indicator_id, "week", v, {dim: k}) for k, v in top.values]
+
+
+def _none_this_week(text: str) -> html.P:
+    """What stands where the week's charts would be when the domain had no events."""
+    return html.P(text, className="report-note report-none")
+
+
+def _text_room(fig: Any, extra: float = 0.6) -> Any:
+    """More room right of a bar chart's longest bar: at half the page's width the screen's
+    allowance for its value text ("145 · 95.2%") would clip it."""
+    low, high = fig.layout.xaxis.range
+    fig.update_xaxes(range=[low, high + extra * (high - low)])
+    return fig
+
+
+def _pair(left: html.Figure, right: html.Figure) -> html.Div:
+    return side_by_side(left, right, left_share=0.5)
+
+
+@report_section("warnings", "智能预警", order=20)
+def warnings_section(ctx: ReportContext) -> ReportSection:
+    """智能预警: warnings raised by level and theme, their handling, and the open ones by level.
+
+    Placed straight after 主体信息: open red and orange warnings are what a leader acts on first."""
+    ids = ("warning.raised", "warning.closure_rate", "warning.avg_response_minutes",
+           "warning.avg_closure_minutes")
+    w = _weekly(ctx, ids)
+    state = _state(ctx, ("warning.open_total", *(f"warning.open.{lv}" for lv in charts_warnings.LEVELS)))
+    levels = _dim_weekly(ctx, "warning.raised", "level", charts_warnings.LEVELS)
+    raised = w["warning.raised"]
+    level_name = partial(label, "warning", "level")
+    raised_levels = [levels[lv]["week"] for lv in charts_warnings.LEVELS if levels[lv]["week"].value]
+    themes = _top_readings(ctx, "warning.raised", "theme", 3) if raised["week"].value else []
+    red, orange = state["warning.open.red"], state["warning.open.orange"]
+
+    text = Narrative()
+    if raised["week"].value:
+        text.add([clause("本周全区发出预警{0}", raised["week"]),
+                  change(raised["week"], raised["previous"], "环比"),
+                  change(raised["week"], raised["last_year"], "同比")],
+                 [(f"其中{named(raised_levels, 'level', level_name, bracket=False)}", raised_levels)],
+                 [(f"从预警主题看，{named(themes, 'theme', str)}居前", themes) if themes else None])
+        text.add([clause("本周发出的预警中已办结{0}", w["warning.closure_rate"]["week"]),
+                  clause("平均响应时长{0}", w["warning.avg_response_minutes"]["week"]),
+                  clause("平均办结时长{0}", w["warning.avg_closure_minutes"]["week"])])
+    else:
+        text.add([("本周全区未发出预警", ())])
+    text.add([clause("截至数据时间，未办结预警{0}", state["warning.open_total"]),
+              clause("其中红色{0}、橙色{1}、黄色{2}、蓝色{3}", red, orange, state["warning.open.yellow"],
+                     state["warning.open.blue"])],
+             [("红色、橙色预警须优先核查处置", ()) if red.value or orange.value else None])
+    severe = [r for r in raised_levels if r.dim("level") in ("red", "orange")]
+    summary = Narrative()
+    summary.add([clause("发出预警{0}", raised["week"]) if raised["week"].value else ("未发出预警", ()),
+                 change(raised["week"], raised["previous"], "环比") if raised["week"].value else None,
+                 (f"其中{named(severe, 'level', level_name, bracket=False)}", severe) if severe else None],
+                [clause("截至数据时间，未办结红色预警{0}、橙色预警{1}", red, orange)])
+
+    table = comparison_table([
+        _comparison("发出预警", raised),
+        *(_comparison(("　其中：" if k == 0 else "　　　　") + level_name(lv), levels[lv])
+          for k, lv in enumerate(charts_warnings.LEVELS)),
+        _comparison("预警办结率", w["warning.closure_rate"]),
+        _comparison("平均响应时长", w["warning.avg_response_minutes"]),
+        _comparison("平均办结时长", w["warning.avg_closure_minutes"]),
+    ])
+    page = [narrative(text.statements), sub_heading("表：智能预警主要指标"), table]
+    if raised["week"].value:
+        start, end = ctx.periods["week"]
+        page += [sub_heading("本周预警等级与主题"),
+                 _pair(figure_block("图：本周各等级发出预警（条）",
+                                    charts_warnings.level_chart(warnings_by("level", start, end), **PRINT),
+                                    height=PAIR_HEIGHT, width=PAIR_WIDTH),
+                       figure_block("图：本周各主题发出预警（条，办结率）",
+                                    charts_warnings.theme_chart(warnings_by("theme", start, end), **PRINT),
+                                    height=PAIR_HEIGHT, width=PAIR_WIDTH))]
+    else:
+        page.append(_none_this_week("本周未发出预警，无预警等级与主题分布图。"))
+    return ReportSection("warnings", "智能预警", [page], text.statements,
+                         summary.statements[0] if summary.statements else None, indicators=(*ids, *state))
+
+
+@report_section("safety", "三品一特安全", order=30)
+def safety_section(ctx: ReportContext) -> ReportSection:
+    """三品一特安全: the week's food sampling, special-equipment inspections, elevator entrapments
+    and licences issued, with the equipment overdue or due for inspection as of the data time."""
+    ids = ("sampling.batches", "sampling.failed", "sampling.pass_rate", "sampling.followup_rate",
+           "equipment.inspections", "equipment.inspection_pass_rate", "licence.issued")
+    w = _weekly(ctx, ids)
+    state = _state(ctx, ("equipment.elevators", "equipment.elevators_over_15y",
+                         "equipment.overdue_inspection", "equipment.due_30d", "licence.expiring_30d"))
+    trapped = _dim_weekly(ctx, "incident.reported", "kind", ("elevator_entrapment",))["elevator_entrapment"]
+    batches, inspections = w["sampling.batches"], w["equipment.inspections"]
+    failed, overdue = w["sampling.failed"]["week"], state["equipment.overdue_inspection"]
+    events = [batches["week"], inspections["week"], w["licence.issued"]["week"], trapped["week"]]
+
+    text = Narrative()
+    if not any(r.value for r in events):
+        text.add([("本周三品一特领域无食品抽检、特种设备检验、许可证发放和电梯困人事件记录", ())])
+    if batches["week"].value:
+        text.add([clause("食品安全方面，本周完成食品抽检{0}", batches["week"]),
+                  change(batches["week"], batches["previous"], "环比"),
+                  clause("抽检合格率{0}", w["sampling.pass_rate"]["week"])],
+                 [clause("不合格{0}", failed) if failed.value else ("未发现不合格批次", ()),
+                  clause("已核查处置{0}", w["sampling.followup_rate"]["week"]) if failed.value else None])
+    elif any(r.value for r in events):
+        text.add([("食品安全方面，本周未开展食品抽检", ())])
+    text.add([clause("特种设备方面，本周完成特种设备检验{0}", inspections["week"])
+              if inspections["week"].value else ("特种设备方面，本周未开展特种设备检验", ()),
+              clause("检验合格率{0}", w["equipment.inspection_pass_rate"]["week"])],
+             [clause("报告电梯困人事件{0}", trapped["week"]) if trapped["week"].value else None],
+             [clause("截至数据时间，在用电梯{0}", state["equipment.elevators"]),
+              clause("其中使用15年以上{0}", state["equipment.elevators_over_15y"])],
+             [clause("超期未检特种设备{0}，应督促使用单位尽快报检", overdue) if overdue.value
+              else ("无超期未检特种设备", ()),
+              clause("30天内到期待检{0}", state["equipment.due_30d"])])
+    text.add([clause("许可方面，本周发放许可证{0}", w["licence.issued"]["week"])
+              if w["licence.issued"]["week"].value else ("许可方面，本周未发放许可证", ()),
+              clause("截至数据时间，30天内到期许可证{0}", state["licence.expiring_30d"])])
+    summary = Narrative()
+    summary.add([clause("食品抽检{0}", batches["week"]) if batches["week"].value else ("未开展食品抽检", ()),
+                 clause("合格率{0}", w["sampling.pass_rate"]["week"]),
+                 clause("特种设备检验{0}", inspections["week"]) if inspections["week"].value else None],
+                [clause("截至数据时间，超期未检特种设备{0}", overdue)])
+
+    table = comparison_table([
+        _comparison("食品抽检批次", batches),
+        _comparison("　其中：不合格", w["sampling.failed"]),
+        _comparison("抽检合格率", w["sampling.pass_rate"]),
+        _comparison("不合格核查处置率", w["sampling.followup_rate"]),
+        _comparison("特种设备检验", inspections),
+        _comparison("特种设备检验合格率", w["equipment.inspection_pass_rate"]),
+        _comparison("电梯困人事件", trapped),
+        _comparison("发放许可证", w["licence.issued"]),
+    ])
+    start, end = ctx.periods["week"]
+    due = equipment_inspection_due()
+    due_block = figure_block("图：截至数据时间超期未检与30天内到期特种设备（台）",
+                             charts_safety.inspection_due_chart(due, **PRINT),
+                             height=PAIR_HEIGHT, width=PAIR_WIDTH) if due["total"].sum() else None
+    if batches["week"].value:
+        sampling_fig = _text_room(charts_safety.sampling_chart(sampling_by_category(start, end), top=6,
+                                                               **PRINT))
+        sampling = figure_block("图：本周各类食品抽检批次与合格率", sampling_fig, height=PAIR_HEIGHT,
+                                width=PAIR_WIDTH)
+        charts = [_pair(sampling, due_block) if due_block else sampling]
+    else:
+        charts = [_none_this_week("本周未开展食品抽检，无抽检分类图。"), *([due_block] if due_block else [])]
+    page = [narrative(text.statements), sub_heading("表：三品一特安全主要指标"), table,
+            sub_heading("食品抽检与特种设备检验"), *charts]
+    return ReportSection("safety", "三品一特安全", [page], text.statements,
+                         summary.statements[0] if summary.statements else None,
+                         indicators=(*ids, "incident.reported", *state))
+
+
+@report_section("cases", "稽查办案", order=70)
+def cases_section(ctx: ReportContext) -> ReportSection:
+    """稽查办案: cases opened and closed, causes and sources, penalties, and the open caseload
+    against the 90-day limit. After 投诉举报, where many cases start."""
+    ids = ("case.opened", "case.closed", "case.decisions", "case.fines_total", "case.confiscation_total",
+           "case.transferred_to_police", "case.closed_within_90d_rate", "case.avg_duration_minutes")
+    w = _weekly(ctx, ids)
+    state = _state(ctx, ("case.open", "case.approaching_limit", "case.overdue_open"))
+    opened, closed, decisions = w["case.opened"], w["case.closed"], w["case.decisions"]
+    fines, police = w["case.fines_total"]["week"], w["case.transferred_to_police"]["week"]
+    overdue = state["case.overdue_open"]
+    cause_name, source_name = partial(label, "case_file", "cause"), partial(label, "case_file", "source")
+    causes = _top_readings(ctx, "case.opened", "cause", 3) if opened["week"].value else []
+    sources = _top_readings(ctx, "case.opened", "source", 2) if opened["week"].value else []
+
+    text = Narrative()
+    if not (opened["week"].value or closed["week"].value or decisions["week"].value):
+        text.add([("本周无立案、结案和处罚决定", ())])
+    else:
+        text.add([clause("本周立案{0}", opened["week"]) if opened["week"].value else ("本周无新立案件", ()),
+                  change(opened["week"], opened["previous"], "环比"),
+                  change(opened["week"], opened["last_year"], "同比"),
+                  clause("结案{0}", closed["week"]), change(closed["week"], closed["previous"], "环比")],
+                 [(f"从案由看，{named(causes, 'cause', cause_name)}居前", causes) if causes else None,
+                  (f"从案件来源看，{named(sources, 'source', source_name)}居前", sources)
+                  if sources else None],
+                 [clause("移送公安机关{0}", police) if police.value else None])
+        text.add([clause("本周作出处罚决定{0}", decisions["week"]) if decisions["week"].value else None,
+                  clause("罚款{0}", fines) if fines.value else None,
+                  clause("没收{0}", w["case.confiscation_total"]["week"])
+                  if w["case.confiscation_total"]["week"].value else None],
+                 [clause("本周结案中90天内结案率{0}", w["case.closed_within_90d_rate"]["week"]),
+                  clause("平均办案时长{0}", w["case.avg_duration_minutes"]["week"])])
+    text.add([clause("截至数据时间，在办案件{0}", state["case.open"]),
+              clause("其中立案满60天的临近时限案件{0}", state["case.approaching_limit"])
+              if state["case.approaching_limit"].value else None,
+              clause("超期未结案件{0}，应加快办理", overdue) if overdue.value else ("无超期未结案件", ())])
+    summary = Narrative()
+    summary.add([clause("立案{0}、结案{1}", opened["week"], closed["week"]),
+                 clause("作出罚款{0}", fines) if fines.value else None],
+                [clause("截至数据时间，超期未结案件{0}，应加快办理", overdue) if overdue.value else None])
+
+    table = comparison_table([
+        _comparison("立案", opened),
+        _comparison("结案", closed),
+        _comparison("处罚决定", decisions),
+        _comparison("罚款金额", w["case.fines_total"]),
+        _comparison("没收金额", w["case.confiscation_total"]),
+        _comparison("移送公安", w["case.transferred_to_police"]),
+        _comparison("90天内结案率", w["case.closed_within_90d_rate"]),
+        _comparison("平均办案时长", w["case.avg_duration_minutes"]),
+    ])
+    page = [narrative(text.statements), sub_heading("表：稽查办案主要指标"), table]
+    if opened["week"].value:
+        start, end = ctx.periods["week"]
+        page += [sub_heading("本周立案的案由与来源"),
+                 _pair(figure_block("图：本周立案前六位案由（件）",
+                                    charts_cases.cause_chart(cases_by("cause", start, end), top=6, **PRINT),
+                                    height=PAIR_HEIGHT, width=PAIR_WIDTH),
+                       figure_block("图：本周立案来源（件）",
+                                    charts_cases.source_chart(cases_by("source", start, end), **PRINT),
+                                    height=PAIR_HEIGHT, width=PAIR_WIDTH))]
+    else:
+        page.append(_none_this_week("本周无新立案件，无案由与来源分布图。"))
+    return ReportSection("cases", "稽查办案", [page], text.statements,
+                         summary.statements[0] if summary.statements else None, indicators=(*ids, *state))
+
+
 # --- the report: overview, sections, definitions -------------------------------------------------
 
 OVERVIEW_TITLE = "本周综述"
@@ -465,35 +723,21 @@ class WeeklyReport:
 
 def _overview(ctx: ReportContext, sections: Sequence[ReportSection]) -> tuple[list[Statement], list[Any],
                                                                              tuple[str, ...]]:
-    """The overview: the key numbers at a glance, each section's summary, then warnings, cases and
-    incidents of the week (domains without a section of their own yet), and a table."""
+    """The overview: the key numbers at a glance, each section's summary (智能预警 and 稽查办案
+    included), then the week's incidents (应急处置 has no section of its own yet), and a table."""
     ids = ("entity.new_registrations", "complaint.received", "complaint.ontime_rate", "warning.raised",
            "case.opened", "case.closed", "case.fines_total", "incident.reported")
-    states = ("warning.open.red", "warning.open.orange", "case.overdue_open", "incident.open")
+    states = ("incident.open",)
     w = _weekly(ctx, ids)
     state = _state(ctx, states)
-    by_level = dict(_by(ctx, "warning.raised", "level").values)
-    levels = [ctx.reading("warning.raised", "week", by_level[k], {"level": k})
-              for k in ("red", "orange") if by_level.get(k, 0) > 0]
-    raised, red_open, overdue = w["warning.raised"], state["warning.open.red"], state["case.overdue_open"]
-    fines, incidents = w["case.fines_total"]["week"], w["incident.reported"]["week"]
-    open_incidents = state["incident.open"]
+    raised = w["warning.raised"]
+    incidents, open_incidents = w["incident.reported"]["week"], state["incident.open"]
 
     text = Narrative()
     text.add_text(f"{ctx.week.label}，全区市场监管主要情况如下。")
     for sec in sections:
         if sec.summary is not None:
             text.add_text(f"【{sec.title}】{sec.summary.text}", sec.summary.readings)
-    text.add([clause("【智能预警】本周发出预警{0}", raised["week"]),
-              change(raised["week"], raised["previous"], "环比"),
-              (f"其中{named(levels, 'level', partial(label, 'warning', 'level'), bracket=False)}", levels)
-              if levels else None],
-             [clause("截至数据时间，未办结红色预警{0}、橙色预警{1}", red_open, state["warning.open.orange"]),
-              ("须优先核查处置", ()) if red_open.value else None])
-    text.add([clause("【稽查办案】本周立案{0}、结案{1}", w["case.opened"]["week"], w["case.closed"]["week"]),
-              clause("作出罚款{0}", fines) if fines.value else None],
-             [clause("截至数据时间，立案超过90天未结案件{0}，应加快办理", overdue)
-              if overdue.value else None])
     text.add([clause("【应急处置】本周报告突发事件{0}", incidents) if incidents.value
               else clause("【应急处置】本周未报告突发事件", incidents),
               clause("截至数据时间尚未处置完毕{0}", open_incidents) if open_incidents.value else None])
