@@ -51,7 +51,7 @@ from data_access.schema import SOURCE_TABLES
 log = logging.getLogger(__name__)
 
 #: meta keys written by the sources; a value newer than ``refreshed_at`` means the layer is stale.
-SOURCE_STAMPS = ("generated_at", "imported_at", "simulated_at")
+SOURCE_STAMPS = ("generated_at", "imported_at", "simulated_at", "drawn_at")
 _PG_LOCK_KEY = 0x5AA7_0001
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: SQL marts built at once on SQLite (the machine this is sized for has two cores).
