@@ -1,0 +1,544 @@
+"""综合监管 (/supervision): 双随机一公开 inspections planned and done, what they found (result
+categories and the problem-found rate), completion and findings per 市场监管所, double-random
+inspections per street, the credit lists (经营异常名录, 严重违法失信名单, 联合惩戒名单) with the newest
+joint-punishment entries, and the double-random tasks with their published draw seed and progress.
+
+The risk-weighted draw (product.md §5) stores its results as such tasks; this screen shows them, it
+does not draw. For analysts a street on the map, an office, a month of the trend and a credit list
+filter the screen, the state lives in the URL, and the entities of the chosen credit list are listed,
+linked to their file (一户一档) and exported.
+
+The dedicated reads of ``data_access.api.supervision`` answer the unfiltered view; under an office
+filter the trend and the result categories come from the indicator library's breakdowns
+(``indicators.indicator_values``), which take the office as a filter.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from components import charts_supervision as charts
+from components.charts_common import kpi_cards, unavailable
+from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
+from components.filters import FilterIds, filter_bar
+from components.formatting import format_month
+from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.panels import chart_panel
+from components.permalink import (
+    FilterField,
+    link_notes,
+    period_caption,
+    period_options,
+    read_state,
+    state_search,
+)
+from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from data_access.api import entities as ent
+from data_access.api import extra_screens as extra
+from data_access.api import indicators
+from data_access.api import supervision as read
+from data_access.api.geo import street_polygons
+
+dash.register_page(
+    __name__,
+    path="/supervision",
+    name="综合监管",
+    title="综合监管 · 智慧监管·云中心",
+    category="综合监管",
+    order=15,
+    wall=True,
+)
+
+log = logging.getLogger(__name__)
+
+IDS = ScreenIds("supervision")
+FILTERS = FilterIds("supervision")
+TITLE = "综合监管"
+
+KPI_IDS = (
+    "inspection.tasks",
+    "inspection.planned",
+    "inspection.double_random_planned",
+    "inspection.done_rate",
+    "inspection.done",
+    "inspection.problems",
+    "inspection.problem_rate",
+    "inspection.case_opened",
+    "credit.abnormal_added",
+    "entity.abnormal_listed",
+    "entity.serious_dishonest",
+    "entity.joint_punishment",
+)
+#: The wall's strip: nine cards fit 1920 px; the task count, all kinds of planned inspections and
+#: the cases opened after inspections are for analysts.
+WALL_KPI_IDS = tuple(
+    i for i in KPI_IDS if i not in ("inspection.tasks", "inspection.planned", "inspection.case_opened")
+)
+BETTER = {
+    "inspection.done_rate": True,
+    "inspection.done": True,
+    "credit.abnormal_added": False,
+}
+FILTER_NAMES = {"office_code": "检查机构"}
+
+#: Rows in the grid and in an export; entries in the wall's joint-punishment list.
+GRID_LIMIT = 500
+EXPORT_LIMIT = 5_000
+LIST_LIMIT = 50
+TREND_MONTHS = 12
+#: Double-random tasks are drawn once a quarter: the task list looks back a year from the period's end.
+TASK_MONTHS = 12
+OFFICE_KINDS = ("station", "brigade")
+DEFAULT_LIST = "joint_punishment"
+
+CLICK_TARGETS = {
+    IDS.id("map-graph"): "street",
+    IDS.id("office-graph"): "office",
+    IDS.id("problem-graph"): "office",
+    IDS.id("trend-graph"): "period",
+    IDS.id("credit-graph"): "list",
+}
+CONTROLS = {"period": FILTERS.period, "street": FILTERS.street, "office": FILTERS.office}
+
+COLUMNS = (
+    Column("name", "当事人", link="/entity/{uscc}", width=260),
+    Column("uscc", "统一社会信用代码"),
+    Column("street_name", "街镇"),
+    Column("list", "信用名录", "enum", ("credit_list", "list")),
+    Column("reason", "列入事由"),
+    Column("listed_on", "列入日期", "date"),
+)
+
+
+def _offices() -> dict[str, str]:
+    """The offices that inspect (市场监管所 and brigades), code → name."""
+    f = extra.offices()
+    f = f[f["kind"].isin(OFFICE_KINDS)]
+    return dict(zip(f["code"], f["name"], strict=True))
+
+
+def _fields() -> list[FilterField]:
+    return [
+        FilterField(
+            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
+        ),
+        FilterField("street", "街镇", extra.street_names()),
+        FilterField("office", "检查机构", _offices()),
+        FilterField("list", "信用名录", ENUM_LABELS[("credit_list", "list")], DEFAULT_LIST),
+    ]
+
+
+def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
+    return (state["street"],) if state.get("street") else None
+
+
+def _office_filter(state: dict[str, Any]) -> dict[str, str]:
+    return {"office_code": state["office"]} if state.get("office") else {}
+
+
+def _values(ids: tuple[str, ...], start: date, end: date, scope, by: str, state: dict[str, Any]):
+    """``indicator_values`` broken down by ``by`` under the office filter, one column per indicator."""
+    long = indicators.indicator_values(ids, start, end, scope, (by,), _office_filter(state))
+    wide = long.pivot_table(index=by, columns="indicator_id", values="value", aggfunc="sum")
+    return wide.reindex(columns=list(ids)).reset_index()
+
+
+def _trend(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFrame:
+    """Per month: planned, done_of_planned, done_rate (``inspection_trend`` without an office)."""
+    if not state.get("office"):
+        return read.inspection_trend(start, end, scope)
+    ids = ("inspection.double_random_planned", "inspection.done_rate")
+    wide = _values(ids, start, end, scope, "month", state)
+    wide["month"] = pd.to_datetime(wide["month"])
+    months = pd.DataFrame({"month": pd.date_range(start, end, freq="MS", inclusive="left")})
+    out = months.merge(wide, on="month", how="left")
+    out["planned"] = out["inspection.double_random_planned"].fillna(0).astype("int64")
+    out["done_rate"] = out["inspection.done_rate"]
+    # the library gives the rate; the count done of those planned is the rate's numerator
+    out["done_of_planned"] = (out["done_rate"].fillna(0) * out["planned"]).round().astype("int64")
+    return out[["month", "planned", "done_of_planned", "done_rate"]]
+
+
+def _results(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFrame:
+    """Inspections completed per result category (``inspection_results`` without an office)."""
+    if not state.get("office"):
+        return read.inspection_results(start, end, scope)
+    wide = _values(("inspection.done",), start, end, scope, "result", state)
+    return wide.rename(columns={"inspection.done": "n"}).fillna(0).astype({"n": "int64"})
+
+
+def _streets(start: date, end: date, state: dict[str, Any]) -> pd.DataFrame:
+    """双随机 inspections planned per street over the whole district (under the office filter)."""
+    wide = _values(("inspection.double_random_planned",), start, end, None, "street_code", state)
+    return wide.rename(columns={"inspection.double_random_planned": "planned"}).fillna(0)
+
+
+def _tasks(state: dict[str, Any], bounds: dict[str, Any], limit: int = 200) -> pd.DataFrame:
+    """Double-random tasks drawn in the year up to the period's end, newest first, of the chosen
+    office."""
+    end = bounds["end"]
+    start = (pd.Timestamp(end) - pd.DateOffset(months=TASK_MONTHS)).date()
+    frame = read.inspection_tasks(start, end, _scope(state), "double_random", limit).frame
+    if state.get("office"):
+        frame = frame[frame["office_code"] == state["office"]]
+    return frame.reset_index(drop=True)
+
+
+def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.DataFrame:
+    """The KPI strip: ``screen_kpis`` under the period and street; under an office filter the
+    inspection cards are read again for that office (the credit cards, which have no office, are
+    listed in ``unfiltered``)."""
+    period = state["period"]
+    frame = extra.screen_kpis(ids, period, scope)
+    frame["unfiltered"] = [() for _ in range(len(frame))]
+    f = _office_filter(state)
+    if not f:
+        return frame
+    bounds = extra.period_bounds(period)
+    catalogue = indicators.indicator_catalogue()
+    dims = {
+        i: {d.strip() for d in str(text).split(",")}
+        for i, text in zip(catalogue["id"], catalogue["dimensions"], strict=True)
+    }
+    members = tuple(i for i in ids if "office_code" in dims[i])
+    now = indicators.indicator_values(members, bounds["start"], bounds["end"], scope, (), f)
+    now = dict(zip(now["indicator_id"], now["value"], strict=True))
+    periodic = tuple(frame.set_index("indicator_id").loc[list(members)].query("kind == 'period'").index)
+    before = {}
+    if periodic:
+        got = indicators.indicator_values(periodic, bounds["cmp_start"], bounds["cmp_end"], scope, (), f)
+        before = dict(zip(got["indicator_id"], got["value"], strict=True))
+    col = frame["indicator_id"]
+    frame["value"] = [float(now.get(i, v)) for i, v in zip(col, frame["value"], strict=True)]
+    frame["previous"] = [
+        before.get(i, p) if i in now else p for i, p in zip(col, frame["previous"], strict=True)
+    ]
+    frame["unfiltered"] = [() if i in now else ("office_code",) for i in col]
+    return frame
+
+
+def _kpi_note(kpis: pd.DataFrame) -> str:
+    """Which KPI cards could not follow the office filter."""
+    names = [row.name for row in kpis.itertuples() if row.unfiltered]
+    return f"注：{'、'.join(names)}不分检查机构，按全部统计。" if names else ""
+
+
+def _credit_rows(state: dict[str, Any], limit: int):
+    """Entities now on the chosen credit list (street scope), newest first, with the street's name."""
+    rows = read.credit_list_entries(state.get("list") or DEFAULT_LIST, _scope(state), limit)
+    frame = rows.frame.copy()
+    frame["street_name"] = frame["street_code"].map(extra.street_names())
+    return rows, frame
+
+
+def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """Every panel of the screen for a state: figures and components keyed by panel."""
+    bounds = extra.period_bounds(state["period"])
+    start, end = bounds["start"], bounds["end"]
+    scope = _scope(state)
+    theme, mode = view.theme, view.mode
+    wall = mode == "wall"
+    trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
+    month = state["period"] if extra.parse_month(state["period"]) else None
+    kpis = _kpis(state, scope, WALL_KPI_IDS if wall else KPI_IDS)
+    offices = read.inspections_by_office(start, end, scope)
+    top = 7 if wall else None
+    joint = read.credit_list_entries("joint_punishment", scope, LIST_LIMIT).frame
+    out = {
+        "kpis": kpi_cards(kpis, mode=mode, better=BETTER),
+        "kpi_note": _kpi_note(kpis),
+        "trend": charts.plan_trend_chart(
+            _trend(trend_start, trend_end, scope, state), selected_month=month, theme=theme, mode=mode
+        ),
+        "results": charts.results_donut(_results(start, end, scope, state), theme=theme, mode=mode),
+        "credit": charts.credit_lists_chart(
+            ent.credit_list_counts(scope),
+            selected=None if wall else state.get("list"),
+            theme=theme,
+            mode=mode,
+        ),
+        "map": charts.street_map(
+            street_polygons(),
+            _streets(start, end, state),
+            selected=state.get("street"),
+            theme=theme,
+            mode=mode,
+            tile_url=view.tile_url,
+        ),
+        "office": charts.office_completion_chart(
+            offices, selected=state.get("office"), top=top, theme=theme, mode=mode
+        ),
+        "problem": charts.problem_rate_chart(
+            offices, selected=state.get("office"), top=top, theme=theme, mode=mode
+        ),
+        "joint": charts.credit_entry_list(joint, extra.street_names(), mode=mode, visible_rows=4),
+        "tasks": charts.task_list(_tasks(state, bounds), mode=mode, visible_rows=3),
+    }
+    return out, bounds["data_time"]
+
+
+def _period_text(state: dict[str, Any]) -> str:
+    return _fields()[0].text(state["period"])
+
+
+def _caption(state: dict[str, Any]) -> Any:
+    return period_caption(_period_text(state), extra.period_bounds(state["period"]), id=IDS.id("period"))
+
+
+def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    mode = view.mode
+    when = f" · {_period_text(state)}" if view.kiosk else ""
+    analyst = not view.kiosk
+    return {
+        "left": [
+            chart_panel(
+                f"近{TREND_MONTHS}个月双随机计划与完成",
+                figs["trend"],
+                unit="户次",
+                id=IDS.id("trend"),
+                mode=mode,
+                note="按计划日期统计，完成率为当月计划中已完成的比例；点击月份可筛选全屏。"
+                if analyst
+                else None,
+            ),
+            chart_panel(f"检查结果分类{when}", figs["results"], unit="户次", id=IDS.id("results"), mode=mode),
+            chart_panel(
+                "信用名录在列（当前）",
+                figs["credit"],
+                unit="户",
+                id=IDS.id("credit"),
+                mode=mode,
+                note="括号内为累计列入户数；点击名录可在下方明细中列出其主体。" if analyst else None,
+            ),
+        ],
+        "centre": chart_panel(
+            f"各街镇双随机计划检查{when}",
+            figs["map"],
+            unit="户次",
+            id=IDS.id("map"),
+            mode=mode,
+            class_name="panel--map",
+            note="按检查对象所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。" if analyst else None,
+        ),
+        "bottom": chart_panel(
+            f"双随机抽查任务与公开种子（近{TASK_MONTHS}个月抽取）",
+            html.Div(figs["tasks"], id=IDS.id("tasks"), className="panel-fill"),
+            unit="户",
+            mode=mode,
+        ),
+        "right": [
+            chart_panel(
+                f"各机构双随机完成{when}",
+                figs["office"],
+                unit="户次",
+                id=IDS.id("office"),
+                mode=mode,
+                note="浅色为计划、深色为其中已完成；点击机构可筛选全屏。" if analyst else None,
+            ),
+            chart_panel(
+                f"各机构问题发现率{when}",
+                figs["problem"],
+                unit="%",
+                id=IDS.id("problem"),
+                mode=mode,
+                note="完成检查中结果不是“未发现问题”的比例，括号内为发现问题户次；高于全区平均的标橙。"
+                if analyst
+                else None,
+            ),
+            chart_panel(
+                "联合惩戒名单（最新列入）",
+                html.Div(figs["joint"], id=IDS.id("joint"), className="panel-fill"),
+                unit="户",
+                mode=mode,
+            ),
+        ],
+    }
+
+
+def _detail(state: dict[str, Any]) -> Any:
+    rows, frame = _credit_rows(state, GRID_LIMIT)
+    grid = detail_grid(IDS.id("grid"), grid_rows(frame, COLUMNS), COLUMNS)
+    return detail_panel(
+        "信用名录在列主体明细（当前筛选，最新列入在前）",
+        grid,
+        caption_id=IDS.id("grid-caption"),
+        caption=_count(rows, frame),
+        csv_id=IDS.id("export-csv"),
+        xlsx_id=IDS.id("export-xlsx"),
+        download_id=IDS.id("download"),
+        id=IDS.id("detail"),
+        note=(
+            "名录为截至数据日期的在列状态，随街镇筛选，不受统计期间和检查机构影响；"
+            f"点击“信用名录在列”图可切换名录；最多导出 {EXPORT_LIMIT:,} 条。"
+        ),
+    )
+
+
+def _count(rows, frame: pd.DataFrame) -> str:
+    return count_text(len(frame), rows.truncated, rows.limit)
+
+
+def _filter_bar(state: dict[str, Any], notes: list[str], kpi_note: str) -> html.Div:
+    fields = _fields()
+    bar = filter_bar(
+        IDS.slug,
+        streets=list(fields[1].choices.items()),
+        offices=list(fields[2].choices.items()),
+        values=state,
+        show=("period", "street", "office"),
+        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
+    )
+    return html.Div(
+        [
+            bar,
+            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
+            _caption(state),
+            link_notes(notes, id=IDS.id("link-notes")),
+            html.Div(kpi_note, id=IDS.id("kpi-note"), className="detail-caption"),
+        ],
+        className="screen-filters",
+    )
+
+
+def layout(**query: object) -> html.Div:
+    view = ViewParams.from_query(query)
+    try:
+        state, notes = read_state(view.extra, _fields())
+        figs, data_time = _draw(view, state)
+    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
+        log.exception("综合监管页面读取数据失败")
+        return screen_frame(
+            IDS,
+            view,
+            title=TITLE,
+            ok=False,
+            error=type(exc).__name__,
+            centre=unavailable("综合监管", mode=view.mode, built=extra.read_layer_built()),
+        )
+    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
+    panels = _panels(view, figs, state)
+    return screen_frame(
+        IDS,
+        view,
+        title=TITLE,
+        data_time=data_time,
+        kpis=figs["kpis"],
+        filters=None if view.kiosk else _filter_bar(state, notes, figs["kpi_note"]),
+        left=panels["left"],
+        right=panels["right"],
+        centre=[panels["centre"], *stores],
+        bottom=panels["bottom"],
+        detail=None if view.kiosk else _detail(state),
+    )
+
+
+GRAPHS = ("trend", "results", "credit", "map", "office", "problem")
+
+
+@refresh_callback(
+    IDS,
+    Output(IDS.kpis, "children"),
+    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
+    Output(IDS.id("joint"), "children"),
+    Output(IDS.id("tasks"), "children"),
+    inputs=[Input(IDS.id("state"), "data")],
+    state=[State(IDS.view, "data")],
+)
+def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
+    figs, data_time = _draw(ViewParams.from_query(view_query), state)
+    return Refreshed(
+        [figs["kpis"], *(figs[k] for k in GRAPHS), figs["joint"], figs["tasks"]], data_time=data_time
+    )
+
+
+def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
+    """The screen's new filter state after one event, and everything that shows it.
+
+    ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value
+    (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``). Returns the state, the
+    chips, the URL query, the dropdowns' values and the period options, the (cleared) link note,
+    the period's dates and the note on KPI cards that cannot follow the filter.
+    """
+    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
+    if event is None:
+        return (no_update,) * 10
+    fields = _fields()
+    new = next_state(state, fields, *event)
+    view = ViewParams.from_query(view_query)
+    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
+    return (
+        new,
+        filter_chips(IDS.slug, new, fields),
+        search or "?",
+        new["period"],
+        period_options(fields[0], PERIOD_LABELS, new["period"]),
+        new["street"],
+        new["office"],
+        None,
+        _caption(new).children,
+        _kpi_note(_kpis(new, _scope(new))),
+    )
+
+
+@callback(
+    Output(IDS.id("state"), "data"),
+    Output(IDS.id("chips"), "children"),
+    Output(IDS.id("url"), "search"),
+    Output(FILTERS.period, "value"),
+    Output(FILTERS.period, "options"),
+    Output(FILTERS.street, "value"),
+    Output(FILTERS.office, "value"),
+    Output(IDS.id("link-notes"), "children"),
+    Output(IDS.id("period"), "children"),
+    Output(IDS.id("kpi-note"), "children"),
+    *(Input(i, "value") for i in CONTROLS.values()),
+    *(Input(g, "clickData") for g in CLICK_TARGETS),
+    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
+    State(IDS.id("state"), "data"),
+    State(IDS.view, "data"),
+    prevent_initial_call=True,
+)
+def on_filter(*args: Any) -> tuple:
+    state, view_query = args[-2], args[-1]
+    return update_filters(
+        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
+    )
+
+
+@callback(
+    Output(IDS.id("grid"), "rowData"),
+    Output(IDS.id("grid-caption"), "children"),
+    Input(IDS.id("state"), "data"),
+    prevent_initial_call=True,
+)
+def update_grid(state: dict[str, Any]) -> tuple:
+    """The detail grid's rows and caption for a filter state."""
+    rows, frame = _credit_rows(state, GRID_LIMIT)
+    return grid_rows(frame, COLUMNS), _count(rows, frame)
+
+
+def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """The chosen credit list's entities under a filter state as a CSV or XLSX download (at most
+    ``EXPORT_LIMIT`` rows)."""
+    _, frame = _credit_rows(state, EXPORT_LIMIT)
+    as_of = extra.period_bounds(state["period"])["as_of"]
+    name = ENUM_LABELS[("credit_list", "list")][state.get("list") or DEFAULT_LIST]
+    return download(frame, COLUMNS, f"{name}在列主体_{as_of:%Y%m%d}", fmt)
+
+
+@callback(
+    Output(IDS.id("download"), "data"),
+    Input(IDS.id("export-csv"), "n_clicks"),
+    Input(IDS.id("export-xlsx"), "n_clicks"),
+    State(IDS.id("state"), "data"),
+    prevent_initial_call=True,
+)
+def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
+    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
