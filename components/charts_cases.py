@@ -242,7 +242,7 @@ def office_duration_chart(
     colours = [p.bad if d > LIMIT_DAYS else p.warn if d > NEAR_DAYS else p.accent for d in days]
     hover = [
         f"{n}：结案 {int(c)} 件，平均 {format_duration(m).text}{format_duration(m).unit}，"
-        f"90天内结案 {format_rate(r).text}%"
+        f"90天内结案 {format_rate(r).text}"
         for n, c, m, r in zip(f["office_name"], f["closed"], f["avg_duration_minutes"], rates, strict=True)
     ]
     return hbar(
