@@ -66,16 +66,6 @@ _ALIASES = {
 }
 
 
-#: The Chinese texts of a dropdown's own controls (Dash's defaults are English).
-DROPDOWN_LABELS = {
-    "select_all": "全选",
-    "deselect_all": "全部取消",
-    "selected_count": "已选 {num_selected} 项",
-    "search": "搜索",
-    "clear_search": "清除搜索",
-    "clear_selection": "清除选择",
-    "no_options_found": "没有匹配的选项",
-}
 
 
 def code_labels(indicator_id: str, dimension: str) -> dict[str, str]:

@@ -43,6 +43,19 @@ class FilterIds:
         return {n: getattr(self, n) for n in FILTER_NAMES}
 
 
+
+#: The Chinese texts of a dropdown's own controls (Dash 4's defaults are English: "Search", "No
+#: options found" …); every dropdown of the app passes them.
+DROPDOWN_LABELS = {
+    "select_all": "全选",
+    "deselect_all": "全部取消",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索",
+    "clear_selection": "清除选择",
+    "no_options_found": "没有匹配的选项",
+}
+
 def filter_options(streets: Iterable[tuple[str, str]] = (), offices: Iterable[tuple[str, str]] = (),
                    periods: Sequence[str] = tuple(PERIOD_LABELS)) -> dict[str, list[dict[str, str]]]:
     """Dropdown options of every filter (streets/offices as ``(code, name)`` pairs)."""
@@ -78,6 +91,6 @@ def filter_bar(page: str, *, streets: Iterable[tuple[str, str]] = (), offices: I
             html.Label(_LABELS[name], htmlFor=getattr(ids, name), className="filter-label"),
             dcc.Dropdown(id=getattr(ids, name), options=opts[name], value=value,
                          placeholder=_PLACEHOLDERS[name], clearable=name != "period", searchable=True,
-                         className="filter-dropdown"),
+                         labels=DROPDOWN_LABELS, className="filter-dropdown"),
         ], className=f"filter-item filter-item--{name.replace('_', '-')}"))
     return html.Div(items, className="filter-bar", role="search", **{"aria-label": "筛选条件"})

@@ -35,6 +35,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from components import charts_analysis as charts
 from components.charts_common import unavailable
 from components.crossfilter import clicked_value
+from components.filters import DROPDOWN_LABELS
 from components.formatting import format_date, format_month
 from components.labels import PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
@@ -404,7 +405,7 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
                     searchable=True,
                     placeholder="选择指标",
                     className="filter-dropdown",
-                    labels=charts.DROPDOWN_LABELS,
+                    labels=DROPDOWN_LABELS,
                 ),
                 "filter-item--indicators",
                 style={"flex": "2 1 380px", "minWidth": "320px"},
@@ -417,7 +418,7 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
                     value=state["period"],
                     clearable=False,
                     className="filter-dropdown",
-                    labels=charts.DROPDOWN_LABELS,
+                    labels=DROPDOWN_LABELS,
                 ),
                 "filter-item--period",
             ),
@@ -445,7 +446,7 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
                     value=state["dim"],
                     clearable=False,
                     className="filter-dropdown",
-                    labels=charts.DROPDOWN_LABELS,
+                    labels=DROPDOWN_LABELS,
                 ),
                 "filter-item--dimension",
             ),
@@ -457,7 +458,7 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
                     value=state.get("street"),
                     placeholder="全区",
                     className="filter-dropdown",
-                    labels=charts.DROPDOWN_LABELS,
+                    labels=DROPDOWN_LABELS,
                 ),
                 "filter-item--street",
             ),
@@ -469,7 +470,7 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
                     value=state["rank"],
                     clearable=False,
                     className="filter-dropdown",
-                    labels=charts.DROPDOWN_LABELS,
+                    labels=DROPDOWN_LABELS,
                 ),
                 "filter-item--rank",
             ),

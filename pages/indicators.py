@@ -27,6 +27,7 @@ from components.catalogue import (
     theme_tiles,
     value_element,
 )
+from components.filters import DROPDOWN_LABELS
 from components.kpi import kpi_card
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.lists import scrolling_list
@@ -215,6 +216,7 @@ def _analyst(cat: pd.DataFrame, view: ViewParams, topic: str, quick: str) -> htm
                         value=theme,
                         clearable=False,
                         searchable=False,
+                        labels=DROPDOWN_LABELS,
                         className="filter-dropdown",
                     ),
                 ],

@@ -86,7 +86,7 @@ def ranking(
         f = lib.evaluate(r, [indicator_id], by=(dimension,), scope=scope, **period)
         labels = _labels(r, dimension)
     f = f.dropna(subset=["value"]).rename(columns={dimension: "key"})
-    f["label"] = f["key"].map(labels).fillna(f["key"].astype(str))
+    f["label"] = [labels.get(k, str(k)) for k in f["key"]]
     f = f.sort_values(["value", "key"], ascending=[ascending, True]).head(limit).reset_index(drop=True)
     f["rank"] = range(1, len(f) + 1)
     return f[["key", "label", "value", "rank"]]
