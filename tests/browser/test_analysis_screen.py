@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from data_access.api import analysis, extra_screens
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 HEADLINE = (
     "complaint.received",
@@ -39,7 +39,8 @@ _HEADERS_JS = """async (id) => {
 
 def _wait_for_state(page, predicate_js: str) -> None:
     page.wait_for_function(
-        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}", timeout=30_000
+        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}",
+        timeout=SETTLE_TIMEOUT_MS,
     )
 
 

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from data_access.api import cases, extra_screens, indicators
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 WALL_KPIS = (
     "case.opened",
@@ -76,7 +76,7 @@ def test_cas101_loads_clean_in_both_modes_with_kpis_from_the_read_api(visit, mod
     else:
         assert v.page.locator("#cases-filter-period").is_visible()
         v.page.locator("#cases-detail").scroll_into_view_if_needed()
-        v.page.wait_for_selector("#cases-grid .ag-row", timeout=30_000)
+        v.page.wait_for_selector("#cases-grid .ag-row", timeout=SETTLE_TIMEOUT_MS)
         rows = v.page.evaluate(_GRID_ROWS_JS, "cases-grid")
         assert [r["case_no"] for r in rows] == cases.cases_near_limit(None, 0, 500).frame["case_no"].tolist()
         v.shot("cases-analyst-full", full_page=True)
@@ -91,7 +91,8 @@ def test_cas102_a_click_on_a_cause_filters_the_screen(visit):
     box = v.page.locator("#cases-cause-graph .trace.bars .point >> nth=0").bounding_box()
     v.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     v.page.wait_for_function(
-        f"() => new URLSearchParams(location.search).get('cause') === '{top['cause']}'", timeout=30_000
+        f"() => new URLSearchParams(location.search).get('cause') === '{top['cause']}'",
+        timeout=SETTLE_TIMEOUT_MS,
     )
     v.settle()
     v.assert_clean()
@@ -111,6 +112,8 @@ def test_cas102_a_click_on_a_cause_filters_the_screen(visit):
     v.shot("cases-cause-filtered")
     # the chip's × clears it again
     v.page.locator("#cases-chips [data-filter=cause] .xf-chip-x").click()
-    v.page.wait_for_function("() => !new URLSearchParams(location.search).get('cause')", timeout=30_000)
+    v.page.wait_for_function(
+        "() => !new URLSearchParams(location.search).get('cause')", timeout=SETTLE_TIMEOUT_MS
+    )
     v.settle()
     assert _number(dict(v.page.evaluate(_KPIS_JS))["case.opened"]) == by_cause["opened"].sum()

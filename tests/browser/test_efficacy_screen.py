@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from data_access.api import efficacy, extra_screens, indicators
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 KPI_IDS = (
     "inspection.done_rate",
@@ -79,7 +79,7 @@ def test_effb002_a_ranking_click_chooses_the_office(visit):
     box = v.page.locator(f"#efficacy-ranking-graph .trace.bars .point >> nth={i}").bounding_box()
     v.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     v.page.wait_for_function(
-        f"() => new URLSearchParams(location.search).get('office') === '{office}'", timeout=30_000
+        f"() => new URLSearchParams(location.search).get('office') === '{office}'", timeout=SETTLE_TIMEOUT_MS
     )
     v.settle()
     v.assert_clean()

@@ -13,7 +13,7 @@ import pytest
 
 from data_access.api import emergency as em
 from data_access.api import extra_screens, indicators
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 KPI_IDS = (
     "incident.open",
@@ -43,7 +43,8 @@ _TIMELINE_TITLE_JS = """() => {
 
 def _wait_for_state(page, predicate_js: str) -> None:
     page.wait_for_function(
-        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}", timeout=30_000
+        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}",
+        timeout=SETTLE_TIMEOUT_MS,
     )
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from data_access.api import complaints, extra_screens, geo, indicators, overview
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 SCREENS = {"overview": "/", "complaints": "/complaints", "entities": "/entities"}
 KPIS = {
@@ -86,7 +86,8 @@ def _wait_for_state(page, slug: str, predicate_js: str) -> None:
     """Wait until the screen's filter state (its URL) satisfies ``predicate_js`` (a JS expression
     over ``q``, the URLSearchParams) and Dash has settled again."""
     page.wait_for_function(
-        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}", timeout=30_000
+        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}",
+        timeout=SETTLE_TIMEOUT_MS,
     )
 
 
@@ -292,12 +293,12 @@ def test_scr007_search_box_opens_the_entity_file(visit):
     uscc = extra_screens.entity_list(limit=1).frame["uscc"][0]
     v.page.locator("#entities-search").fill(uscc.lower())
     v.page.locator("#entities-search").press("Enter")
-    v.page.wait_for_url(f"**/entity/{uscc}", timeout=30_000)
+    v.page.wait_for_url(f"**/entity/{uscc}", timeout=SETTLE_TIMEOUT_MS)
     v.page.go_back()
-    v.page.wait_for_url("**/entities", timeout=30_000)
+    v.page.wait_for_url("**/entities", timeout=SETTLE_TIMEOUT_MS)
     v.page.locator("#entities-search").fill("七宝")
     v.page.locator("#entities-search-go").click()
-    v.page.wait_for_url("**/search?q=*", timeout=30_000)
+    v.page.wait_for_url("**/search?q=*", timeout=SETTLE_TIMEOUT_MS)
     assert parse_qs(urlsplit(v.page.url).query)["q"] == ["七宝"]
 
 

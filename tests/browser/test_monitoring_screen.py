@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from data_access.api import indicators, monitoring
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 from tests.browser.test_main_screens import (
     _UPDATES_JS,
     _click_centre,
@@ -168,11 +168,11 @@ def test_monb004_an_hls_tile_plays_through_the_vendored_hls_js_and_stops_when_th
         status=200, body=_PLAYLIST, headers={"Content-Type": "application/vnd.apple.mpegurl"}))
     v.page.evaluate(_HLS_TILE_JS, "/live/CAM9/index.m3u8")
     v.page.wait_for_function("() => document.querySelector('video[data-hls]').src.startsWith('blob:')",
-                             timeout=30_000)
+                             timeout=SETTLE_TIMEOUT_MS)
     assert v.page.evaluate("() => typeof window.Hls.isSupported") == "function"
     assert any(u.endswith("/assets/vendor/hls/hls.light.min.js") for u in v.requests)
     assert any(u.endswith("/live/CAM9/index.m3u8") for u in v.requests)
     v.page.evaluate("() => { window.__hlsVideo = document.querySelector('video[data-hls]'); "
                     "window.__hlsVideo.remove(); }")
-    v.page.wait_for_function("() => !window.__hlsVideo.__hls", timeout=10_000)
+    v.page.wait_for_function("() => !window.__hlsVideo.__hls", timeout=SETTLE_TIMEOUT_MS)
     v.assert_clean()

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.browser.browser_harness import SETTLE_TIMEOUT_MS
+
 ROOT = Path(__file__).resolve().parents[2]
 WEEK = "2026-W46"
 WEEK_START, WEEK_END = date(2026, 11, 9), date(2026, 11, 16)
@@ -110,7 +112,7 @@ def test_rpt101_page_draws_every_figure_and_fits_every_sheet(visit):
 ])
 def test_rpt102_bad_or_empty_week_shows_a_clear_message(visit, query, status, words):
     v = visit("/report/weekly" + query, viewport=(900, 900))
-    v.page.wait_for_selector('#page-report[data-ready="true"]', state="attached", timeout=30_000)
+    v.page.wait_for_selector('#page-report[data-ready="true"]', state="attached", timeout=SETTLE_TIMEOUT_MS)
     root = v.page.locator("#page-report")
     v.assert_clean()
     assert root.get_attribute("data-status") == status

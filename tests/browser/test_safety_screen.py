@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from data_access.api import extra_screens, geo, indicators, safety
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 KPIS = (
     "licence.food_business_valid",
@@ -51,7 +51,8 @@ def _num(raw: str) -> float:
 
 def _wait_for(page, predicate_js: str) -> None:
     page.wait_for_function(
-        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}", timeout=30_000
+        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}",
+        timeout=SETTLE_TIMEOUT_MS,
     )
 
 

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from data_access.api import extra_screens, indicators, supervision
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 WALL_KPIS = (
     "inspection.double_random_planned",
@@ -96,7 +96,8 @@ def test_sup102_a_click_on_an_office_filters_the_screen(visit):
     box = v.page.locator("#supervision-office-graph .trace.bars .point >> nth=0").bounding_box()
     v.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     v.page.wait_for_function(
-        f"() => new URLSearchParams(location.search).get('office') === '{top['office_code']}'", timeout=30_000
+        f"() => new URLSearchParams(location.search).get('office') === '{top['office_code']}'",
+        timeout=SETTLE_TIMEOUT_MS,
     )
     v.settle()
     v.assert_clean()
@@ -120,7 +121,8 @@ def test_sup102_a_click_on_an_office_filters_the_screen(visit):
     box = v.page.locator("#supervision-credit-graph .trace.bars .point >> nth=0").bounding_box()
     v.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     v.page.wait_for_function(
-        "() => new URLSearchParams(location.search).get('list') === 'abnormal_operation'", timeout=30_000
+        "() => new URLSearchParams(location.search).get('list') === 'abnormal_operation'",
+        timeout=SETTLE_TIMEOUT_MS,
     )
     v.settle()
     v.assert_clean()

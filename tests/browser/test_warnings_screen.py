@@ -12,7 +12,7 @@ import pytest
 
 from data_access.api import indicators
 from data_access.api import warnings as wr
-from tests.browser.browser_harness import MODES
+from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
 KPI_IDS = (
     "warning.raised",
@@ -41,7 +41,8 @@ _GRID_ROWS_JS = """async (id) => {
 
 def _wait_for_state(page, predicate_js: str) -> None:
     page.wait_for_function(
-        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}", timeout=30_000
+        f"() => {{ const q = new URLSearchParams(location.search); return {predicate_js}; }}",
+        timeout=SETTLE_TIMEOUT_MS,
     )
 
 
