@@ -107,7 +107,7 @@ def test_wrb002_a_level_click_filters_the_list_and_the_export(visit):
     v.settle()
     v.assert_clean()
     assert f"预警等级：{name}" in v.page.locator("#warnings-chips").inner_text()
-    assert "不随预警等级筛选" in v.page.locator("#warnings-kpi-note").inner_text()
+    assert "不随等级筛选" in v.page.locator("#warnings-kpi-note").inner_text()  # the per-level cards
     rows = v.page.evaluate(_GRID_ROWS_JS, "warnings-grid")
     expected = wr.open_warning_points(None, level, 500).frame
     assert rows and [r["id"] for r in rows] == expected["id"].tolist()
