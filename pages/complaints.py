@@ -11,48 +11,25 @@ complaints, its most complained entities and its hot words.
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any
 
-import dash
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import html
 
 from components import charts_complaints as charts
-from components.charts_common import kpi_cards, unavailable
-from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
+from components.charts_common import kpi_cards
 from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
-from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
-from components.permalink import (
-    FilterField,
-    link_notes,
-    period_caption,
-    period_options,
-    read_state,
-    state_search,
-)
-from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from components.permalink import FilterField
+from components.tables import Column
+from dashboard.screen import Grid, Scope, Screen, register
 from data_access.api import complaints as read
 from data_access.api import extra_screens as extra
 from data_access.api.geo import street_polygons
 
-dash.register_page(
-    __name__,
-    path="/complaints",
-    name="投诉举报",
-    title="投诉举报 · 智慧监管·云中心",
-    category="投诉举报",
-    order=40,
-    wall=True,
-)
-
-log = logging.getLogger(__name__)
-
 IDS = ScreenIds("complaints")
-FILTERS = FilterIds("complaints")
 TITLE = "投诉举报"
 
 KPI_IDS = (
@@ -79,16 +56,6 @@ TREND_MONTHS = 12
 #: The window of the wall's most-complained ranking (the 高频被投诉 tag counts over 90 days too).
 WALL_ENTITY_DAYS = 90
 
-#: Which filter a click on which graph sets.
-CLICK_TARGETS = {
-    IDS.id("map-graph"): "street",
-    IDS.id("change-graph"): "street",
-    IDS.id("channel-graph"): "channel",
-    IDS.id("kind-graph"): "kind",
-    IDS.id("category-graph"): "category",
-    IDS.id("trend-graph"): "period",
-}
-CONTROLS = {"period": FILTERS.period, "street": FILTERS.street, "office": FILTERS.office}
 
 COLUMNS = (
     Column("id", "编号", width=150),
@@ -124,20 +91,6 @@ def _fields() -> list[FilterField]:
     ]
 
 
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    """The streets the state covers: the street, the office's street (a 市场监管所 serves one
-    street), both (their intersection, possibly empty) or the whole district (None)."""
-    chosen = []
-    if state.get("street"):
-        chosen.append({state["street"]})
-    if state.get("office"):
-        stations = extra.offices("station").set_index("code")["street_code"]
-        chosen.append({stations.get(state["office"])} - {None})
-    if not chosen:
-        return None
-    return tuple(sorted(set.intersection(*chosen)))
-
-
 def _picks(state: dict[str, Any], *, without: str | None = None) -> dict[str, str | None]:
     """The channel/kind/category filters for a read, leaving out the chart's own dimension."""
     return {k: state.get(k) for k in ("channel", "kind", "category") if k != without}
@@ -152,36 +105,36 @@ def _entity_window(view: ViewParams, bounds: dict[str, Any]) -> tuple[date, date
     return end - timedelta(days=WALL_ENTITY_DAYS), end
 
 
-def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
     """Every panel of the screen for a state: figures and components keyed by panel."""
     period = state["period"]
     bounds = extra.period_bounds(period)
     start, end = bounds["start"], bounds["end"]
-    scope = _scope(state)
+    here = scope.streets
     theme, mode = view.theme, view.mode
     streets = street_polygons()
     names = extra.street_names()
     picks = _picks(state)
-    kpis = extra.screen_kpis(KPI_IDS, period, scope, tuple((k, v) for k, v in picks.items() if v))
+    kpis = extra.screen_kpis(KPI_IDS, period, here, tuple((k, v) for k, v in picks.items() if v))
     trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
-    by_street = read.complaints_by("street_code", start, end, None, **picks)
-    points = extra.complaint_points(start, end, scope, **picks).frame
+    by_street = read.complaints_by("street_code", start, end, scope.allowed, **picks)
+    points = extra.complaint_points(start, end, here, **picks).frame
     out = {
         "kpis": kpi_cards(kpis, mode=mode, better=BETTER),
         "channel": charts.channel_chart(
-            read.complaints_by("channel", start, end, scope, **_picks(state, without="channel")),
+            read.complaints_by("channel", start, end, here, **_picks(state, without="channel")),
             selected=state.get("channel"),
             theme=theme,
             mode=mode,
         ),
         "kind": charts.kind_chart(
-            read.complaints_by("kind", start, end, scope, **_picks(state, without="kind")),
+            read.complaints_by("kind", start, end, here, **_picks(state, without="kind")),
             selected=state.get("kind"),
             theme=theme,
             mode=mode,
         ),
         "category": charts.category_chart(
-            read.complaints_by("category", start, end, scope, **_picks(state, without="category")),
+            read.complaints_by("category", start, end, here, **_picks(state, without="category")),
             selected=state.get("category"),
             top=8 if mode == "wall" else None,
             theme=theme,
@@ -197,38 +150,32 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
             tile_url=view.tile_url,
         ),
         "trend": charts.trend_chart(
-            read.complaint_trend(trend_start, trend_end, scope, "month", **picks),
+            read.complaint_trend(trend_start, trend_end, here, "month", **picks),
             selected_month=period if extra.parse_month(period) else None,
             theme=theme,
             mode=mode,
         ),
         "change": charts.street_change_chart(
-            extra.complaint_street_change(period, None, **picks),
+            extra.complaint_street_change(period, scope.allowed, **picks),
             selected=state.get("street"),
             top=8 if mode == "wall" else None,
             theme=theme,
             mode=mode,
         ),
         "entities": charts.top_entities_list(
-            read.top_complained_entities(*_entity_window(view, bounds), scope, 10, state.get("category")),
+            read.top_complained_entities(*_entity_window(view, bounds), here, 10, state.get("category")),
             names,
             mode=mode,
             visible_rows=5,
         ),
         "words": charts.hot_words_chart(
-            read.complaint_hot_words(start, end, scope, 30), theme=theme, mode=mode
+            read.complaint_hot_words(start, end, here, 30), theme=theme, mode=mode
         ),
     }
     return out, bounds["data_time"]
 
 
-def _caption(state: dict[str, Any]) -> Any:
-    return period_caption(
-        _fields()[0].text(state["period"]), extra.period_bounds(state["period"]), id=IDS.id("period")
-    )
-
-
-def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
@@ -274,186 +221,36 @@ def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> di
     }
 
 
-def _grid_frame(state: dict[str, Any], limit: int):
+
+
+def _grid(state: dict[str, Any], scope: Scope, limit: int):
     bounds = extra.period_bounds(state["period"])
-    rows = read.complaint_list(bounds["start"], bounds["end"], _scope(state), **_picks(state), limit=limit)
+    rows = read.complaint_list(bounds["start"], bounds["end"], scope.streets, **_picks(state), limit=limit)
     frame = rows.frame.copy()
     frame["street_name"] = frame["street_code"].map(extra.street_names())
-    return rows, frame
+    return frame, rows.truncated
 
 
-def _detail(state: dict[str, Any]) -> Any:
-    rows, frame = _grid_frame(state, GRID_LIMIT)
-    grid = detail_grid(IDS.id("grid"), grid_rows(frame, COLUMNS), COLUMNS)
-    return detail_panel(
-        "投诉举报明细（当前筛选）",
-        grid,
-        caption_id=IDS.id("grid-caption"),
-        caption=count_text(len(rows), rows.truncated, rows.limit),
-        csv_id=IDS.id("export-csv"),
-        xlsx_id=IDS.id("export-xlsx"),
-        download_id=IDS.id("download"),
-        id=IDS.id("detail"),
-        note=f"投诉人姓名与电话已脱敏；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-    )
-
-
-def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
-    fields = _fields()
-    stations = extra.offices("station")
-    bar = filter_bar(
-        IDS.slug,
-        streets=list(fields[1].choices.items()),
-        offices=list(zip(stations["code"], stations["name"], strict=True)),
-        values=state,
-        show=("period", "street", "office"),
-        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
-    )
-    return html.Div(
-        [
-            bar,
-            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
-            _caption(state),
-            link_notes(notes, id=IDS.id("link-notes")),
-        ],
-        className="screen-filters",
-    )
-
-
-def layout(**query: object) -> html.Div:
-    view = ViewParams.from_query(query)
-    try:
-        state, notes = read_state(view.extra, _fields())
-        figs, data_time = _draw(view, state)
-    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
-        log.exception("投诉举报页面读取数据失败")
-        return screen_frame(
-            IDS,
-            view,
-            title=TITLE,
-            ok=False,
-            error=type(exc).__name__,
-            centre=unavailable("投诉举报", mode=view.mode, built=extra.read_layer_built()),
-        )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
-    panels = _panels(view, figs, state)
-    return screen_frame(
-        IDS,
-        view,
-        title=TITLE,
-        data_time=data_time,
-        kpis=figs["kpis"],
-        filters=None if view.kiosk else _filters(state, notes),
-        left=panels["left"],
-        right=panels["right"],
-        centre=[panels["centre"], *stores],
-        bottom=panels["bottom"],
-        detail=None if view.kiosk else _detail(state),
-    )
-
-
-@refresh_callback(
+SCREEN = Screen(
     IDS,
-    Output(IDS.kpis, "children"),
-    Output(IDS.id("channel-graph"), "figure"),
-    Output(IDS.id("kind-graph"), "figure"),
-    Output(IDS.id("category-graph"), "figure"),
-    Output(IDS.id("map-graph"), "figure"),
-    Output(IDS.id("trend-graph"), "figure"),
-    Output(IDS.id("change-graph"), "figure"),
-    Output(IDS.id("entities"), "children"),
-    Output(IDS.id("words-graph"), "figure"),
-    inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+    TITLE,
+    fields=_fields,
+    draw=draw,
+    panels=panels,
+    refreshed=("kpis", "channel", "kind", "category", "map", "trend", "change", "entities", "words"),
+    children=("entities",),
+    clicks={"map": "street", "change": "street", "channel": "channel", "kind": "kind",
+            "category": "category", "trend": "period"},
+    grid=Grid(
+        "投诉举报明细（当前筛选）",
+        COLUMNS,
+        _grid,
+        "投诉举报明细",
+        note=f"投诉人姓名与电话已脱敏；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
+        grid_limit=GRID_LIMIT,
+        export_limit=EXPORT_LIMIT,
+    ),
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs, data_time = _draw(ViewParams.from_query(view_query), state)
-    return Refreshed(
-        [
-            figs[k]
-            for k in ("kpis", "channel", "kind", "category", "map", "trend", "change", "entities", "words")
-        ],
-        data_time=data_time,
-    )
-
-
-def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
-    """The screen's new filter state after one event, and everything that shows it.
-
-    ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value
-    (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``). Returns the state, the
-    chips, the URL query, the dropdowns' values and the period options, the (cleared) link note
-    and the period's dates.
-    """
-    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
-    if event is None:
-        return (no_update,) * 9
-    fields = _fields()
-    new = next_state(state, fields, *event)
-    view = ViewParams.from_query(view_query)
-    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
-    return (
-        new,
-        filter_chips(IDS.slug, new, fields),
-        search or "?",
-        new["period"],
-        period_options(fields[0], PERIOD_LABELS, new["period"]),
-        new["street"],
-        new["office"],
-        None,
-        _caption(new).children,
-    )
-
-
-@callback(
-    Output(IDS.id("state"), "data"),
-    Output(IDS.id("chips"), "children"),
-    Output(IDS.id("url"), "search"),
-    Output(FILTERS.period, "value"),
-    Output(FILTERS.period, "options"),
-    Output(FILTERS.street, "value"),
-    Output(FILTERS.office, "value"),
-    Output(IDS.id("link-notes"), "children"),
-    Output(IDS.id("period"), "children"),
-    *(Input(i, "value") for i in CONTROLS.values()),
-    *(Input(g, "clickData") for g in CLICK_TARGETS),
-    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
-    State(IDS.id("state"), "data"),
-    State(IDS.view, "data"),
-    prevent_initial_call=True,
-)
-def on_filter(*args: Any) -> tuple:
-    state, view_query = args[-2], args[-1]
-    return update_filters(
-        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
-    )
-
-
-@callback(
-    Output(IDS.id("grid"), "rowData"),
-    Output(IDS.id("grid-caption"), "children"),
-    Input(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def update_grid(state: dict[str, Any]) -> tuple:
-    """The detail grid's rows and caption for a filter state."""
-    rows, frame = _grid_frame(state, GRID_LIMIT)
-    return grid_rows(frame, COLUMNS), count_text(len(rows), rows.truncated, rows.limit)
-
-
-def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """The complaints of a filter state as a CSV or XLSX download (at most ``EXPORT_LIMIT`` rows)."""
-    _, frame = _grid_frame(state, EXPORT_LIMIT)
-    as_of = extra.period_bounds(state["period"])["as_of"]
-    return download(frame, COLUMNS, f"投诉举报明细_{as_of:%Y%m%d}", fmt)
-
-
-@callback(
-    Output(IDS.id("download"), "data"),
-    Input(IDS.id("export-csv"), "n_clicks"),
-    Input(IDS.id("export-xlsx"), "n_clicks"),
-    State(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
-    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
+register(__name__, SCREEN, path="/complaints", order=40)
+layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
+_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids

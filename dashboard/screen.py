@@ -1,0 +1,444 @@
+"""The screen controller: a page declares what it shows, this module wires how every screen behaves.
+
+A screen page states only what is its own — its filters, which graph click sets which filter, how
+its data becomes figures and panels, which of them the wall refresh redraws, its drill-down grid —
+as one ``Screen``. ``Screen.wire()`` then builds the layout (with the "data delayed" fallback) and
+registers the callbacks every screen shares: the wall refresh, the filter/URL/chip callback, the
+grid and the export. Like Dash's All-in-One components, the ids (``ScreenIds``/``FilterIds``) and
+the callbacks that use them live together, here, so a layout and its callbacks cannot drift; like
+vizro, the page is a model (what) and the controller holds the actions (how).
+
+This is the **single place where reads receive their scope**: ``Screen.scope(state)`` turns the
+filter state into the streets a read may cover — the street filter and the office filter (a
+市场监管所 serves its streets), intersected with the signed-in user's jurisdiction — and every
+draw, grid and export of a screen is handed that ``Scope``. A page never builds a scope itself,
+and never from a URL parameter alone: a station user who edits the URL still only gets their
+streets, because the jurisdiction is intersected here.
+
+A minimal screen (see docs/architecture.md for a complete one)::
+
+    IDS = ScreenIds("toy")
+
+    def draw(view, state, scope):
+        bounds = extra.period_bounds(state["period"])
+        frame = read.complaints_by("channel", bounds["start"], bounds["end"], scope.streets)
+        return {"kpis": kpi_cards(...), "channel": bar(frame, theme=view.theme)}, bounds["data_time"]
+
+    def panels(view, figs, state):
+        return {"centre": chart_panel("受理渠道", figs["channel"], id=IDS.id("channel"), mode=view.mode)}
+
+    SCREEN = Screen(IDS, "玩具", fields=lambda: [period_field(), street_field()], draw=draw,
+                    panels=panels, refreshed=("kpis", "channel"), clicks={"channel": "channel"})
+    register(__name__, SCREEN, path="/toy", order=99)
+    layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from components.charts_common import unavailable
+from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
+from components.filters import FilterIds, filter_bar
+from components.labels import PERIOD_LABELS
+from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.permalink import (
+    FilterField,
+    link_notes,
+    period_caption,
+    period_options,
+    read_state,
+    state_search,
+)
+from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from data_access.api import extra_screens as extra
+
+log = logging.getLogger(__name__)
+
+PRODUCT = "智慧监管·云中心"
+#: Filters that narrow the streets a read covers (the others are dimensions a read filters by).
+SCOPE_FILTERS = ("street", "office")
+
+StateDict = dict[str, Any]
+Streets = tuple[str, ...] | None
+
+
+def jurisdiction() -> Streets:
+    """The streets the current user may see: None for the whole district.
+
+    Until sign-in exists every viewer sees the district; the identity layer replaces this one
+    function, and with it the scope of every screen.
+    """
+    return None
+
+
+def _intersect(a: Streets, b: Streets) -> Streets:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return tuple(sorted(set(a) & set(b)))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a screen's reads may cover.
+
+    ``streets``: the streets the filters select, within the user's jurisdiction (None = the whole
+    district; an empty tuple = nothing, e.g. a street and an office that disagree). ``allowed``:
+    the jurisdiction alone — for the panels that show every street so that one can be clicked (a
+    street map, a ranking of streets), which must still never show streets beyond it.
+    """
+
+    streets: Streets = None
+    allowed: Streets = None
+
+
+def filter_streets(state: Mapping[str, Any], by: Sequence[str] = SCOPE_FILTERS) -> Streets:
+    """The streets the filters in ``by`` select: the street, the office's street (a 市场监管所
+    serves one street), both (their intersection, possibly empty) or the whole district (None)."""
+    chosen: list[set[str]] = []
+    if "street" in by and state.get("street"):
+        chosen.append({state["street"]})
+    if "office" in by and state.get("office"):
+        stations = extra.offices("station").set_index("code")["street_code"]
+        street = stations.get(state["office"])
+        chosen.append({street} if isinstance(street, str) and street else set())
+    if not chosen:
+        return None
+    return tuple(sorted(set.intersection(*chosen)))
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A screen's drill-down grid and its export.
+
+    ``read(state, scope, limit)`` returns the rows as shown (a frame with the ``columns``' keys) and
+    whether the list was cut at ``limit``. ``filename`` is the export's name before the data date.
+    ``follows_state=False`` for a grid that does not change with the filters (and whose export
+    takes no state).
+    """
+
+    title: str
+    columns: Sequence[Column]
+    read: Callable[[StateDict | None, Scope, int], tuple[pd.DataFrame, bool]]
+    filename: str
+    note: str | None = None
+    grid_limit: int = 500
+    export_limit: int = 5_000
+    follows_state: bool = True
+    controls: Any = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line under the filter bar that follows the filters (``text(state, scope)``), e.g. which
+    KPI cards cannot follow an office filter."""
+
+    name: str
+    text: Callable[[StateDict, Scope], Any]
+    class_name: str = "detail-caption"
+
+
+@dataclass
+class Screen:
+    """What one screen shows; the controller does the rest.
+
+    - ``fields()``: the filters (``FilterField``s, read lazily: choices come from the data);
+    - ``controls``: the filters with a dropdown in the analyst's filter bar (``period``, ``street``,
+      ``office``, … — ``FilterIds`` names);
+    - ``draw(view, state, scope, *carried)``: ``(figures and components by key, data time)``; the key
+      ``kpis`` is the KPI strip;
+    - ``panels(view, figs, state)``: ``left``/``right``/``centre``/``bottom`` of ``screen_frame``;
+    - ``refreshed``: the keys the wall refresh and a filter change redraw, in output order: ``kpis``,
+      figures (``<key>-graph``), ``children`` keys (``<key>`` children) and ``carry`` keys;
+    - ``clicks``: graph key → the filter a click on it sets (``<key>-graph``'s ``clickData``);
+      ``triggers``: other inputs that set filters, ``{id: (property, value → event | None)}``;
+    - ``carry``: names of stores that a refresh reads and writes back (e.g. the office the wall's
+      rotating radar shows), passed to ``draw`` after the scope;
+    - ``scope_by``: which filters narrow the streets (``SCOPE_FILTERS`` or a part of it).
+    """
+
+    ids: ScreenIds
+    title: str
+    fields: Callable[[], list[FilterField]]
+    draw: Callable[..., tuple[dict[str, Any], Any]]
+    panels: Callable[[ViewParams, dict[str, Any], StateDict], dict[str, Any]]
+    refreshed: Sequence[str]
+    controls: Sequence[str] = ("period", "street", "office")
+    clicks: Mapping[str, str] = field(default_factory=dict)
+    triggers: Mapping[str, tuple[str, Callable[[Any], tuple | None]]] = field(default_factory=dict)
+    children: Sequence[str] = ()
+    carry: Sequence[str] = ()
+    grid: Grid | None = None
+    notes: Sequence[Note] = ()
+    scope_by: Sequence[str] = SCOPE_FILTERS
+    subtitle: str | None = None
+    unavailable_title: str | None = None
+    default_period: str = "month"
+    filters_head: Callable[[StateDict], Any] | None = None
+
+    # ---- ids -------------------------------------------------------------------------------
+    @property
+    def filter_ids(self) -> FilterIds:
+        """The ids of the screen's filter bar."""
+        return FilterIds(self.ids.slug)
+
+    @property
+    def control_ids(self) -> dict[str, str]:
+        """Filter name → its dropdown's id."""
+        return {name: getattr(self.filter_ids, name) for name in self.controls}
+
+    @property
+    def click_ids(self) -> dict[str, str]:
+        """Graph id → the filter a click on it sets."""
+        return {self.ids.id(f"{key}-graph"): name for key, name in self.clicks.items()}
+
+    def _output(self, key: str) -> Output:
+        if key == "kpis":
+            return Output(self.ids.kpis, "children")
+        if key in self.carry:
+            return Output(self.ids.id(key), "data")
+        if key in self.children:
+            return Output(self.ids.id(key), "children")
+        return Output(self.ids.id(f"{key}-graph"), "figure")
+
+    # ---- scope and data --------------------------------------------------------------------
+    def scope(self, state: Mapping[str, Any]) -> Scope:
+        """The scope of every read of this screen for a filter state (see the module docstring)."""
+        allowed = jurisdiction()
+        return Scope(_intersect(filter_streets(state, self.scope_by), allowed), allowed)
+
+    def draw_state(self, view: ViewParams, state: StateDict, *carried: Any) -> tuple[dict[str, Any], Any]:
+        """The screen's figures and data time for a state, read within its scope."""
+        return self.draw(view, state, self.scope(state), *carried)
+
+    def refresh(self, state: StateDict, view_query: dict[str, Any], *carried: Any) -> Refreshed:
+        """The values of the refreshed outputs (wall tick or filter change)."""
+        figs, data_time = self.draw_state(ViewParams.from_query(view_query), state, *carried)
+        return Refreshed([figs[k] for k in self.refreshed], data_time=data_time)
+
+    def _period(self) -> FilterField | None:
+        return next((f for f in self.fields() if f.name == "period"), None)
+
+    def caption(self, state: StateDict) -> html.Div:
+        """The dates behind the chosen period (analysts read them over the panels)."""
+        period = self._period()
+        assert period is not None
+        return period_caption(period.text(state["period"]), extra.period_bounds(state["period"]),
+                              id=self.ids.id("period"))
+
+    # ---- layout ----------------------------------------------------------------------------
+    def _filter_area(self, state: StateDict, notes: list[str], scope: Scope) -> html.Div:
+        fields = self.fields()
+        by_name = {f.name: f for f in fields}
+        period = by_name.get("period")
+        bar = filter_bar(
+            self.ids.slug,
+            streets=list(by_name["street"].choices.items()) if "street" in by_name else (),
+            offices=list(by_name["office"].choices.items()) if "office" in by_name else (),
+            values=state,
+            show=tuple(self.controls),
+            periods=[o["value"] for o in period_options(period, PERIOD_LABELS, state["period"])]
+            if period is not None else tuple(PERIOD_LABELS),
+            default_period=self.default_period,
+        )
+        head = self.filters_head(state) if self.filters_head is not None else None
+        return html.Div(
+            [
+                head,
+                html.Div(bar, className="mt-3") if head is not None else bar,
+                html.Div(filter_chips(self.ids.slug, state, fields), id=self.ids.id("chips")),
+                self.caption(state) if period is not None else None,
+                link_notes(notes, id=self.ids.id("link-notes")),
+                *(html.Div(n.text(state, scope), id=self.ids.id(n.name), className=n.class_name)
+                  for n in self.notes),
+            ],
+            className="screen-filters",
+        )
+
+    def _grid_frame(self, state: StateDict | None, limit: int) -> tuple[pd.DataFrame, bool]:
+        assert self.grid is not None
+        return self.grid.read(state, self.scope(state or {}), limit)
+
+    def _detail(self, state: StateDict) -> Any:
+        grid = self.grid
+        assert grid is not None
+        frame, cut = self._grid_frame(state, grid.grid_limit)
+        return detail_panel(
+            grid.title,
+            detail_grid(self.ids.id("grid"), grid_rows(frame, grid.columns), grid.columns),
+            caption_id=self.ids.id("grid-caption"),
+            caption=count_text(len(frame), cut, grid.grid_limit),
+            csv_id=self.ids.id("export-csv"),
+            xlsx_id=self.ids.id("export-xlsx"),
+            download_id=self.ids.id("download"),
+            id=self.ids.id("detail"),
+            note=grid.note,
+            controls=grid.controls,
+        )
+
+    def layout(self, **query: object) -> html.Div:
+        """The page: the screen frame with its panels, or its "data delayed" state when a read fails."""
+        view = ViewParams.from_query(query)
+        try:
+            state, notes = read_state(view.extra, self.fields())
+            figs, data_time = self.draw_state(view, state)
+            filters = None if view.kiosk else self._filter_area(state, notes, self.scope(state))
+            detail = None if view.kiosk or self.grid is None else self._detail(state)
+        except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
+            log.exception("%s页面读取数据失败", self.title)
+            return screen_frame(
+                self.ids, view, title=self.title, ok=False, error=type(exc).__name__,
+                centre=unavailable(self.unavailable_title or self.title, mode=view.mode,
+                                   built=extra.read_layer_built()),
+            )
+        stores = [
+            dcc.Store(id=self.ids.id("state"), data=state),
+            *(dcc.Store(id=self.ids.id(name), data=figs[name]) for name in self.carry),
+            dcc.Location(id=self.ids.id("url"), refresh=False),
+        ]
+        panels = self.panels(view, figs, state)
+        return screen_frame(
+            self.ids, view, title=self.title, subtitle=None if view.kiosk else self.subtitle,
+            data_time=data_time, kpis=figs["kpis"], filters=filters,
+            left=panels.get("left"), right=panels.get("right"),
+            centre=[panels["centre"], *stores], bottom=panels.get("bottom"), detail=detail,
+        )
+
+    # ---- filters ---------------------------------------------------------------------------
+    def _event(self, trigger: Any, value: Any) -> tuple | None:
+        if isinstance(trigger, str) and trigger in self.triggers:
+            return self.triggers[trigger][1](value)
+        return event_of(trigger, value, page=self.ids.slug, clicks=self.click_ids, controls=self.control_ids)
+
+    def _filter_outputs(self) -> list[Output]:
+        has_period = self._period_control()
+        outs = [Output(self.ids.id("state"), "data"), Output(self.ids.id("chips"), "children"),
+                Output(self.ids.id("url"), "search")]
+        for name, cid in self.control_ids.items():
+            outs.append(Output(cid, "value"))
+            if name == "period":
+                outs.append(Output(cid, "options"))
+        outs.append(Output(self.ids.id("link-notes"), "children"))
+        if has_period:
+            outs.append(Output(self.ids.id("period"), "children"))
+        outs += [Output(self.ids.id(n.name), "children") for n in self.notes]
+        return outs
+
+    def _period_control(self) -> bool:
+        return "period" in self.controls
+
+    def update_filters(self, trigger: Any, value: Any, state: StateDict, view_query: dict[str, Any]) -> tuple:
+        """The new filter state after one event, and everything that shows it.
+
+        ``trigger`` is the id of what fired (a dropdown, a graph, a chip, a declared trigger) and
+        ``value`` its new value (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``).
+        Returns, in order: the state, the chips, the URL query, each control's value (the period's
+        options after its value), the (cleared) link note, the period's dates and the notes.
+        """
+        n = len(self._filter_outputs())
+        event = self._event(trigger, value)
+        if event is None:
+            return (no_update,) * n
+        fields = self.fields()
+        new = next_state(state, fields, *event)
+        view = ViewParams.from_query(view_query)
+        search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
+        out: list[Any] = [new, filter_chips(self.ids.slug, new, fields), search or "?"]
+        for name in self.control_ids:
+            out.append(new[name])
+            if name == "period":
+                out.append(period_options(self._period(), PERIOD_LABELS, new["period"]))
+        out.append(None)
+        if self._period_control():
+            out.append(self.caption(new).children)
+        scope = self.scope(new)
+        out += [note.text(new, scope) for note in self.notes]
+        return tuple(out)
+
+    # ---- grid and export -------------------------------------------------------------------
+    def update_grid(self, state: StateDict) -> tuple:
+        """The detail grid's rows and caption for a filter state."""
+        assert self.grid is not None
+        frame, cut = self._grid_frame(state, self.grid.grid_limit)
+        return grid_rows(frame, self.grid.columns), count_text(len(frame), cut, self.grid.grid_limit)
+
+    def export_file(self, state: StateDict | None, fmt: str) -> dict[str, Any]:
+        """The grid's records for a state as a CSV or XLSX download (at most ``export_limit`` rows)."""
+        grid = self.grid
+        assert grid is not None
+        frame, _ = self._grid_frame(state, grid.export_limit)
+        as_of: date = extra.period_bounds()["as_of"]
+        log.info("export %s %s: %d rows", self.ids.slug, fmt, len(frame))
+        return download(frame, grid.columns, f"{grid.filename}_{as_of:%Y%m%d}", fmt)
+
+    # ---- wiring ----------------------------------------------------------------------------
+    def wire(self) -> tuple[Callable[..., Any], ...]:
+        """Register the screen's callbacks; returns ``layout, refresh, update_filters,
+        update_grid, export_file`` for the page module to expose (Dash Pages reads ``layout``)."""
+        ids = self.ids
+        refresh_callback(
+            ids,
+            *(self._output(k) for k in self.refreshed),
+            inputs=[Input(ids.id("state"), "data")],
+            state=[State(ids.view, "data"), *(State(ids.id(name), "data") for name in self.carry)],
+        )(self.refresh)
+
+        trigger_inputs = [Input(tid, prop) for tid, (prop, _) in self.triggers.items()]
+
+        @callback(
+            *self._filter_outputs(),
+            *(Input(i, "value") for i in self.control_ids.values()),
+            *(Input(g, "clickData") for g in self.click_ids),
+            *trigger_inputs,
+            Input({"role": CHIP_ROLE, "page": ids.slug, "name": ALL}, "n_clicks"),
+            State(ids.id("state"), "data"),
+            State(ids.view, "data"),
+            prevent_initial_call=True,
+        )
+        def on_filter(*args: Any) -> tuple:
+            value = ctx.triggered[0]["value"] if ctx.triggered else None
+            return self.update_filters(ctx.triggered_id, value, args[-2], args[-1])
+
+        if self.grid is not None:
+            if self.grid.follows_state:
+                callback(
+                    Output(ids.id("grid"), "rowData"),
+                    Output(ids.id("grid-caption"), "children"),
+                    Input(ids.id("state"), "data"),
+                    prevent_initial_call=True,
+                )(self.update_grid)
+
+            @callback(
+                Output(ids.id("download"), "data"),
+                Input(ids.id("export-csv"), "n_clicks"),
+                Input(ids.id("export-xlsx"), "n_clicks"),
+                State(ids.id("state"), "data"),
+                prevent_initial_call=True,
+            )
+            def on_export(_csv: int, _xlsx: int, state: StateDict) -> dict[str, Any]:
+                fmt = "xlsx" if ctx.triggered_id == ids.id("export-xlsx") else "csv"
+                return self.export_file(state if self.grid.follows_state else None, fmt)
+
+        return self.layout, self.refresh, self.update_filters, self.update_grid, self.export_file
+
+
+def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = None,
+             name: str | None = None, wall: bool = True, **meta: Any) -> None:
+    """Register a screen page with Dash Pages: its route and its menu metadata (``category`` groups
+    the navigation; ``wall`` puts it in the wall's playlist)."""
+    name = name or screen.title
+    dash.register_page(module, path=path, name=name, title=f"{name} · {PRODUCT}",
+                       category=category or name, order=order, wall=wall, **meta)
+
+
+__all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "register"]
