@@ -122,20 +122,31 @@ class Grid:
     """A screen's drill-down grid and its export.
 
     ``read(state, scope, limit)`` returns the rows as shown (a frame with the ``columns``' keys) and
-    whether the list was cut at ``limit``. ``filename`` is the export's name before the data date.
-    ``follows_state=False`` for a grid that does not change with the filters (and whose export
-    takes no state).
+    whether the list was cut at ``limit``. ``columns`` may be a function of the state (a pivot whose
+    columns are the chosen indicators: then the grid's column definitions follow the state too).
+    ``filename`` is the export's name before the data date, or a function of the state giving the
+    whole name. ``follows_state=False`` for a grid that does not change with the filters (and whose
+    export takes no state).
     """
 
     title: str
-    columns: Sequence[Column]
+    columns: Sequence[Column] | Callable[[StateDict | None], Sequence[Column]]
     read: Callable[[StateDict | None, Scope, int], tuple[pd.DataFrame, bool]]
-    filename: str
+    filename: str | Callable[[StateDict | None], str]
     note: str | None = None
     grid_limit: int = 500
     export_limit: int = 5_000
     follows_state: bool = True
     controls: Any = None
+
+    def columns_for(self, state: StateDict | None) -> Sequence[Column]:
+        """The grid's columns for a state."""
+        return self.columns(state) if callable(self.columns) else self.columns
+
+    @property
+    def dynamic(self) -> bool:
+        """Whether the columns follow the state."""
+        return callable(self.columns)
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,8 @@ class Screen:
       ``kpis`` is the KPI strip;
     - ``panels(view, figs, state)``: ``left``/``right``/``centre``/``bottom`` of ``screen_frame``;
     - ``refreshed``: the keys the wall refresh and a filter change redraw, in output order: ``kpis``,
-      figures (``<key>-graph``), ``children`` keys (``<key>`` children) and ``carry`` keys;
+      figures (``<key>-graph``), ``children`` keys (``<key>`` children, ``_`` written ``-``) and
+      ``carry`` keys;
     - ``clicks``: graph key → the filter a click on it sets (``<key>-graph``'s ``clickData``);
       ``triggers``: other inputs that set filters, ``{id: (property, value → event | None)}``;
     - ``carry``: names of stores that a refresh reads and writes back (e.g. the office the wall's
@@ -185,6 +197,10 @@ class Screen:
     unavailable_title: str | None = None
     default_period: str = "month"
     filters_head: Callable[[StateDict], Any] | None = None
+    #: A screen whose choice is not a set of ``FilterField``s (the analysis workbench) reads its
+    #: state from the view itself, draws its own controls and registers its own choice callback.
+    state_reader: Callable[[ViewParams], tuple[StateDict, list[str]]] | None = None
+    filter_area: Callable[[StateDict, list[str]], Any] | None = None
 
     # ---- ids -------------------------------------------------------------------------------
     @property
@@ -208,7 +224,7 @@ class Screen:
         if key in self.carry:
             return Output(self.ids.id(key), "data")
         if key in self.children:
-            return Output(self.ids.id(key), "children")
+            return Output(self.ids.id(key.replace("_", "-")), "children")
         return Output(self.ids.id(f"{key}-graph"), "figure")
 
     # ---- scope and data --------------------------------------------------------------------
@@ -273,9 +289,10 @@ class Screen:
         grid = self.grid
         assert grid is not None
         frame, cut = self._grid_frame(state, grid.grid_limit)
+        columns = grid.columns_for(state)
         return detail_panel(
             grid.title,
-            detail_grid(self.ids.id("grid"), grid_rows(frame, grid.columns), grid.columns),
+            detail_grid(self.ids.id("grid"), grid_rows(frame, columns), columns),
             caption_id=self.ids.id("grid-caption"),
             caption=count_text(len(frame), cut, grid.grid_limit),
             csv_id=self.ids.id("export-csv"),
@@ -290,9 +307,9 @@ class Screen:
         """The page: the screen frame with its panels, or its "data delayed" state when a read fails."""
         view = ViewParams.from_query(query)
         try:
-            state, notes = read_state(view.extra, self.fields())
+            state, notes = self._read_state(view)
             figs, data_time = self.draw_state(view, state)
-            filters = None if view.kiosk else self._filter_area(state, notes, self.scope(state))
+            filters = None if view.kiosk else self._filters(state, notes)
             detail = None if view.kiosk or self.grid is None else self._detail(state)
         except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
             log.exception("%s页面读取数据失败", self.title)
@@ -313,6 +330,16 @@ class Screen:
             left=panels.get("left"), right=panels.get("right"),
             centre=[panels["centre"], *stores], bottom=panels.get("bottom"), detail=detail,
         )
+
+    def _read_state(self, view: ViewParams) -> tuple[StateDict, list[str]]:
+        if self.state_reader is not None:
+            return self.state_reader(view)
+        return read_state(view.extra, self.fields())
+
+    def _filters(self, state: StateDict, notes: list[str]) -> Any:
+        if self.filter_area is not None:
+            return self.filter_area(state, notes)
+        return self._filter_area(state, notes, self.scope(state))
 
     # ---- filters ---------------------------------------------------------------------------
     def _event(self, trigger: Any, value: Any) -> tuple | None:
@@ -368,18 +395,27 @@ class Screen:
     # ---- grid and export -------------------------------------------------------------------
     def update_grid(self, state: StateDict) -> tuple:
         """The detail grid's rows and caption for a filter state."""
-        assert self.grid is not None
-        frame, cut = self._grid_frame(state, self.grid.grid_limit)
-        return grid_rows(frame, self.grid.columns), count_text(len(frame), cut, self.grid.grid_limit)
+        grid = self.grid
+        assert grid is not None
+        frame, cut = self._grid_frame(state, grid.grid_limit)
+        columns = grid.columns_for(state)
+        caption = count_text(len(frame), cut, grid.grid_limit)
+        if grid.dynamic:
+            return grid_rows(frame, columns), detail_grid("unused", [], columns).columnDefs, caption
+        return grid_rows(frame, columns), caption
 
     def export_file(self, state: StateDict | None, fmt: str) -> dict[str, Any]:
         """The grid's records for a state as a CSV or XLSX download (at most ``export_limit`` rows)."""
         grid = self.grid
         assert grid is not None
         frame, _ = self._grid_frame(state, grid.export_limit)
-        as_of: date = extra.period_bounds()["as_of"]
+        if callable(grid.filename):
+            name = grid.filename(state)
+        else:
+            as_of: date = extra.period_bounds()["as_of"]
+            name = f"{grid.filename}_{as_of:%Y%m%d}"
         log.info("export %s %s: %d rows", self.ids.slug, fmt, len(frame))
-        return download(frame, grid.columns, f"{grid.filename}_{as_of:%Y%m%d}", fmt)
+        return download(frame, grid.columns_for(state), name, fmt)
 
     # ---- wiring ----------------------------------------------------------------------------
     def wire(self) -> tuple[Callable[..., Any], ...]:
@@ -393,6 +429,14 @@ class Screen:
             state=[State(ids.view, "data"), *(State(ids.id(name), "data") for name in self.carry)],
         )(self.refresh)
 
+        if self.state_reader is None:
+            self._wire_filters()
+        if self.grid is not None:
+            self._wire_grid()
+        return self.layout, self.refresh, self.update_filters, self.update_grid, self.export_file
+
+    def _wire_filters(self) -> None:
+        ids = self.ids
         trigger_inputs = [Input(tid, prop) for tid, (prop, _) in self.triggers.items()]
 
         @callback(
@@ -409,27 +453,28 @@ class Screen:
             value = ctx.triggered[0]["value"] if ctx.triggered else None
             return self.update_filters(ctx.triggered_id, value, args[-2], args[-1])
 
-        if self.grid is not None:
-            if self.grid.follows_state:
-                callback(
-                    Output(ids.id("grid"), "rowData"),
-                    Output(ids.id("grid-caption"), "children"),
-                    Input(ids.id("state"), "data"),
-                    prevent_initial_call=True,
-                )(self.update_grid)
-
-            @callback(
-                Output(ids.id("download"), "data"),
-                Input(ids.id("export-csv"), "n_clicks"),
-                Input(ids.id("export-xlsx"), "n_clicks"),
-                State(ids.id("state"), "data"),
+    def _wire_grid(self) -> None:
+        ids, grid = self.ids, self.grid
+        assert grid is not None
+        if grid.follows_state:
+            callback(
+                Output(ids.id("grid"), "rowData"),
+                *([Output(ids.id("grid"), "columnDefs")] if grid.dynamic else []),
+                Output(ids.id("grid-caption"), "children"),
+                Input(ids.id("state"), "data"),
                 prevent_initial_call=True,
-            )
-            def on_export(_csv: int, _xlsx: int, state: StateDict) -> dict[str, Any]:
-                fmt = "xlsx" if ctx.triggered_id == ids.id("export-xlsx") else "csv"
-                return self.export_file(state if self.grid.follows_state else None, fmt)
+            )(self.update_grid)
 
-        return self.layout, self.refresh, self.update_filters, self.update_grid, self.export_file
+        @callback(
+            Output(ids.id("download"), "data"),
+            Input(ids.id("export-csv"), "n_clicks"),
+            Input(ids.id("export-xlsx"), "n_clicks"),
+            State(ids.id("state"), "data"),
+            prevent_initial_call=True,
+        )
+        def on_export(_csv: int, _xlsx: int, state: StateDict) -> dict[str, Any]:
+            fmt = "xlsx" if ctx.triggered_id == ids.id("export-xlsx") else "csv"
+            return self.export_file(state if grid.follows_state else None, fmt)
 
 
 def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = None,

@@ -23,40 +23,25 @@ complaints and cases, new registrations by industry, refreshed on the wall's tic
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import dash
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import charts_analysis as charts
-from components.charts_common import unavailable
 from components.crossfilter import clicked_value
 from components.filters import DROPDOWN_LABELS
 from components.formatting import format_date, format_month
 from components.labels import PERIOD_LABELS
-from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel, graph
 from components.permalink import link_notes
-from components.tables import count_text, detail_grid, detail_panel, download, grid_rows
+from dashboard.screen import Grid, Scope, Screen, register
 from data_access.api import analysis as read
 from data_access.api import extra_screens as extra
 from data_access.api.indicators import indicator_catalogue
-
-dash.register_page(
-    __name__,
-    path="/analysis",
-    name="数据分析",
-    title="数据分析 · 智慧监管·云中心",
-    category="数据分析",
-    order=80,
-    wall=True,
-)
-
-log = logging.getLogger(__name__)
 
 IDS = ScreenIds("analysis")
 TITLE = "数据分析"
@@ -261,8 +246,9 @@ def period_caption(state: dict[str, Any]) -> str:
     )
 
 
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    return (state["street"],) if state.get("street") else None
+def _scope(state: dict[str, Any]) -> Scope:
+    """The scope of the analysis's reads (the street choice within the user's jurisdiction)."""
+    return SCREEN.scope(state)
 
 
 def _second_dimension(indicator_id: str) -> str | None:
@@ -277,13 +263,13 @@ def _second_dimension(indicator_id: str) -> str | None:
 
 
 def _compare(ids: tuple[str, ...], state: dict[str, Any]):
-    return read.compare(ids, *span(state), _scope(state))
+    return read.compare(ids, *span(state), _scope(state).streets)
 
 
 def pivot_view(state: dict[str, Any]):
     """The pivot of a state as shown (display units) and its columns."""
     ms = charts.measures(_catalogue(), state["ind"])
-    frame = read.pivot(tuple(state["ind"]), *span(state), state["dim"], _scope(state))
+    frame = read.pivot(tuple(state["ind"]), *span(state), state["dim"], _scope(state).streets)
     return charts.pivot_table(frame, state["dim"], ms)
 
 
@@ -297,7 +283,7 @@ def _rankings(view: ViewParams, state: dict[str, Any]) -> dict[str, Any]:
     lo, hi = span(state)
     asc = False
     if "street_code" in dims:
-        streets = read.ranking(rank_id, "street_code", lo, hi, None, limit, asc)
+        streets = read.ranking(rank_id, "street_code", lo, hi, _scope(state).allowed, limit, asc)
         street_fig = charts.ranking_chart(
             streets, m, selected=state.get("street"), theme=view.theme, mode=view.mode
         )
@@ -309,7 +295,7 @@ def _rankings(view: ViewParams, state: dict[str, Any]) -> dict[str, Any]:
     second_dim = _second_dimension(second_id)
     m2 = charts.measures(cat, [second_id])[0]
     if second_dim:
-        frame = read.ranking(second_id, second_dim, lo, hi, _scope(state), limit, asc)
+        frame = read.ranking(second_id, second_dim, lo, hi, _scope(state).streets, limit, asc)
         names = charts.code_labels(second_id, second_dim)
         if names:
             pairs = zip(frame["key"], frame["label"], strict=True)
@@ -503,22 +489,6 @@ def _period_options(state: dict[str, Any]) -> list[dict[str, str]]:
     return opts + [{"label": "自定义期间", "value": CUSTOM}]
 
 
-def _detail(state: dict[str, Any]) -> Any:
-    table, columns = pivot_view(state)
-    grid = detail_grid(IDS.id("grid"), grid_rows(table, columns), columns)
-    return detail_panel(
-        "透视表（行：维度取值；列：指标，含单位）",
-        grid,
-        caption_id=IDS.id("grid-caption"),
-        caption=count_text(len(table), False, len(table)),
-        csv_id=IDS.id("export-csv"),
-        xlsx_id=IDS.id("export-xlsx"),
-        download_id=IDS.id("download"),
-        id=IDS.id("detail"),
-        note="比例类指标以百分数显示；导出文件即本表（同样的行、列与单位）。",
-    )
-
-
 def _titled_graph(figs: dict[str, Any], key: str, mode: str) -> html.Div:
     """A graph under a one-line caption that says what it shows (the refresh rewrites both)."""
     return html.Div(
@@ -565,38 +535,6 @@ def _panels(view: ViewParams, figs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def layout(**query: Any) -> html.Div:
-    view = ViewParams.from_query(query)
-    try:
-        state, notes = read_choice({} if view.kiosk else dict(view.extra))
-        figs = _draw(view, state)
-    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
-        log.exception("数据分析页面读取数据失败")
-        return screen_frame(
-            IDS,
-            view,
-            title=TITLE,
-            ok=False,
-            error=type(exc).__name__,
-            centre=unavailable(TITLE, mode=view.mode, built=extra.read_layer_built()),
-        )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
-    panels = _panels(view, figs)
-    return screen_frame(
-        IDS,
-        view,
-        title=TITLE,
-        data_time=figs["data_time"],
-        kpis=figs["kpis"],
-        filters=None if view.kiosk else _controls(state, notes),
-        left=[panels["left"]],
-        right=[panels["right"]],
-        centre=[panels["centre"], *stores],
-        bottom=panels["bottom"],
-        detail=None if view.kiosk else _detail(state),
-    )
-
-
 # ---------------------------------------------------------------- callbacks
 
 OUT = (
@@ -604,22 +542,36 @@ OUT = (
 )
 
 
-@refresh_callback(
+def _pivot_rows(state: dict[str, Any] | None, _scope: Scope, _limit: int) -> tuple[pd.DataFrame, bool]:
+    return pivot_view(state)[0], False
+
+
+def _export_name(state: dict[str, Any] | None) -> str:
+    start, end = span(state)
+    return f"数据分析_{charts.dimension_label(state['dim'])}_{start:%Y%m%d}-{_last(end):%Y%m%d}"
+
+
+SCREEN = Screen(
     IDS,
-    Output(IDS.kpis, "children"),
-    Output(IDS.id("breakdown-graph"), "figure"),
-    Output(IDS.id("breakdown-title"), "children"),
-    Output(IDS.id("streets-graph"), "figure"),
-    Output(IDS.id("streets-title"), "children"),
-    Output(IDS.id("second-graph"), "figure"),
-    Output(IDS.id("second-title"), "children"),
-    Output(IDS.id("compare"), "children"),
-    inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+    TITLE,
+    fields=list,
+    draw=lambda view, state, _scope: (figs := _draw(view, state), figs["data_time"]),
+    panels=lambda view, figs, _state: _panels(view, figs),
+    refreshed=OUT,
+    children=("breakdown_title", "streets_title", "second_title", "compare"),
+    scope_by=("street",),
+    state_reader=lambda view: read_choice({} if view.kiosk else dict(view.extra)),
+    filter_area=lambda state, notes: _controls(state, notes),
+    grid=Grid(
+        "透视表（行：维度取值；列：指标，含单位）",
+        lambda state: pivot_view(state)[1],
+        _pivot_rows,
+        _export_name,
+        note="比例类指标以百分数显示；导出文件即本表（同样的行、列与单位）。",
+    ),
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs = _draw(ViewParams.from_query(view_query), state)
-    return Refreshed([figs[k] for k in OUT], data_time=figs["data_time"])
+register(__name__, SCREEN, path="/analysis", order=80)
+layout, refresh, _, update_grid, export_file = SCREEN.wire()
 
 
 def next_choice(state: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
@@ -728,39 +680,3 @@ def choice_outputs(new: dict[str, Any], view_query: dict[str, Any]) -> tuple:
         period_caption(new),
         None,
     )
-
-
-@callback(
-    Output(IDS.id("grid"), "rowData"),
-    Output(IDS.id("grid"), "columnDefs"),
-    Output(IDS.id("grid-caption"), "children"),
-    Input(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def update_grid(state: dict[str, Any]) -> tuple:
-    """The pivot table's rows, columns and caption for an analysis."""
-    table, columns = pivot_view(state)
-    return (
-        grid_rows(table, columns),
-        detail_grid("unused", [], columns).columnDefs,
-        count_text(len(table), False, len(table)),
-    )
-
-
-def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """The pivot table of an analysis as a CSV or XLSX download: the same rows, columns and units."""
-    table, columns = pivot_view(state)
-    start, end = span(state)
-    name = f"数据分析_{charts.dimension_label(state['dim'])}_{start:%Y%m%d}-{_last(end):%Y%m%d}"
-    return download(table, columns, name, fmt)
-
-
-@callback(
-    Output(IDS.id("download"), "data"),
-    Input(IDS.id("export-csv"), "n_clicks"),
-    Input(IDS.id("export-xlsx"), "n_clicks"),
-    State(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
-    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")

@@ -16,6 +16,7 @@ import pytest
 
 from components import charts_analysis as charts
 from components.layout import run_refresh
+from components.tables import grid_rows
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_access import cache
@@ -280,4 +281,4 @@ def test_ana008_export_is_the_table(page):
     new = page.next_choice(state, "dim", "category")
     rows, defs, caption = page.update_grid(new)
     assert [d["headerName"] for d in defs] == ["分类", "受理投诉举报（件）", "按期办结率（%）"]
-    assert caption == f"共 {len(rows)} 条" and rows == page.grid_rows(*page.pivot_view(new))
+    assert caption == f"共 {len(rows)} 条" and rows == grid_rows(*page.pivot_view(new))
