@@ -477,13 +477,17 @@ class Screen:
             return self.export_file(state if grid.follows_state else None, fmt)
 
 
-def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = None,
+_OWN_MENU = "__own__"
+
+
+def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = _OWN_MENU,
              name: str | None = None, wall: bool = True, **meta: Any) -> None:
     """Register a screen page with Dash Pages: its route and its menu metadata (``category`` groups
-    the navigation; ``wall`` puts it in the wall's playlist)."""
+    the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
+    wall's playlist)."""
     name = name or screen.title
     dash.register_page(module, path=path, name=name, title=f"{name} · {PRODUCT}",
-                       category=category or name, order=order, wall=wall, **meta)
+                       category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
 
 
 __all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "register"]
