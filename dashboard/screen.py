@@ -35,6 +35,7 @@ A minimal screen (see docs/architecture.md for a complete one)::
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from plotly.io.json import to_json_plotly
 
 from components.charts_common import unavailable
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
@@ -59,7 +61,9 @@ from components.permalink import (
     state_search,
 )
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from data_access import cache as query_cache
 from data_access.api import extra_screens as extra
+from data_access.cache import memoized
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,12 @@ def jurisdiction() -> Streets:
     function, and with it the scope of every screen.
     """
     return None
+
+
+def viewer() -> tuple:
+    """What of the signed-in user changes what a screen shows (its jurisdiction), for the keys of
+    built screens: two viewers with the same key are shown the same page."""
+    return (jurisdiction(),)
 
 
 def _intersect(a: Streets, b: Streets) -> Streets:
@@ -238,9 +248,18 @@ class Screen:
         return self.draw(view, state, self.scope(state), *carried)
 
     def refresh(self, state: StateDict, view_query: dict[str, Any], *carried: Any) -> Refreshed:
-        """The values of the refreshed outputs (wall tick or filter change)."""
+        """The values of the refreshed outputs (wall tick or filter change); on the wall built once
+        per state, view, viewer and data version for every wall that asks (see ``_built``)."""
+        if ViewParams.from_query(view_query).kiosk:
+            values, data_time = _built(self.ids.slug, "refresh", (state, view_query, carried), viewer())
+        else:  # an analyst's filter change is seldom asked for twice: not worth a cache entry
+            values, data_time = self._refresh_values(state, view_query, carried)
+        return Refreshed(values, data_time=data_time)
+
+    def _refresh_values(self, state: StateDict, view_query: dict[str, Any],
+                        carried: Sequence[Any]) -> tuple[list[Any], Any]:
         figs, data_time = self.draw_state(ViewParams.from_query(view_query), state, *carried)
-        return Refreshed([figs[k] for k in self.refreshed], data_time=data_time)
+        return [figs[k] for k in self.refreshed], data_time
 
     def _period(self) -> FilterField | None:
         return next((f for f in self.fields() if f.name == "period"), None)
@@ -303,8 +322,24 @@ class Screen:
             controls=grid.controls,
         )
 
-    def layout(self, **query: object) -> html.Div:
-        """The page: the screen frame with its panels, or its "data delayed" state when a read fails."""
+    def layout(self, **query: object) -> Any:
+        """The page: the screen frame with its panels, or its "data delayed" state when a read fails.
+
+        A good page is built once per query, viewer and data version and served from the cache to
+        every wall and browser that asks (the failed state is never cached: the next load retries).
+        """
+        try:
+            return _built(self.ids.slug, "layout", tuple(sorted(query.items())), viewer())
+        except _ReadFailed as failed:
+            return failed.frame
+        except Exception:  # noqa: BLE001 — the cache could not even learn the data version: store down
+            log.exception("%s页面无法确定数据版本", self.title)
+            try:
+                return self._layout(**query)
+            except _ReadFailed as failed:
+                return failed.frame
+
+    def _layout(self, **query: object) -> html.Div:
         view = ViewParams.from_query(query)
         try:
             state, notes = self._read_state(view)
@@ -313,11 +348,11 @@ class Screen:
             detail = None if view.kiosk or self.grid is None else self._detail(state)
         except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
             log.exception("%s页面读取数据失败", self.title)
-            return screen_frame(
+            raise _ReadFailed(screen_frame(
                 self.ids, view, title=self.title, ok=False, error=type(exc).__name__,
                 centre=unavailable(self.unavailable_title or self.title, mode=view.mode,
-                                   built=extra.read_layer_built()),
-            )
+                                   built=_layer_built()),
+            )) from exc
         stores = [
             dcc.Store(id=self.ids.id("state"), data=state),
             *(dcc.Store(id=self.ids.id(name), data=figs[name]) for name in self.carry),
@@ -422,6 +457,7 @@ class Screen:
         """Register the screen's callbacks; returns ``layout, refresh, update_filters,
         update_grid, export_file`` for the page module to expose (Dash Pages reads ``layout``)."""
         ids = self.ids
+        _SCREENS[ids.slug] = self
         refresh_callback(
             ids,
             *(self._output(k) for k in self.refreshed),
@@ -478,6 +514,45 @@ class Screen:
 
 
 _OWN_MENU = "__own__"
+
+
+#: Every wired screen by slug, for ``_built``.
+_SCREENS: dict[str, Screen] = {}
+
+
+class _ReadFailed(Exception):
+    """A screen's read failed; carries the "data delayed" frame to show instead (not cached)."""
+
+    def __init__(self, frame: html.Div) -> None:
+        super().__init__("read failed")
+        self.frame = frame
+
+
+def _layer_built() -> bool:
+    try:
+        return extra.read_layer_built()
+    except Exception:  # noqa: BLE001 — the store itself is down: say "no data", not an error page
+        return True
+
+
+@memoized
+def _built(slug: str, kind: str, args: tuple, who: tuple) -> Any:
+    """A screen's page (``kind`` layout) or refreshed outputs (``refresh``), built from ``args``.
+
+    Memoised like a read — under the data version, so a refresh rebuilds it — and shared across
+    workers when the cache is Redis: one build serves every wall showing the same screen, view and
+    scope (``who``), which is what makes many walls cheap (the cost of a screen is building its
+    figures, not reading). The cached form is the JSON the browser receives (figures' arrays as
+    typed-array dicts), so a hit costs no figure building or validation. With no cache (or the null
+    cache of the tests) the Dash objects themselves are returned.
+    """
+    screen = _SCREENS[slug]
+    if kind == "layout":
+        built: Any = screen._layout(**dict(args))
+    else:
+        state, view_query, carried = args
+        built = screen._refresh_values(state, view_query, carried)
+    return json.loads(to_json_plotly(built)) if query_cache.stores_values() else built
 
 
 def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = _OWN_MENU,

@@ -143,6 +143,11 @@ def is_active() -> bool:
     return _state.backend is not None and not _state.bypass
 
 
+def stores_values() -> bool:
+    """Whether a ``memoized`` result is kept (a real backend, not bypassed, not the null cache)."""
+    return _backend_usable() and type(_state.backend).__name__ != "NullCache"
+
+
 def clear() -> None:
     """Drop every cached entry of this backend (the data version makes this rarely needed)."""
     if _state.backend is not None:
