@@ -583,6 +583,17 @@ def write_section(out: Path, text: str) -> None:
     "--wall-reps", type=click.IntRange(min=1), default=5, show_default=True, help="大屏再次绘制的次数。"
 )
 @click.option(
+    "--load/--no-load",
+    default=True,
+    show_default=True,
+    help="同时测多块大屏并发加载（gunicorn 多进程；设置 SMARTSUP_REDIS_URL 时共享缓存）。",
+)
+@click.option("--load-clients", type=click.IntRange(min=1), default=100, show_default=True,
+              help="并发客户端数。")
+@click.option("--load-workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="gunicorn 进程数。")
+@click.option("--load-seconds", type=float, default=60.0, show_default=True, help="并发加载持续秒数。")
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("docs/benchmarks.md"),
@@ -599,6 +610,10 @@ def bench_command(
     only: str | None,
     wall: bool,
     wall_reps: int,
+    load: bool,
+    load_clients: int,
+    load_workers: int,
+    load_seconds: float,
     out: Path,
 ) -> None:
     """Benchmark every screen's data (warm, cold, raw), the refresh and a worker's memory."""
@@ -628,5 +643,13 @@ def bench_command(
 
         walls = measure_wall(settings, warm_reps=wall_reps, echo=click.echo)
         text += "\n".join(render_wall(walls, wall_reps)) + "\n"
+    if load:
+        from dashboard.bench_load import measure_load, render_load
+
+        env = {"SMARTSUP_DATABASE_URL": settings.effective_database_url,
+               "SMARTSUP_DATA_DIR": str(settings.data_dir), "SMARTSUP_LOG_LEVEL": "WARNING"}
+        result = measure_load(env, clients=load_clients, workers=load_workers, seconds=load_seconds,
+                              echo=click.echo)
+        text += "\n".join(render_load(result, command)) + "\n"
     write_section(out, text)
     click.echo(f"已写入 {out}")
