@@ -2,6 +2,8 @@
 
 ``data_access.tags`` and ``data_access.models`` are called once per refresh; their frames are kept
 in the build context so the several tables each produces are written from one computation.
+``indicator_value`` stores the indicator library's standard values over the version being built;
+the library reads the marts, so it is handed in by the refresh rather than imported here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 from data_access import schema as s
 from data_access.marts.catalog import STR, count, section_of
 from data_access.marts.core import BuildContext, Mart, from_frame, state
+from data_access.marts.query import Reader
 
 E = s.entity
 MODEL_KEYS = ("credit_risk", "catering_risk", "entity_facets", "office_efficacy", "capital_risk")
@@ -197,10 +200,15 @@ catering_grade = state(
 )
 
 
-def _indicator_values(ctx: BuildContext) -> pd.DataFrame:
-    from data_access.indicators import standard_values
+#: The key under which the refresh hands the indicator library's ``standard_values`` to the build.
+#: The library reads the marts, so the marts cannot import it: the one who builds both passes it in.
+STANDARD_VALUES = "standard_values"
 
-    return standard_values(ctx.reader(), ctx.as_of)
+
+def _indicator_values(ctx: BuildContext) -> pd.DataFrame:
+    if STANDARD_VALUES not in ctx.extra:
+        raise RuntimeError(f"indicator_value：构建方须在 ctx.extra[{STANDARD_VALUES!r}] 给出标准值的计算")
+    return ctx.extra[STANDARD_VALUES](Reader.for_build(ctx), ctx.as_of)
 
 
 indicator_value = Mart(
