@@ -45,7 +45,8 @@ def reading() -> Iterator[Reader]:
 @dataclass(frozen=True)
 class Scoped:
     """A reader bound to the caller's checked scope and, for a period read, its checked period
-    ``[start, end)``: ``aggregate`` and ``breakdown`` read within both unless told otherwise."""
+    ``[start, end)``: ``aggregate`` and ``breakdown`` read within both unless told otherwise, and
+    ``in_scope`` limits a detail query to the scope's streets."""
 
     r: Reader
     scope: tuple[str, ...] | None
@@ -71,6 +72,10 @@ class Scoped:
     ) -> pd.DataFrame:
         """``breakdown`` within this read's scope and period."""
         return breakdown(self.r, source, measures, dimension, values, **self._within(kwargs))
+
+    def in_scope(self, stmt: sa.Select, street: sa.ColumnElement) -> sa.Select:
+        """``stmt`` limited to rows whose ``street`` is in the scope (unchanged for the district)."""
+        return stmt if self.scope is None else stmt.where(street.in_(self.scope))
 
 
 @contextmanager

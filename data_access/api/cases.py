@@ -125,8 +125,7 @@ def cases_near_limit(
             .where(f.c.closed_on.is_(None), f.c.opened_on <= d - timedelta(days=min_days))
             .order_by(f.c.opened_on, f.c.case_no)
         )
-        if q.scope is not None:
-            stmt = stmt.where(e.c.street_code.in_(q.scope))
+        stmt = q.in_scope(stmt, e.c.street_code)
         if office_code:
             stmt = stmt.where(f.c.office_code == office_code)
         rows = bounded(q.r, stmt, limit)

@@ -94,8 +94,7 @@ def failed_samplings(start: date, end: date, scope: tuple[str, ...] | None = Non
             .where(f.c.result == "fail", f.c.sampled_on >= q.start, f.c.sampled_on < q.end)
             .order_by(f.c.sampled_on.desc(), f.c.id.desc())
         )
-        if q.scope is not None:
-            stmt = stmt.where(e.c.street_code.in_(q.scope))
+        stmt = q.in_scope(stmt, e.c.street_code)
         return bounded(q.r, stmt, limit)
 
 

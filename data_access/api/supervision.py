@@ -131,8 +131,7 @@ def inspection_tasks(
         )
         if kind:
             stmt = stmt.where(t.c.kind == kind)
-        if q.scope is not None:
-            stmt = stmt.where(o.c.street_code.in_(q.scope))
+        stmt = q.in_scope(stmt, o.c.street_code)
         return bounded(q.r, stmt, limit)
 
 
@@ -157,6 +156,5 @@ def credit_list_entries(
             )
             .order_by(c.c.listed_on.desc(), e.c.uscc)
         )
-        if q.scope is not None:
-            stmt = stmt.where(e.c.street_code.in_(q.scope))
+        stmt = q.in_scope(stmt, e.c.street_code)
         return bounded(q.r, stmt, limit)
