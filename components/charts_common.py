@@ -10,7 +10,7 @@ selections, not by its own).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -20,6 +20,7 @@ from dash import html
 from components.figures import _fade, donut, empty, figure
 from components.formatting import format_number
 from components.kpi import kpi_card
+from components.labels import label
 from components.maps import MapHeat, district_map
 from components.panels import chart_panel, empty_state
 from components.theme import palette, sizes
@@ -139,6 +140,12 @@ def choice_donut(
     if mode == "wall":
         fig.update_layout(legend=dict(font=dict(size=sizes(mode).legend)))
     return fig
+
+
+def coded_labels(values: Iterable[object], table: str, column: str) -> tuple[list[str], list[str]]:
+    """``(labels, codes)``: the codes of the enum ``table.column`` as text and their Chinese labels."""
+    codes = [str(c) for c in values]
+    return [label(table, column, c) for c in codes], codes
 
 
 def total_donut(

@@ -20,6 +20,7 @@ from dash import dcc, html
 
 from components.charts_common import (
     clickable_months,
+    coded_labels,
     hbar,
     sign_colours,
     street_choropleth,
@@ -28,7 +29,6 @@ from components.charts_common import (
 )
 from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
-from components.labels import label
 from components.lists import scrolling_list
 from components.maps import MapHeat
 from components.theme import palette, sizes
@@ -38,16 +38,9 @@ def channel_chart(
     frame: pd.DataFrame, *, selected: str | None = None, theme: str = "dark", mode: str = "wall"
 ) -> go.Figure:
     """Complaints per channel (``complaints_by("channel")``), most first."""
-    codes = [str(c) for c in frame["channel"]]
+    labels, codes = coded_labels(frame["channel"], "complaint", "channel")
     return hbar(
-        [label("complaint", "channel", c) for c in codes],
-        frame["n"],
-        codes,
-        selected=selected,
-        unit="件",
-        theme=theme,
-        mode=mode,
-        name="受理渠道",
+        labels, frame["n"], codes, selected=selected, unit="件", theme=theme, mode=mode, name="受理渠道"
     )
 
 
@@ -55,16 +48,8 @@ def kind_chart(
     frame: pd.DataFrame, *, selected: str | None = None, theme: str = "dark", mode: str = "wall"
 ) -> go.Figure:
     """Complaints, reports and consultations (``complaints_by("kind")``) as a donut with the total."""
-    codes = [str(c) for c in frame["kind"]]
-    return total_donut(
-        [label("complaint", "kind", c) for c in codes],
-        frame["n"],
-        codes,
-        selected=selected,
-        unit="件",
-        theme=theme,
-        mode=mode,
-    )
+    labels, codes = coded_labels(frame["kind"], "complaint", "kind")
+    return total_donut(labels, frame["n"], codes, selected=selected, unit="件", theme=theme, mode=mode)
 
 
 def category_chart(
@@ -78,17 +63,8 @@ def category_chart(
     """Complaints per category (``complaints_by("category")``), most first, at most ``top``; the
     selected category stays in view even when it falls outside the top."""
     f = top_with_selected(frame[frame["n"] > 0] if frame["n"].sum() else frame, "category", top, selected)
-    codes = [str(c) for c in f["category"]]
-    return hbar(
-        [label("complaint", "category", c) for c in codes],
-        f["n"],
-        codes,
-        selected=selected,
-        unit="件",
-        theme=theme,
-        mode=mode,
-        name="投诉类别",
-    )
+    labels, codes = coded_labels(f["category"], "complaint", "category")
+    return hbar(labels, f["n"], codes, selected=selected, unit="件", theme=theme, mode=mode, name="投诉类别")
 
 
 def trend_chart(

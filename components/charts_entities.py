@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from components.charts_common import (
     clickable_months,
+    coded_labels,
     emphasis,
     hbar,
     sign_colours,
@@ -27,7 +28,7 @@ from components.charts_common import (
 )
 from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
-from components.labels import ENUM_LABELS, GRADE_LABELS, label
+from components.labels import ENUM_LABELS, GRADE_LABELS
 from components.theme import GRADE_COLOURS, palette, sizes
 
 
@@ -36,16 +37,8 @@ def type_chart(
 ) -> go.Figure:
     """Active entities by type (``entities_by_type``) as a donut with the total in the hole."""
     f = frame[frame["n"] > 0]
-    codes = [str(c) for c in f["entity_type"]]
-    return total_donut(
-        [label("entity", "entity_type", c) for c in codes],
-        f["n"],
-        codes,
-        selected=selected,
-        unit="户",
-        theme=theme,
-        mode=mode,
-    )
+    labels, codes = coded_labels(f["entity_type"], "entity", "entity_type")
+    return total_donut(labels, f["n"], codes, selected=selected, unit="户", theme=theme, mode=mode)
 
 
 def industry_chart(
