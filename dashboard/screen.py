@@ -50,6 +50,7 @@ from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FILTER_NAMES, FilterIds, filter_bar
 from components.labels import PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.panels import chart_panel
 from components.permalink import (
     FilterField,
     link_notes,
@@ -239,6 +240,13 @@ class Screen:
         if key in self.children:
             return Output(self.ids.id(key), "children")
         return Output(self.ids.id(f"{key}-graph"), "figure")
+
+    def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: Any, *,
+              unit: str | None = None, note: str | None = None, **kwargs: Any) -> html.Section:
+        """The panel of ``figs[key]`` (id ``<slug>-<key>``, its graph ``<slug>-<key>-graph``, which
+        ``refreshed`` and ``clicks`` name by ``key``); ``note`` is for analysts (the wall has none)."""
+        return chart_panel(title, figs[key], unit=unit, id=self.ids.id(key), mode=view.mode,
+                           note=None if view.kiosk else note, **kwargs)
 
     # ---- scope and data --------------------------------------------------------------------
     def scope(self, state: Mapping[str, Any]) -> Scope:

@@ -14,6 +14,7 @@ has no panels for them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -232,80 +233,38 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    analyst = not view.kiosk
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                f"突发事件等级{when}",
-                figs["levels"],
-                unit="起",
-                id=IDS.id("levels"),
-                mode=mode,
-                note="期间报告与当前未处置；点击等级可筛选全屏。" if analyst else None,
-            ),
-            chart_panel(
-                f"事件类型{when}",
-                figs["kinds"],
-                unit="起",
-                id=IDS.id("kinds"),
-                mode=mode,
-                note="括号内为当前未处置数；点击类型可筛选全屏。" if analyst else None,
-            ),
-            chart_panel(
-                f"调度次数与平均到场时长{when}",
-                figs["dispatch"],
-                id=IDS.id("dispatch"),
-                mode=mode,
-                note="按资源类型统计派遣时间在期间内的调度。" if analyst else None,
-            ),
+            panel("levels", f"突发事件等级{when}", unit="起",
+                  note="期间报告与当前未处置；点击等级可筛选全屏。"),
+            panel("kinds", f"事件类型{when}", unit="起", note="括号内为当前未处置数；点击类型可筛选全屏。"),
+            panel("dispatch", f"调度次数与平均到场时长{when}", note="按资源类型统计派遣时间在期间内的调度。"),
         ],
-        "centre": chart_panel(
+        "centre": panel(
+            "map",
             "未处置突发事件与应急资源分布",
-            figs["map"],
             unit="起",
-            id=IDS.id("map"),
-            mode=mode,
             class_name="panel--map",
             note="色块为期间内各街镇报告的突发事件，大点为当前未处置事件（按等级着色），小点为应急资源"
-            "（按状态着色）；街镇边界为近似划分。点击事件查看其时间线与最近资源，点击街镇可筛选全屏。"
-            if analyst
-            else None,
+            "（按状态着色）；街镇边界为近似划分。点击事件查看其时间线与最近资源，点击街镇可筛选全屏。",
         ),
         "bottom": chart_panel(
-            "突发事件列表",
-            html.Div(figs["list"], id=IDS.id("list"), className="panel-fill"),
-            mode=mode,
+            "突发事件列表", html.Div(figs["list"], id=IDS.id("list"), className="panel-fill"), mode=view.mode
         ),
         "right": [
-            chart_panel(
-                "事件处置时间线",
-                figs["timeline"],
-                id=IDS.id("timeline"),
-                mode=mode,
-                note="◆ 接报与处置；虚线为派遣后赶赴现场，实线为到场后现场处置。" if analyst else None,
-            ),
-            chart_panel(
+            panel("timeline", "事件处置时间线",
+                  note="◆ 接报与处置；虚线为派遣后赶赴现场，实线为到场后现场处置。"),
+            panel(
+                "nearest",
                 "最近可调度资源",
-                figs["nearest"],
                 unit="km",
-                id=IDS.id("nearest"),
-                mode=mode,
-                note="直线距离；到达时间按路网绕行系数 1.3、时速 30 km 估算。派遣请在指挥调度屏操作。"
-                if analyst
-                else None,
+                note="直线距离；到达时间按路网绕行系数 1.3、时速 30 km 估算。派遣请在指挥调度屏操作。",
             ),
-            chart_panel(
-                "应急资源状态（全区）",
-                figs["resources"],
-                unit="个",
-                id=IDS.id("resources"),
-                mode=mode,
-            ),
+            panel("resources", "应急资源状态（全区）", unit="个"),
         ],
     }
-
 
 
 def _map_click(value: Any) -> tuple[str, str | None] | None:
