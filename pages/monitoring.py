@@ -12,6 +12,7 @@ listed and exported with links to each venue's 一户一档.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -182,20 +183,13 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
     kind = _kind_text(state)
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                "明厨亮灶摄像头（按场所）",
-                figs["venues"],
-                unit="路",
-                id=IDS.id("venues"),
-                mode=mode,
-                note=None
-                if view.kiosk
-                else "括号内为在线率；点击场所类别可筛选视频墙、离线清单与明细（告警统计不分场所）。",
-            ),
-            chart_panel(f"告警类型{kind}{when}", figs["alarms"], unit="条", id=IDS.id("alarms"), mode=mode),
-            chart_panel(f"告警→推送→整改{kind}", figs["funnel"], unit="条", id=IDS.id("funnel"), mode=mode),
+            panel("venues", "明厨亮灶摄像头（按场所）", unit="路",
+                  note="括号内为在线率；点击场所类别可筛选视频墙、离线清单与明细（告警统计不分场所）。"),
+            panel("alarms", f"告警类型{kind}{when}", unit="条"),
+            panel("funnel", f"告警→推送→整改{kind}", unit="条"),
         ],
         "centre": chart_panel(
             "明厨亮灶视频墙",
@@ -208,14 +202,8 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             else "仅播放本平台可访问的视频流（同源地址）；未登记或位于外部主机的地址显示为“无视频流”。",
         ),
         "bottom": [
-            chart_panel(
-                f"近{TREND_MONTHS}个月告警与整改{kind}",
-                figs["trend"],
-                unit="条",
-                id=IDS.id("trend"),
-                mode=mode,
-                note=None if view.kiosk else "点击某月可把统计期间设为该月。",
-            ),
+            panel("trend", f"近{TREND_MONTHS}个月告警与整改{kind}", unit="条",
+                  note="点击某月可把统计期间设为该月。"),
             chart_panel(
                 "离线与故障设备",
                 html.Div(figs["down"], id=IDS.id("down"), className="panel-fill"),
@@ -224,30 +212,12 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             ),
         ],
         "right": [
-            chart_panel(
-                "各类感知设备在线率",
-                figs["devices"],
-                unit="%",
-                id=IDS.id("devices"),
-                mode=mode,
-                note=None if view.kiosk else "点击设备类型可筛选告警、设备清单与明细。",
-            ),
-            chart_panel(
-                f"冷库温度（近{COLD_DAYS}天）",
-                figs["cold"],
-                unit="℃",
-                id=IDS.id("cold"),
-                mode=mode,
-                note=None
-                if view.kiosk
-                else f"温度最高的{COLD_CURVES}个冷库；-18℃为冻品贮存要求，高于-15℃触发温度超限告警。",
-            ),
-            chart_panel(
-                f"电梯物联网终端{when}", figs["elevator"], unit="台", id=IDS.id("elevator"), mode=mode
-            ),
+            panel("devices", "各类感知设备在线率", unit="%", note="点击设备类型可筛选告警、设备清单与明细。"),
+            panel("cold", f"冷库温度（近{COLD_DAYS}天）", unit="℃",
+                  note=f"温度最高的{COLD_CURVES}个冷库；-18℃为冻品贮存要求，高于-15℃触发温度超限告警。"),
+            panel("elevator", f"电梯物联网终端{when}", unit="台"),
         ],
     }
-
 
 
 def _grid(state: dict[str, Any], scope: Scope, limit: int) -> tuple[pd.DataFrame, bool]:
@@ -269,15 +239,6 @@ SCREEN = Screen(
     refreshed=("kpis", *GRAPHS, "video", "down"),
     children=("video", "down"),
     clicks={"venues": "venue", "devices": "kind", "trend": "period"},
-    notes=(
-        Note(
-            "period-note",
-            lambda _state, _scope: PERIOD_NOTE,
-            class_name="period-caption",
-            place="caption",
-            follows=False,
-        ),
-    ),
     grid=Grid(
         "感知设备明细（当前筛选）",
         COLUMNS,
@@ -287,6 +248,8 @@ SCREEN = Screen(
         grid_limit=GRID_LIMIT,
         export_limit=EXPORT_LIMIT,
     ),
+    notes=(Note("period-note", lambda _state, _scope: PERIOD_NOTE, class_name="period-caption",
+                place="caption", follows=False),),
 )
 register(__name__, SCREEN, path="/monitoring", order=20)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
