@@ -9,6 +9,7 @@ listed and exported, and a search box leads to one entity's file (一户一档).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +21,6 @@ from components.charts_common import kpi_cards
 from components.formatting import format_month
 from components.labels import ENUM_LABELS, GRADE_LABELS, INDUSTRY_SECTIONS, PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
-from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
 from dashboard.screen import Grid, Note, Scope, Screen, register
@@ -160,52 +160,24 @@ def _kpi_note(kpis) -> str:
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    wall = view.kiosk
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel("在营主体类型构成", figs["types"], unit="户", id=IDS.id("types"), mode=mode),
-            chart_panel(
-                "行业门类构成（GB/T 4754）", figs["industries"], unit="户", id=IDS.id("industries"), mode=mode
-            ),
-            chart_panel(
-                "企业信用风险分类",
-                figs["credit"],
-                unit="户",
-                id=IDS.id("credit"),
-                mode=mode,
-                note=None if wall else "企业信用风险分类模型的结果；点击分类可列出该类主体。",
-            ),
+            panel("types", "在营主体类型构成", unit="户"),
+            panel("industries", "行业门类构成（GB/T 4754）", unit="户"),
+            panel("credit", "企业信用风险分类", unit="户",
+                  note="企业信用风险分类模型的结果；点击分类可列出该类主体。"),
         ],
-        "centre": chart_panel(
-            "各街镇在营主体密度",
-            figs["map"],
-            unit="户/平方公里",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note=None if wall else "街镇边界为近似划分（维诺图），密度按近似面积计算。",
-        ),
-        "bottom": chart_panel(
-            f"近{TREND_MONTHS // 12}年新设与注销吊销（按月）",
-            figs["trend"],
-            unit="户",
-            id=IDS.id("trend"),
-            mode=mode,
-        ),
+        "centre": panel("map", "各街镇在营主体密度", unit="户/平方公里", class_name="panel--map",
+                        note="街镇边界为近似划分（维诺图），密度按近似面积计算。"),
+        "bottom": panel("trend", f"近{TREND_MONTHS // 12}年新设与注销吊销（按月）", unit="户"),
         "right": [
-            chart_panel(
-                f"新设增长最快的行业{when}",
-                figs["growth"],
-                unit="同比",
-                id=IDS.id("growth"),
-                mode=mode,
-                note=None if wall else "本期新设最多的行业门类，按与去年同期相比的增幅排列。",
-            ),
-            chart_panel("信用约束名单在列", figs["lists"], unit="户", id=IDS.id("lists"), mode=mode),
-            chart_panel("各街镇在营主体", figs["streets"], unit="户", id=IDS.id("streets"), mode=mode),
+            panel("growth", f"新设增长最快的行业{when}", unit="同比",
+                  note="本期新设最多的行业门类，按与去年同期相比的增幅排列。"),
+            panel("lists", "信用约束名单在列", unit="户"),
+            panel("streets", "各街镇在营主体", unit="户"),
         ],
     }
 
