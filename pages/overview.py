@@ -9,6 +9,7 @@ map; kept in the URL), and the page links to every screen.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import dash
@@ -111,50 +112,28 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], _state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                f"近{RECENT_DAYS}日受理投诉举报",
-                figs["complaints"],
-                unit="件",
-                id=IDS.id("complaints"),
-                mode=mode,
-            ),
-            chart_panel(
-                "未办结预警（按等级）", figs["warnings"], unit="条", id=IDS.id("warnings"), mode=mode
-            ),
-            chart_panel(
-                f"近{RECENT_DAYS}日设备告警", figs["alarms"], unit="条", id=IDS.id("alarms"), mode=mode
-            ),
+            panel("complaints", f"近{RECENT_DAYS}日受理投诉举报", unit="件"),
+            panel("warnings", "未办结预警（按等级）", unit="条"),
+            panel("alarms", f"近{RECENT_DAYS}日设备告警", unit="条"),
         ],
-        "centre": chart_panel(
+        "centre": panel(
+            "map",
             f"全区态势 · 近{EVENT_HOURS}小时事件",
-            figs["map"],
             unit="件",
-            id=IDS.id("map"),
-            mode=mode,
             class_name="panel--map",
-            note=None
-            if view.kiosk
-            else "色块为本月各街镇受理投诉举报；点为近24小时的突发事件、预警、"
+            note="色块为本月各街镇受理投诉举报；点为近24小时的突发事件、预警、"
             "设备告警与投诉举报；点击街镇可筛选全屏。",
         ),
         "bottom": chart_panel(
-            "最新预警", html.Div(figs["ticker"], id=IDS.id("ticker"), className="panel-fill"), mode=mode
+            "最新预警", html.Div(figs["ticker"], id=IDS.id("ticker"), className="panel-fill"), mode=view.mode
         ),
         "right": [
-            chart_panel("感知设备在线率", figs["devices"], unit="%", id=IDS.id("devices"), mode=mode),
-            chart_panel(
-                f"近{CASE_MONTHS}个月立案与结案", figs["cases"], unit="件", id=IDS.id("cases"), mode=mode
-            ),
-            chart_panel(
-                f"近{INCIDENT_DAYS}日突发事件",
-                figs["incidents"],
-                unit="起",
-                id=IDS.id("incidents"),
-                mode=mode,
-            ),
+            panel("devices", "感知设备在线率", unit="%"),
+            panel("cases", f"近{CASE_MONTHS}个月立案与结案", unit="件"),
+            panel("incidents", f"近{INCIDENT_DAYS}日突发事件", unit="起"),
         ],
     }
 
