@@ -13,6 +13,7 @@ one per refresh (``?office=`` pins it to one).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -167,51 +168,23 @@ def _named(text: str, key: str, figs: dict[str, Any]) -> html.Span:
 
 
 def panels(view: ViewParams, figs: dict[str, Any], _state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                "综合得分排名",
-                figs["ranking"],
-                unit="分",
-                id=IDS.id("ranking"),
-                mode=mode,
-                note=None if view.kiosk else "点击某所可查看其体检雷达与趋势。",
-            ),
-            chart_panel(
-                _named("组织效能体检 · ", "radar-office", figs),
-                figs["radar"],
-                unit="分",
-                id=IDS.id("radar"),
-                mode=mode,
-            ),
+            panel("ranking", "综合得分排名", unit="分", note="点击某所可查看其体检雷达与趋势。"),
+            panel("radar", _named("组织效能体检 · ", "radar-office", figs), unit="分"),
         ],
-        "centre": chart_panel(
-            "各所效能体检得分矩阵（近365天）",
-            figs["matrix"],
-            unit="分",
-            id=IDS.id("matrix"),
-            mode=mode,
-            class_name="panel--map",
-            note=None if view.kiosk else MODEL_NOTE,
-        ),
+        "centre": panel("matrix", "各所效能体检得分矩阵（近365天）", unit="分", class_name="panel--map",
+                        note=MODEL_NOTE),
         "bottom": chart_panel(
             "各所效能记分卡",
             html.Div(figs["list"], id=IDS.id("list"), className="panel-fill"),
-            mode=mode,
+            mode=view.mode,
         ),
         "right": [
-            chart_panel(
-                _named(f"近{TREND_MONTHS}个月效能趋势 · ", "trend-office", figs),
-                figs["trend"],
-                unit="%",
-                id=IDS.id("trend"),
-                mode=mode,
-                note=None if view.kiosk else TREND_NOTE,
-            ),
-            chart_panel(
-                "预警平均响应时长（按月）", figs["response"], unit="小时", id=IDS.id("response"), mode=mode
-            ),
+            panel("trend", _named(f"近{TREND_MONTHS}个月效能趋势 · ", "trend-office", figs), unit="%",
+                  note=TREND_NOTE),
+            panel("response", "预警平均响应时长（按月）", unit="小时"),
         ],
     }
 
