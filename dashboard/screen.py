@@ -49,9 +49,10 @@ from plotly.io.json import to_json_plotly
 
 from components.charts_common import unavailable
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
+from components.filters import FILTER_NAMES, FilterIds, filter_bar
 from components.labels import PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.panels import chart_panel
 from components.permalink import (
     FilterField,
     link_notes,
@@ -136,7 +137,9 @@ class Grid:
     columns are the chosen indicators: then the grid's column definitions follow the state too).
     ``filename`` is the export's name before the data date, or a function of the state giving the
     whole name. ``follows_state=False`` for a grid that does not change with the filters (and whose
-    export takes no state).
+    export takes no state). ``controls`` may be a function of the state (a choice of what to list);
+    ``caption(frame)`` replaces the row count over the grid; ``row_id`` names the field that
+    identifies a row (AG Grid's ``getRowId``, so that a click on a row can name it).
     """
 
     title: str
@@ -148,6 +151,14 @@ class Grid:
     export_limit: int = 5_000
     follows_state: bool = True
     controls: Any = None
+    caption: Callable[[pd.DataFrame], str] | None = None
+    row_id: str | None = None
+
+    def caption_text(self, frame: pd.DataFrame, cut: bool) -> str:
+        """The caption over the grid: the row count, or the grid's own caption."""
+        if self.caption is not None:
+            return self.caption(frame)
+        return count_text(len(frame), cut, self.grid_limit)
 
     def columns_for(self, state: StateDict | None) -> Sequence[Column]:
         """The grid's columns for a state."""
@@ -162,11 +173,22 @@ class Grid:
 @dataclass(frozen=True)
 class Note:
     """A line under the filter bar that follows the filters (``text(state, scope)``), e.g. which
-    KPI cards cannot follow an office filter."""
+    KPI cards cannot follow an office filter.
+
+    ``place``: ``"end"`` after the link note, ``"caption"`` right under the period's dates (above
+    the link note), ``"below"`` under the whole filter area. ``follows=False`` for a fixed line
+    (drawn once, without an id, not an output of the filter callback).
+    """
 
     name: str
     text: Callable[[StateDict, Scope], Any]
     class_name: str = "detail-caption"
+    place: str = "end"
+    follows: bool = True
+
+    def render(self, slug: str, state: StateDict, scope: Scope) -> html.Div:
+        kwargs = {"id": f"{slug}-{self.name}"} if self.follows else {}
+        return html.Div(self.text(state, scope), className=self.class_name, **kwargs)
 
 
 @dataclass
@@ -184,6 +206,11 @@ class Screen:
       ``carry`` keys;
     - ``clicks``: graph key → the filter a click on it sets (``<key>-graph``'s ``clickData``);
       ``triggers``: other inputs that set filters, ``{id: (property, value → event | None)}``;
+      ``patterns``: pattern-matching ones, ``[(id pattern, property, (id, value) → event | None)]``
+      (told apart by the id's ``role``, e.g. a "查看" button in each row of a list);
+    - ``controls`` outside ``FILTER_NAMES`` are the screen's own inputs (id ``<slug>-<name>``, e.g.
+      a choice in the grid's panel); ``beside_bar(state)``: what stands next to the filter bar
+      (e.g. a search box);
     - ``carry``: names of stores that a refresh reads and writes back (e.g. the office the wall's
       rotating radar shows), passed to ``draw`` after the scope;
     - ``scope_by``: which filters narrow the streets (``SCOPE_FILTERS`` or a part of it).
@@ -198,6 +225,7 @@ class Screen:
     controls: Sequence[str] = ("period", "street", "office")
     clicks: Mapping[str, str] = field(default_factory=dict)
     triggers: Mapping[str, tuple[str, Callable[[Any], tuple | None]]] = field(default_factory=dict)
+    patterns: Sequence[tuple[Mapping[str, Any], str, Callable[[Mapping[str, Any], Any], tuple | None]]] = ()
     children: Sequence[str] = ()
     carry: Sequence[str] = ()
     grid: Grid | None = None
@@ -211,6 +239,7 @@ class Screen:
     #: state from the view itself, draws its own controls and registers its own choice callback.
     state_reader: Callable[[ViewParams], tuple[StateDict, list[str]]] | None = None
     filter_area: Callable[[StateDict, list[str]], Any] | None = None
+    beside_bar: Callable[[StateDict], Any] | None = None
 
     # ---- ids -------------------------------------------------------------------------------
     @property
@@ -220,8 +249,9 @@ class Screen:
 
     @property
     def control_ids(self) -> dict[str, str]:
-        """Filter name → its dropdown's id."""
-        return {name: getattr(self.filter_ids, name) for name in self.controls}
+        """Filter name → its dropdown's id (the screen's own id for a control outside the bar)."""
+        return {name: getattr(self.filter_ids, name) if name in FILTER_NAMES else self.ids.id(name)
+                for name in self.controls}
 
     @property
     def click_ids(self) -> dict[str, str]:
@@ -236,6 +266,13 @@ class Screen:
         if key in self.children:
             return Output(self.ids.id(key.replace("_", "-")), "children")
         return Output(self.ids.id(f"{key}-graph"), "figure")
+
+    def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: Any, *,
+              unit: str | None = None, note: str | None = None, **kwargs: Any) -> html.Section:
+        """The panel of ``figs[key]`` (id ``<slug>-<key>``, its graph ``<slug>-<key>-graph``, which
+        ``refreshed`` and ``clicks`` name by ``key``); ``note`` is for analysts (the wall has none)."""
+        return chart_panel(title, figs[key], unit=unit, id=self.ids.id(key), mode=view.mode,
+                           note=None if view.kiosk else note, **kwargs)
 
     # ---- scope and data --------------------------------------------------------------------
     def scope(self, state: Mapping[str, Any]) -> Scope:
@@ -286,19 +323,27 @@ class Screen:
             if period is not None else tuple(PERIOD_LABELS),
             default_period=self.default_period,
         )
+        if self.beside_bar is not None:
+            bar = html.Div([bar, self.beside_bar(state)], className="d-flex flex-wrap gap-3 align-items-end")
         head = self.filters_head(state) if self.filters_head is not None else None
-        return html.Div(
+
+        def placed(place: str) -> list[html.Div]:
+            return [n.render(self.ids.slug, state, scope) for n in self.notes if n.place == place]
+
+        area = html.Div(
             [
                 head,
                 html.Div(bar, className="mt-3") if head is not None else bar,
                 html.Div(filter_chips(self.ids.slug, state, fields), id=self.ids.id("chips")),
                 self.caption(state) if period is not None else None,
+                *placed("caption"),
                 link_notes(notes, id=self.ids.id("link-notes")),
-                *(html.Div(n.text(state, scope), id=self.ids.id(n.name), className=n.class_name)
-                  for n in self.notes),
+                *placed("end"),
             ],
             className="screen-filters",
         )
+        below = placed("below")
+        return html.Div([area, *below]) if below else area
 
     def _grid_frame(self, state: StateDict | None, limit: int) -> tuple[pd.DataFrame, bool]:
         assert self.grid is not None
@@ -309,17 +354,20 @@ class Screen:
         assert grid is not None
         frame, cut = self._grid_frame(state, grid.grid_limit)
         columns = grid.columns_for(state)
+        table = detail_grid(self.ids.id("grid"), grid_rows(frame, columns), columns)
+        if grid.row_id is not None:
+            table.getRowId = f"params.data.{grid.row_id}"
         return detail_panel(
             grid.title,
-            detail_grid(self.ids.id("grid"), grid_rows(frame, columns), columns),
+            table,
             caption_id=self.ids.id("grid-caption"),
-            caption=count_text(len(frame), cut, grid.grid_limit),
+            caption=grid.caption_text(frame, cut),
             csv_id=self.ids.id("export-csv"),
             xlsx_id=self.ids.id("export-xlsx"),
             download_id=self.ids.id("download"),
             id=self.ids.id("detail"),
             note=grid.note,
-            controls=grid.controls,
+            controls=grid.controls(state) if callable(grid.controls) else grid.controls,
         )
 
     def layout(self, **query: object) -> Any:
@@ -380,6 +428,10 @@ class Screen:
     def _event(self, trigger: Any, value: Any) -> tuple | None:
         if isinstance(trigger, str) and trigger in self.triggers:
             return self.triggers[trigger][1](value)
+        if isinstance(trigger, Mapping):
+            for pattern, _, event in self.patterns:
+                if trigger.get("role") == pattern.get("role"):
+                    return event(trigger, value)
         return event_of(trigger, value, page=self.ids.slug, clicks=self.click_ids, controls=self.control_ids)
 
     def _filter_outputs(self) -> list[Output]:
@@ -393,7 +445,7 @@ class Screen:
         outs.append(Output(self.ids.id("link-notes"), "children"))
         if has_period:
             outs.append(Output(self.ids.id("period"), "children"))
-        outs += [Output(self.ids.id(n.name), "children") for n in self.notes]
+        outs += [Output(self.ids.id(n.name), "children") for n in self.notes if n.follows]
         return outs
 
     def _period_control(self) -> bool:
@@ -424,7 +476,7 @@ class Screen:
         if self._period_control():
             out.append(self.caption(new).children)
         scope = self.scope(new)
-        out += [note.text(new, scope) for note in self.notes]
+        out += [note.text(new, scope) for note in self.notes if note.follows]
         return tuple(out)
 
     # ---- grid and export -------------------------------------------------------------------
@@ -434,7 +486,7 @@ class Screen:
         assert grid is not None
         frame, cut = self._grid_frame(state, grid.grid_limit)
         columns = grid.columns_for(state)
-        caption = count_text(len(frame), cut, grid.grid_limit)
+        caption = grid.caption_text(frame, cut)
         if grid.dynamic:
             return grid_rows(frame, columns), detail_grid("unused", [], columns).columnDefs, caption
         return grid_rows(frame, columns), caption
@@ -474,6 +526,7 @@ class Screen:
     def _wire_filters(self) -> None:
         ids = self.ids
         trigger_inputs = [Input(tid, prop) for tid, (prop, _) in self.triggers.items()]
+        trigger_inputs += [Input(dict(pattern), prop) for pattern, prop, _ in self.patterns]
 
         @callback(
             *self._filter_outputs(),
