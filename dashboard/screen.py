@@ -122,7 +122,8 @@ class Grid:
     """A screen's drill-down grid and its export.
 
     ``read(state, scope, limit)`` returns the rows as shown (a frame with the ``columns``' keys) and
-    whether the list was cut at ``limit``. ``filename`` is the export's name before the data date.
+    whether the list was cut at ``limit``. ``filename`` is the export's name before the data date
+    (or ``filename(state)`` for a name that follows the filters, e.g. the chosen list).
     ``follows_state=False`` for a grid that does not change with the filters (and whose export
     takes no state).
     """
@@ -130,7 +131,7 @@ class Grid:
     title: str
     columns: Sequence[Column]
     read: Callable[[StateDict | None, Scope, int], tuple[pd.DataFrame, bool]]
-    filename: str
+    filename: str | Callable[[StateDict | None], str]
     note: str | None = None
     grid_limit: int = 500
     export_limit: int = 5_000
@@ -379,7 +380,8 @@ class Screen:
         frame, _ = self._grid_frame(state, grid.export_limit)
         as_of: date = extra.period_bounds()["as_of"]
         log.info("export %s %s: %d rows", self.ids.slug, fmt, len(frame))
-        return download(frame, grid.columns, f"{grid.filename}_{as_of:%Y%m%d}", fmt)
+        name = grid.filename(state) if callable(grid.filename) else grid.filename
+        return download(frame, grid.columns, f"{name}_{as_of:%Y%m%d}", fmt)
 
     # ---- wiring ----------------------------------------------------------------------------
     def wire(self) -> tuple[Callable[..., Any], ...]:
