@@ -435,11 +435,12 @@ class Screen:
 
 
 def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = None,
-             name: str | None = None, wall: bool = True, **meta: Any) -> None:
+             name: str | None = None, wall: bool = True, title: str | None = None, **meta: Any) -> None:
     """Register a screen page with Dash Pages: its route and its menu metadata (``category`` groups
-    the navigation; ``wall`` puts it in the wall's playlist)."""
+    the navigation; ``wall`` puts it in the wall's playlist; ``title``, the browser tab's, defaults
+    to the menu name and the product)."""
     name = name or screen.title
-    dash.register_page(module, path=path, name=name, title=f"{name} · {PRODUCT}",
+    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT}",
                        category=category or name, order=order, wall=wall, **meta)
 
 
