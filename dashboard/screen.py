@@ -50,6 +50,7 @@ from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FilterIds, filter_bar
 from components.labels import PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.panels import chart_panel
 from components.permalink import (
     FilterField,
     link_notes,
@@ -218,6 +219,10 @@ class Screen:
         allowed = jurisdiction()
         return Scope(_intersect(filter_streets(state, self.scope_by), allowed), allowed)
 
+    def streets(self, state: Mapping[str, Any]) -> Streets:
+        """The streets of the scope of a filter state (``scope(state).streets``)."""
+        return self.scope(state).streets
+
     def draw_state(self, view: ViewParams, state: StateDict, *carried: Any) -> tuple[dict[str, Any], Any]:
         """The screen's figures and data time for a state, read within its scope."""
         return self.draw(view, state, self.scope(state), *carried)
@@ -236,6 +241,17 @@ class Screen:
         assert period is not None
         return period_caption(period.text(state["period"]), extra.period_bounds(state["period"]),
                               id=self.ids.id("period"))
+
+    def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: str, unit: str | None = None,
+              *, note: Any = None, **kw: Any) -> html.Section:
+        """The ``chart_panel`` of ``figs[key]`` with the screen's ids: a figure is drawn in the graph
+        ``<key>-graph`` of the panel ``<key>``; a ``children`` key (a list) fills its panel in the div
+        ``<key>``. ``note`` is for analysts (the wall shows none); ``kw`` goes to ``chart_panel``."""
+        if key in self.children:
+            body: Any = html.Div(figs[key], id=self.ids.id(key), className="panel-fill")
+        else:
+            body, kw = figs[key], {"id": self.ids.id(key), **kw}
+        return chart_panel(title, body, unit=unit, mode=view.mode, note=None if view.kiosk else note, **kw)
 
     # ---- layout ----------------------------------------------------------------------------
     def _filter_area(self, state: StateDict, notes: list[str], scope: Scope) -> html.Div:
