@@ -16,17 +16,16 @@ or source filter the same numbers come from the indicator library's breakdowns
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
-from dash import html
 
 from components import charts_cases as charts
 from components.charts_common import kpi_cards
 from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
-from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
 from dashboard.screen import Grid, Note, Scope, Screen, register
@@ -303,57 +302,23 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    analyst = not view.kiosk
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(f"案件来源{when}", figs["source"], unit="件", id=IDS.id("source"), mode=mode),
-            chart_panel(
-                "案由分布（立案）",
-                figs["cause"],
-                unit="件",
-                id=IDS.id("cause"),
-                mode=mode,
-                note="括号内为移送公安机关（行刑衔接）的案件数。" if analyst else None,
-            ),
-            chart_panel(
-                f"近{TREND_MONTHS}个月立案与结案", figs["trend"], unit="件", id=IDS.id("trend"), mode=mode
-            ),
+            panel("source", f"案件来源{when}", "件"),
+            panel("cause", "案由分布（立案）", "件", note="括号内为移送公安机关（行刑衔接）的案件数。"),
+            panel("trend", f"近{TREND_MONTHS}个月立案与结案", "件"),
         ],
-        "centre": chart_panel(
-            f"各街镇立案分布{when}",
-            figs["map"],
-            unit="件",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note="按当事人所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。" if analyst else None,
-        ),
-        "bottom": chart_panel(
-            f"临近或超过{charts.LIMIT_DAYS}天办案时限的在办案件",
-            html.Div(figs["near"], id=IDS.id("near"), className="panel-fill"),
-            unit="件",
-            mode=mode,
-        ),
+        "centre": panel("map", f"各街镇立案分布{when}", "件", class_name="panel--map",
+                        note="按当事人所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。"),
+        "bottom": panel("near", f"临近或超过{charts.LIMIT_DAYS}天办案时限的在办案件", "件"),
         "right": [
-            chart_panel(
-                "在办案件所处环节（当前）", figs["funnel"], unit="件", id=IDS.id("funnel"), mode=mode
-            ),
-            chart_panel(
-                "各办案机构平均办案时长",
-                figs["duration"],
-                unit="天",
-                id=IDS.id("duration"),
-                mode=mode,
-                note="期间内结案案件从立案到结案的平均天数 · 90天内结案率；点击机构可筛选全屏。"
-                if analyst
-                else None,
-            ),
-            chart_panel(
-                f"近{TREND_MONTHS}个月罚没金额", figs["money"], unit="万元", id=IDS.id("money"), mode=mode
-            ),
+            panel("funnel", "在办案件所处环节（当前）", "件"),
+            panel("duration", "各办案机构平均办案时长", "天",
+                  note="期间内结案案件从立案到结案的平均天数 · 90天内结案率；点击机构可筛选全屏。"),
+            panel("money", f"近{TREND_MONTHS}个月罚没金额", "万元"),
         ],
     }
 
@@ -370,27 +335,15 @@ def _note(state: dict[str, Any], scope: Scope) -> str:
 GRAPHS = ("source", "cause", "trend", "map", "funnel", "duration", "money")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
-    refreshed=("kpis", *GRAPHS, "near"),
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, refreshed=("kpis", *GRAPHS, "near"),
     children=("near",),
-    clicks={"map": "street", "source": "source", "cause": "cause", "duration": "office",
-            "trend": "period", "money": "period"},
+    clicks={"map": "street", "source": "source", "cause": "cause", "duration": "office", "trend": "period",
+            "money": "period"},
     notes=(Note("kpi-note", _note),),
-    # the office filter is a dimension of the case marts, not a street
-    scope_by=("street",),
-    grid=Grid(
-        "在办案件明细（当前筛选，立案最早的在前）",
-        COLUMNS,
-        _grid,
-        "在办案件明细",
-        note=f"在办案件为截至数据日期尚未结案的案件，不受统计期间影响；最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    scope_by=("street",),  # the office filter is a dimension of the case marts, not a street
+    grid=Grid("在办案件明细（当前筛选，立案最早的在前）", COLUMNS, _grid, "在办案件明细",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              note=f"在办案件为截至数据日期尚未结案的案件，不受统计期间影响；最多导出 {EXPORT_LIMIT:,} 条。"),
 )
 register(__name__, SCREEN, path="/cases", order=50)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
