@@ -16,17 +16,16 @@ filter the trend and the result categories come from the indicator library's bre
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
-from dash import html
 
 from components import charts_supervision as charts
 from components.charts_common import kpi_cards
 from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
-from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
 from dashboard.screen import Grid, Note, Scope, Screen, register
@@ -248,71 +247,25 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    analyst = not view.kiosk
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                f"近{TREND_MONTHS}个月双随机计划与完成",
-                figs["trend"],
-                unit="户次",
-                id=IDS.id("trend"),
-                mode=mode,
-                note="按计划日期统计，完成率为当月计划中已完成的比例；点击月份可筛选全屏。"
-                if analyst
-                else None,
-            ),
-            chart_panel(f"检查结果分类{when}", figs["results"], unit="户次", id=IDS.id("results"), mode=mode),
-            chart_panel(
-                "信用名录在列（当前）",
-                figs["credit"],
-                unit="户",
-                id=IDS.id("credit"),
-                mode=mode,
-                note="括号内为累计列入户数；点击名录可在下方明细中列出其主体。" if analyst else None,
-            ),
+            panel("trend", f"近{TREND_MONTHS}个月双随机计划与完成", "户次",
+                  note="按计划日期统计，完成率为当月计划中已完成的比例；点击月份可筛选全屏。"),
+            panel("results", f"检查结果分类{when}", "户次"),
+            panel("credit", "信用名录在列（当前）", "户",
+                  note="括号内为累计列入户数；点击名录可在下方明细中列出其主体。"),
         ],
-        "centre": chart_panel(
-            f"各街镇双随机计划检查{when}",
-            figs["map"],
-            unit="户次",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note="按检查对象所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。" if analyst else None,
-        ),
-        "bottom": chart_panel(
-            f"双随机抽查任务与公开种子（近{TASK_MONTHS}个月抽取）",
-            html.Div(figs["tasks"], id=IDS.id("tasks"), className="panel-fill"),
-            unit="户",
-            mode=mode,
-        ),
+        "centre": panel("map", f"各街镇双随机计划检查{when}", "户次", class_name="panel--map",
+                        note="按检查对象所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。"),
+        "bottom": panel("tasks", f"双随机抽查任务与公开种子（近{TASK_MONTHS}个月抽取）", "户"),
         "right": [
-            chart_panel(
-                f"各机构双随机完成{when}",
-                figs["office"],
-                unit="户次",
-                id=IDS.id("office"),
-                mode=mode,
-                note="浅色为计划、深色为其中已完成；点击机构可筛选全屏。" if analyst else None,
-            ),
-            chart_panel(
-                f"各机构问题发现率{when}",
-                figs["problem"],
-                unit="%",
-                id=IDS.id("problem"),
-                mode=mode,
-                note="完成检查中结果不是“未发现问题”的比例，括号内为发现问题户次；高于全区平均的标橙。"
-                if analyst
-                else None,
-            ),
-            chart_panel(
-                "联合惩戒名单（最新列入）",
-                html.Div(figs["joint"], id=IDS.id("joint"), className="panel-fill"),
-                unit="户",
-                mode=mode,
-            ),
+            panel("office", f"各机构双随机完成{when}", "户次",
+                  note="浅色为计划、深色为其中已完成；点击机构可筛选全屏。"),
+            panel("problem", f"各机构问题发现率{when}", "%",
+                  note="完成检查中结果不是“未发现问题”的比例，括号内为发现问题户次；高于全区平均的标橙。"),
+            panel("joint", "联合惩戒名单（最新列入）", "户"),
         ],
     }
 
@@ -333,29 +286,14 @@ def _export_name(state: dict[str, Any] | None) -> str:
 GRAPHS = ("trend", "results", "credit", "map", "office", "problem")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
-    refreshed=("kpis", *GRAPHS, "joint", "tasks"),
-    children=("joint", "tasks"),
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, refreshed=("kpis", *GRAPHS, "joint", "tasks"),
+    children=("joint", "tasks"), notes=(Note("kpi-note", _note),),
     clicks={"map": "street", "office": "office", "problem": "office", "trend": "period", "credit": "list"},
-    notes=(Note("kpi-note", _note),),
-    # the office filter is a dimension of the inspection marts, not a street
-    scope_by=("street",),
-    grid=Grid(
-        "信用名录在列主体明细（当前筛选，最新列入在前）",
-        COLUMNS,
-        _grid,
-        _export_name,
-        note=(
-            "名录为截至数据日期的在列状态，随街镇筛选，不受统计期间和检查机构影响；"
-            f"点击“信用名录在列”图可切换名录；最多导出 {EXPORT_LIMIT:,} 条。"
-        ),
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    scope_by=("street",),  # the office filter is a dimension of the inspection marts, not a street
+    grid=Grid("信用名录在列主体明细（当前筛选，最新列入在前）", COLUMNS, _grid, _export_name,
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              note="名录为截至数据日期的在列状态，随街镇筛选，不受统计期间和检查机构影响；"
+              f"点击“信用名录在列”图可切换名录；最多导出 {EXPORT_LIMIT:,} 条。"),
 )
 register(__name__, SCREEN, path="/supervision", order=15)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
