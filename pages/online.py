@@ -11,16 +11,14 @@ are listed, linked to their entities' files and exported.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
-
-from dash import html
 
 from components import charts_online as charts
 from components.charts_common import kpi_cards
 from components.formatting import format_month
 from components.labels import PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
-from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
 from dashboard.screen import Grid, Scope, Screen, register
@@ -127,76 +125,30 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    analyst = not view.kiosk
+    period = _fields()[0].text(state["period"])
+    when = f" · {period}" if view.kiosk else ""
+    wall = view.kiosk
+    panel = partial(SCREEN.panel, view, figs)
+    click = "点击月份可筛选全屏。"
     return {
         "left": [
-            chart_panel(
-                f"广告监测命中{when}" if view.kiosk else "广告监测命中（按风险等级）",
-                figs["risk"],
-                unit="条",
-                id=IDS.id("risk"),
-                mode=mode,
-                note="互联网智能感知发现的违法广告线索；按街镇筛选时，未关联辖区主体的线索只计入全区。"
-                if analyst
-                else None,
-            ),
-            chart_panel("线索推送与处置状态", figs["status"], unit="条", id=IDS.id("status"), mode=mode),
-            chart_panel(
-                f"近{TREND_MONTHS}个月广告监测命中",
-                figs["ad-trend"],
-                unit="条",
-                id=IDS.id("ad-trend"),
-                mode=mode,
-                note="点击月份可筛选全屏。" if analyst else None,
-            ),
+            panel("risk", f"广告监测命中{when}" if wall else "广告监测命中（按风险等级）", "条",
+                  note="互联网智能感知发现的违法广告线索；按街镇筛选时，未关联辖区主体的线索只计入全区。"),
+            panel("status", "线索推送与处置状态", "条"),
+            panel("ad-trend", f"近{TREND_MONTHS}个月广告监测命中", "条", note=click),
         ],
-        "centre": chart_panel(
-            f"各街镇网购投诉举报分布{when}",
-            figs["map"],
-            unit="件",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note="色块为各街镇受理的网购投诉举报，热力为投诉发生位置；街镇边界为近似划分；点击街镇可筛选全屏。"
-            if analyst
-            else None,
+        "centre": panel(
+            "map", f"各街镇网购投诉举报分布{when}", "件", class_name="panel--map",
+            note="色块为各街镇受理的网购投诉举报，热力为投诉发生位置；街镇边界为近似划分；点击街镇可筛选全屏。",
         ),
-        "bottom": chart_panel(
-            "最新网购投诉举报",
-            html.Div(figs["newest"], id=IDS.id("newest"), className="panel-fill"),
-            mode=mode,
-        ),
+        "bottom": panel("newest", "最新网购投诉举报"),
         "right": [
-            chart_panel(
-                "在营网店（按平台）",
-                figs["platforms"],
-                unit="家",
-                id=IDS.id("platforms"),
-                mode=mode,
-                note="辖区主体开设、当前经营中的网店。" if analyst else None,
-            ),
-            chart_panel(
-                f"网购投诉举报（近{TREND_MONTHS}个月）"
-                if view.kiosk
-                else f"近{TREND_MONTHS}个月网购投诉举报（与去年同期比较）",
-                figs["complaint-trend"],
-                unit="件",
-                id=IDS.id("complaint-trend"),
-                mode=mode,
-                note="点击月份可筛选全屏。" if analyst else None,
-            ),
-            chart_panel(
-                f"知识产权（+为{_fields()[0].text(state['period'])}新增）"
-                if view.kiosk
-                else "知识产权（持有，括号内为期间新增）",
-                figs["ip"],
-                unit="件",
-                id=IDS.id("ip"),
-                mode=mode,
-            ),
+            panel("platforms", "在营网店（按平台）", "家", note="辖区主体开设、当前经营中的网店。"),
+            panel("complaint-trend", f"网购投诉举报（近{TREND_MONTHS}个月）" if wall
+                  else f"近{TREND_MONTHS}个月网购投诉举报（与去年同期比较）", "件", note=click),
+            panel("ip", f"知识产权（+为{period}新增）" if wall else "知识产权（持有，括号内为期间新增）",
+                  "件"),
         ],
     }
 
@@ -214,30 +166,13 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int):
 GRAPHS = ("risk", "status", "ad-trend", "map", "platforms", "complaint-trend", "ip")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
-    refreshed=("kpis", *GRAPHS, "newest"),
-    children=("newest",),
-    clicks={"map": "street", "ad-trend": "period", "complaint-trend": "period"},
-    grid=Grid(
-        "网购投诉举报明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "网购投诉举报明细",
-        note=f"期间内受理、类别为网络购物的投诉举报，最新在前；投诉人姓名与电话已脱敏；"
-        f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, refreshed=("kpis", *GRAPHS, "newest"),
+    children=("newest",), clicks={"map": "street", "ad-trend": "period", "complaint-trend": "period"},
+    grid=Grid("网购投诉举报明细（当前筛选）", COLUMNS, _grid, "网购投诉举报明细", grid_limit=GRID_LIMIT,
+              export_limit=EXPORT_LIMIT,
+              note=f"期间内受理、类别为网络购物的投诉举报，最新在前；投诉人姓名与电话已脱敏；"
+              f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。"),
 )
 register(__name__, SCREEN, path="/online", order=45)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
-_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    """The streets a filter state covers (the controller's scope)."""
-    return SCREEN.scope(state).streets
+_draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.filter_ids, SCREEN.control_ids
