@@ -10,16 +10,14 @@ map are listed, linked to their entities' files and exported.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
-
-from dash import html
 
 from components import charts_warnings as charts
 from components.charts_common import kpi_cards
 from components.formatting import format_month
 from components.labels import ENUM_LABELS, PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
-from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
 from dashboard.screen import Grid, Note, Scope, Screen, register
@@ -143,62 +141,26 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    analyst = not view.kiosk
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                f"发出预警（按等级）{when}",
-                figs["levels"],
-                unit="条",
-                id=IDS.id("levels"),
-                mode=mode,
-                note="点击等级可筛选全屏。" if analyst else None,
-            ),
-            chart_panel("预警主题分布", figs["themes"], unit="条", id=IDS.id("themes"), mode=mode),
-            chart_panel(
-                f"预警最多的规则（前{WALL_RULES if view.kiosk else ANALYST_RULES}）",
-                figs["rules"],
-                unit="条",
-                id=IDS.id("rules"),
-                mode=mode,
-            ),
+            panel("levels", f"发出预警（按等级）{when}", "条", note="点击等级可筛选全屏。"),
+            panel("themes", "预警主题分布", "条"),
+            panel("rules", f"预警最多的规则（前{WALL_RULES if view.kiosk else ANALYST_RULES}）", "条"),
         ],
-        "centre": chart_panel(
-            f"未办结预警分布{when}",
-            figs["map"],
-            unit="条",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
+        "centre": panel(
+            "map", f"未办结预警分布{when}", "条", class_name="panel--map",
             note="色块为期间内各街镇发出的预警，点为当前未办结（待派单、处置中）的预警；"
-            "街镇边界为近似划分；点击街镇可筛选全屏。"
-            if analyst
-            else None,
+            "街镇边界为近似划分；点击街镇可筛选全屏。",
         ),
-        "bottom": chart_panel(
-            "最新预警",
-            html.Div(figs["newest"], id=IDS.id("newest"), className="panel-fill"),
-            mode=mode,
-        ),
+        "bottom": panel("newest", "最新预警"),
         "right": [
-            chart_panel(
-                "未办结与已办结（当前）",
-                figs["status"],
-                unit="条",
-                id=IDS.id("status"),
-                mode=mode,
-                note="待派单、处置中为未办结；已办结、已核查为办结。" if analyst else None,
-            ),
-            chart_panel("平均响应与办结时长", figs["times"], id=IDS.id("times"), mode=mode),
-            chart_panel(
-                "预警规则库",
-                html.Div(figs["catalogue"], id=IDS.id("catalogue"), className="panel-fill"),
-                unit="条",
-                mode=mode,
-            ),
+            panel("status", "未办结与已办结（当前）", "条",
+                  note="待派单、处置中为未办结；已办结、已核查为办结。"),
+            panel("times", "平均响应与办结时长"),
+            panel("catalogue", "预警规则库", "条"),
         ],
     }
 
@@ -213,31 +175,13 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int):
 GRAPHS = ("levels", "themes", "rules", "map", "status", "times")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
-    refreshed=("kpis", *GRAPHS, "newest", "catalogue"),
-    children=("newest", "catalogue"),
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, notes=(Note("kpi-note", _kpi_note),),
+    refreshed=("kpis", *GRAPHS, "newest", "catalogue"), children=("newest", "catalogue"),
     clicks={"map": "street", "levels": "level", "status": "level"},
-    notes=(Note("kpi-note", _kpi_note),),
-    grid=Grid(
-        "未办结预警明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "未办结预警明细",
-        note=f"列出当前待派单、处置中的预警（按街镇与等级筛选，不限期间），最新在前；"
-        f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    grid=Grid("未办结预警明细（当前筛选）", COLUMNS, _grid, "未办结预警明细", grid_limit=GRID_LIMIT,
+              export_limit=EXPORT_LIMIT, note="列出当前待派单、处置中的预警（按街镇与等级筛选，不限期间），"
+              f"最新在前；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。"),
 )
 register(__name__, SCREEN, path="/warnings", order=30)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
-_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    """The streets a filter state covers (the controller's scope)."""
-    return SCREEN.scope(state).streets
+_draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.filter_ids, SCREEN.control_ids
