@@ -10,6 +10,7 @@ exported. Automatic drug vending machines are not in the data and so not on the 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from dash import html
@@ -163,75 +164,33 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    analyst = not view.kiosk
-    out = {
+    panel = partial(SCREEN.panel, view, figs)
+    failed = panel("failed", f"抽检不合格批次及核查处置{when}", "批")
+    # the cold-chain caption shows on the wall too
+    cold = chart_panel("冷链追溯" if view.kiosk else "冷链追溯 · 冷库温度传感器在线率", figs["cold"],
+                       id=IDS.id("cold"), mode=view.mode, note=figs["cold_caption"])
+    right = [
+        panel("due", "特种设备检验到期", "台", note="点击设备种类可查看其使用年限。"),
+        panel("age", "在用特种设备使用年限", "台"),
+        panel("entrapment", f"近{TREND_MONTHS}个月电梯困人", "次/起",
+              note="柱为物联网困人告警（次），线为报告的困人事件（起）；点击月份可筛选期间。"),
+    ]
+    return {
         "left": [
-            chart_panel("有效许可证（三品）", figs["licences"], unit="张", id=IDS.id("licences"), mode=mode),
-            chart_panel("餐饮食品安全风险等级", figs["grades"], unit="家", id=IDS.id("grades"), mode=mode),
-            chart_panel(
-                f"食品抽检批次与合格率{when}",
-                figs["sampling"],
-                unit="批",
-                id=IDS.id("sampling"),
-                mode=mode,
-                note="抽检最多的10类；点击食品类别可筛选不合格批次。" if analyst else None,
-            ),
+            panel("licences", "有效许可证（三品）", "张"),
+            panel("grades", "餐饮食品安全风险等级", "家"),
+            panel("sampling", f"食品抽检批次与合格率{when}", "批",
+                  note="抽检最多的10类；点击食品类别可筛选不合格批次。"),
         ],
-        "centre": chart_panel(
-            "各街镇超期未检特种设备",
-            figs["map"],
-            unit="台",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note="色块为各街镇在用、已超过下次检验日期的特种设备；街镇边界为近似划分；点击街镇可筛选全屏。"
-            if analyst
-            else None,
+        "centre": panel(
+            "map", "各街镇超期未检特种设备", "台", class_name="panel--map",
+            note="色块为各街镇在用、已超过下次检验日期的特种设备；街镇边界为近似划分；点击街镇可筛选全屏。",
         ),
-        "bottom": chart_panel(
-            f"抽检不合格批次及核查处置{when}",
-            html.Div(figs["failed"], id=IDS.id("failed"), className="panel-fill"),
-            unit="批",
-            mode=mode,
-        ),
-        "cold": chart_panel(
-            "冷链追溯" if view.kiosk else "冷链追溯 · 冷库温度传感器在线率",
-            figs["cold"],
-            id=IDS.id("cold"),
-            mode=mode,
-            note=figs["cold_caption"],
-        ),
-        "right": [
-            chart_panel(
-                "特种设备检验到期",
-                figs["due"],
-                unit="台",
-                id=IDS.id("due"),
-                mode=mode,
-                note="点击设备种类可查看其使用年限。" if analyst else None,
-            ),
-            chart_panel("在用特种设备使用年限", figs["age"], unit="台", id=IDS.id("age"), mode=mode),
-            chart_panel(
-                f"近{TREND_MONTHS}个月电梯困人",
-                figs["entrapment"],
-                unit="次/起",
-                id=IDS.id("entrapment"),
-                mode=mode,
-                note="柱为物联网困人告警（次），线为报告的困人事件（起）；点击月份可筛选期间。"
-                if analyst
-                else None,
-            ),
-        ],
-    }
-    cold = out.pop("cold")
-    if view.kiosk:
         # the wall's side columns hold three panels each; the cold chain sits beside the list
-        out["bottom"] = html.Div([out["bottom"], cold], style=WALL_BOTTOM)
-    else:
-        out["right"] = [*out["right"], cold]
-    return out
+        "bottom": html.Div([failed, cold], style=WALL_BOTTOM) if view.kiosk else failed,
+        "right": right if view.kiosk else [*right, cold],
+    }
 
 
 def _grid(state: dict[str, Any], scope: Scope, limit: int) -> tuple[Any, bool]:
@@ -245,30 +204,13 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int) -> tuple[Any, bool]:
 GRAPHS = ("licences", "grades", "sampling", "cold", "map", "due", "age", "entrapment")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
-    refreshed=("kpis", *GRAPHS, "failed"),
-    children=("failed",),
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, refreshed=("kpis", *GRAPHS, "failed"),
+    children=("failed",), unavailable_title="三品一特",
     clicks={"map": "street", "sampling": "category", "due": "equipment", "entrapment": "period"},
-    unavailable_title="三品一特",
-    grid=Grid(
-        "食品抽检不合格批次明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "食品抽检不合格明细",
-        note=f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条；点击主体名称查看一户一档。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    grid=Grid("食品抽检不合格批次明细（当前筛选）", COLUMNS, _grid, "食品抽检不合格明细",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              note=f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条；点击主体名称查看一户一档。"),
 )
 register(__name__, SCREEN, path="/safety", order=25, name="三品一特", title=f"{TITLE} · {PRODUCT}")
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
-_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    """The streets a filter state covers (the controller's scope)."""
-    return SCREEN.scope(state).streets
+_draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.filter_ids, SCREEN.control_ids
