@@ -135,11 +135,12 @@ class Grid:
     ``read(state, scope, limit)`` returns the rows as shown (a frame with the ``columns``' keys) and
     whether the list was cut at ``limit``. ``columns`` may be a function of the state (a pivot whose
     columns are the chosen indicators: then the grid's column definitions follow the state too).
-    ``filename`` is the export's name before the data date, or a function of the state giving the
-    whole name. ``follows_state=False`` for a grid that does not change with the filters (and whose
-    export takes no state). ``controls`` may be a function of the state (a choice of what to list);
-    ``caption(frame)`` replaces the row count over the grid; ``row_id`` names the field that
-    identifies a row (AG Grid's ``getRowId``, so that a click on a row can name it).
+    ``filename`` is the export's name before the data date (or ``filename(state)`` for a name that
+    follows the filters, e.g. the chosen list). ``follows_state=False`` for a grid that does not
+    change with the filters (and whose export takes no state). ``controls`` may be a function of the
+    state (a choice of what to list); ``caption(frame)`` replaces the row count over the grid;
+    ``row_id`` names the field that identifies a row (AG Grid's ``getRowId``, so that a click on a
+    row can name it).
     """
 
     title: str
@@ -267,18 +268,15 @@ class Screen:
             return Output(self.ids.id(key.replace("_", "-")), "children")
         return Output(self.ids.id(f"{key}-graph"), "figure")
 
-    def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: Any, *,
-              unit: str | None = None, note: str | None = None, **kwargs: Any) -> html.Section:
-        """The panel of ``figs[key]`` (id ``<slug>-<key>``, its graph ``<slug>-<key>-graph``, which
-        ``refreshed`` and ``clicks`` name by ``key``); ``note`` is for analysts (the wall has none)."""
-        return chart_panel(title, figs[key], unit=unit, id=self.ids.id(key), mode=view.mode,
-                           note=None if view.kiosk else note, **kwargs)
-
     # ---- scope and data --------------------------------------------------------------------
     def scope(self, state: Mapping[str, Any]) -> Scope:
         """The scope of every read of this screen for a filter state (see the module docstring)."""
         allowed = jurisdiction()
         return Scope(_intersect(filter_streets(state, self.scope_by), allowed), allowed)
+
+    def streets(self, state: Mapping[str, Any]) -> Streets:
+        """The streets of the scope of a filter state (``scope(state).streets``)."""
+        return self.scope(state).streets
 
     def draw_state(self, view: ViewParams, state: StateDict, *carried: Any) -> tuple[dict[str, Any], Any]:
         """The screen's figures and data time for a state, read within its scope."""
@@ -307,6 +305,17 @@ class Screen:
         assert period is not None
         return period_caption(period.text(state["period"]), extra.period_bounds(state["period"]),
                               id=self.ids.id("period"))
+
+    def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: str, unit: str | None = None,
+              *, note: Any = None, **kw: Any) -> html.Section:
+        """The ``chart_panel`` of ``figs[key]`` with the screen's ids: a figure is drawn in the graph
+        ``<key>-graph`` of the panel ``<key>``; a ``children`` key (a list) fills its panel in the div
+        ``<key>``. ``note`` is for analysts (the wall shows none); ``kw`` goes to ``chart_panel``."""
+        if key in self.children:
+            body: Any = html.Div(figs[key], id=self.ids.id(key), className="panel-fill")
+        else:
+            body, kw = figs[key], {"id": self.ids.id(key), **kw}
+        return chart_panel(title, body, unit=unit, mode=view.mode, note=None if view.kiosk else note, **kw)
 
     # ---- layout ----------------------------------------------------------------------------
     def _filter_area(self, state: StateDict, notes: list[str], scope: Scope) -> html.Div:
@@ -496,13 +505,10 @@ class Screen:
         grid = self.grid
         assert grid is not None
         frame, _ = self._grid_frame(state, grid.export_limit)
-        if callable(grid.filename):
-            name = grid.filename(state)
-        else:
-            as_of: date = extra.period_bounds()["as_of"]
-            name = f"{grid.filename}_{as_of:%Y%m%d}"
+        as_of: date = extra.period_bounds()["as_of"]
+        name = grid.filename(state) if callable(grid.filename) else grid.filename
         log.info("export %s %s: %d rows", self.ids.slug, fmt, len(frame))
-        return download(frame, grid.columns_for(state), name, fmt)
+        return download(frame, grid.columns_for(state), f"{name}_{as_of:%Y%m%d}", fmt)
 
     # ---- wiring ----------------------------------------------------------------------------
     def wire(self) -> tuple[Callable[..., Any], ...]:
@@ -609,12 +615,12 @@ def _built(slug: str, kind: str, args: tuple, who: tuple) -> Any:
 
 
 def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = _OWN_MENU,
-             name: str | None = None, wall: bool = True, **meta: Any) -> None:
+             name: str | None = None, wall: bool = True, title: str | None = None, **meta: Any) -> None:
     """Register a screen page with Dash Pages: its route and its menu metadata (``category`` groups
     the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
-    wall's playlist)."""
+    wall's playlist; ``title``, the browser tab's, defaults to the menu name and the product)."""
     name = name or screen.title
-    dash.register_page(module, path=path, name=name, title=f"{name} · {PRODUCT}",
+    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT}",
                        category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
 
 
