@@ -31,7 +31,29 @@ from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
 from components.lists import scrolling_list
 from components.maps import MapHeat
+from components.tables import Column
 from components.theme import palette, sizes
+
+#: The complaints grid (投诉举报 and the online-shopping complaints of 网络监管): the same columns,
+#: so the two screens' exports agree.
+COMPLAINT_COLUMNS = (
+    Column("id", "编号", width=150),
+    Column("received_at", "受理时间", "datetime"),
+    Column("channel", "渠道", "enum", ("complaint", "channel")),
+    Column("kind", "类型", "enum", ("complaint", "kind")),
+    Column("category", "类别", "enum", ("complaint", "category")),
+    Column("status", "状态", "enum", ("complaint", "status")),
+    Column("street_name", "街镇"),
+    Column("entity_name", "被投诉主体", link="/entity/{uscc}"),
+    Column("uscc", "统一社会信用代码"),
+    Column("summary", "诉求摘要", width=320),
+    Column("complainant_name", "投诉人"),
+    Column("complainant_phone", "联系电话"),
+    Column("due_at", "办理期限", "datetime"),
+    Column("closed_at", "办结时间", "datetime"),
+    Column("satisfied", "是否满意", "bool"),
+    Column("amount_recovered", "挽回金额（元）", "money"),
+)
 
 
 def channel_chart(

@@ -50,6 +50,7 @@ from plotly.io.json import to_json_plotly
 from components.charts_common import unavailable
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FILTER_NAMES, FilterIds, filter_bar
+from components.formatting import format_month
 from components.labels import PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel
@@ -126,6 +127,30 @@ def filter_streets(state: Mapping[str, Any], by: Sequence[str] = SCOPE_FILTERS) 
     if not chosen:
         return None
     return tuple(sorted(set.intersection(*chosen)))
+
+
+def period_field(default: str = "month") -> FilterField:
+    """The period filter: a preset (本月, 本年 …) or any month ``YYYY-MM`` (a click on a trend)."""
+    return FilterField("period", "期间", dict(PERIOD_LABELS), default, accept=extra.is_period,
+                       describe=format_month)
+
+
+def street_field() -> FilterField:
+    """The street filter, offering only the streets the user may see."""
+    allowed = jurisdiction()
+    return FilterField("street", "街镇", {code: name for code, name in extra.street_names().items()
+                                        if allowed is None or code in allowed})
+
+
+def office_field(label: str = "市场监管所", kinds: Sequence[str] = ("station",)) -> FilterField:
+    """The office filter: the offices of ``kinds`` (code → name); for a user limited to some
+    streets, only the 市场监管所 of those streets."""
+    offices = extra.offices()
+    offices = offices[offices["kind"].isin(kinds)]
+    allowed = jurisdiction()
+    if allowed is not None:
+        offices = offices[offices["street_code"].isin(allowed)]
+    return FilterField("office", label, dict(zip(offices["code"], offices["name"], strict=True)))
 
 
 @dataclass(frozen=True)
@@ -624,4 +649,5 @@ def register(module: str, screen: Screen, *, path: str, order: int, category: st
                        category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
 
 
-__all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "register"]
+__all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "office_field",
+           "period_field", "register", "street_field"]

@@ -23,12 +23,11 @@ import pandas as pd
 
 from components import charts_cases as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import cases as read
 from data_access.api import extra_screens as extra
 from data_access.api import indicators
@@ -84,13 +83,6 @@ COLUMNS = (
 )
 
 
-def _offices() -> dict[str, str]:
-    """The offices that handle cases (brigades and 市场监管所), code → name."""
-    f = extra.offices()
-    f = f[f["kind"].isin(OFFICE_KINDS)]
-    return dict(zip(f["code"], f["name"], strict=True))
-
-
 def _office_names() -> dict[str, str]:
     f = extra.offices()
     return dict(zip(f["code"], f["name"], strict=True))
@@ -98,11 +90,9 @@ def _office_names() -> dict[str, str]:
 
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "办案机构", _offices()),
+        period_field(),
+        street_field(),
+        office_field("办案机构", OFFICE_KINDS),
         FilterField("source", "案件来源", ENUM_LABELS[("case_file", "source")]),
         FilterField("cause", "案由", ENUM_LABELS[("case_file", "cause")]),
     ]
@@ -186,45 +176,9 @@ def _duration(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFr
 
 
 def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.DataFrame:
-    """The KPI strip: ``screen_kpis`` under the period and street; under an office, cause or source
-    filter each card is read again with the filters its indicator allows (the rest in
-    ``unfiltered``)."""
-    period = state["period"]
-    frame = extra.screen_kpis(ids, period, scope)
-    frame["unfiltered"] = [() for _ in range(len(frame))]
-    f = _filters(state)
-    if not f:
-        return frame
-    bounds = extra.period_bounds(period)
-    catalogue = indicators.indicator_catalogue()
-    dims = {
-        i: {d.strip() for d in str(text).split(",")}
-        for i, text in zip(catalogue["id"], catalogue["dimensions"], strict=True)
-    }
-    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    for i in ids:
-        groups.setdefault(tuple((k, v) for k, v in f.items() if k in dims[i]), []).append(i)
-    now, before = {}, {}
-    for applied, members in groups.items():
-        if not applied:
-            continue
-        got = indicators.indicator_values(
-            tuple(members), bounds["start"], bounds["end"], scope, (), dict(applied)
-        )
-        now.update(zip(got["indicator_id"], got["value"], strict=True))
-        periodic = tuple(frame.set_index("indicator_id").loc[members].query("kind == 'period'").index)
-        if periodic:
-            got = indicators.indicator_values(
-                periodic, bounds["cmp_start"], bounds["cmp_end"], scope, (), dict(applied)
-            )
-            before.update(zip(got["indicator_id"], got["value"], strict=True))
-    ids = frame["indicator_id"]
-    frame["value"] = [float(now.get(i, v)) for i, v in zip(ids, frame["value"], strict=True)]
-    frame["previous"] = [
-        before.get(i, p) if i in now else p for i, p in zip(ids, frame["previous"], strict=True)
-    ]
-    frame["unfiltered"] = [tuple(k for k in f if k not in dims[i]) for i in ids]
-    return frame
+    """The KPI strip under the period, the street and the office, cause or source filters: each card
+    follows the filters its indicator allows; the rest are listed in ``unfiltered``."""
+    return extra.screen_kpis(ids, state["period"], scope, tuple(sorted(_filters(state).items())))
 
 
 def _kpi_note(kpis: pd.DataFrame) -> str:

@@ -21,13 +21,11 @@ from dash import html, no_update  # noqa: F401 (no_update: the tests compare wit
 
 from components import charts_efficacy as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, period_field, register
 from data_access.api import efficacy as read
 from data_access.api import extra_screens as extra
 
@@ -105,14 +103,7 @@ def _offices() -> dict[str, str]:
 
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period",
-            "期间",
-            dict(PERIOD_LABELS),
-            DEFAULT_PERIOD,
-            accept=extra.is_period,
-            describe=format_month,
-        ),
+        period_field(DEFAULT_PERIOD),
         FilterField("office", "市场监管所", _offices()),
     ]
 

@@ -23,13 +23,12 @@ from dash import ALL, html
 from components import charts_emergency as charts
 from components.charts_common import kpi_cards
 from components.crossfilter import clicked_value
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, period_field, register, street_field
 from data_access.api import emergency as read
 from data_access.api import extra_screens as extra
 from data_access.api.geo import street_polygons
@@ -92,10 +91,8 @@ def _incident_known(value: str) -> bool:
 
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
+        period_field(),
+        street_field(),
         FilterField("level", "事件等级", ENUM_LABELS[("incident", "level")]),
         FilterField("kind", "事件类型", ENUM_LABELS[("incident", "kind")]),
         FilterField("incident", "查看事件", {}, accept=_incident_known),

@@ -18,12 +18,11 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import charts_entities as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, GRADE_LABELS, INDUSTRY_SECTIONS, PERIOD_LABELS
+from components.labels import ENUM_LABELS, GRADE_LABELS, INDUSTRY_SECTIONS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, period_field, register, street_field
 from data_access.api import entities as read
 from data_access.api import extra_screens as extra
 from data_access.api.geo import street_polygons
@@ -71,10 +70,8 @@ COLUMNS = (
 
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
+        period_field(),
+        street_field(),
         FilterField("industry", "行业门类", {k: f"{k} {v[0]}" for k, v in INDUSTRY_SECTIONS.items()}),
         FilterField("entity_type", "主体类型", ENUM_LABELS[("entity", "entity_type")]),
         FilterField("risk_class", "信用风险分类", dict(GRADE_LABELS)),

@@ -20,13 +20,12 @@ from dash import html
 
 from components import charts_monitoring as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import extra_screens as extra
 from data_access.api import monitoring as read
 
@@ -83,13 +82,10 @@ STREAM_TEXT = {"image": "有（图像）", "video": "有（视频）", "external
 
 
 def _fields() -> list[FilterField]:
-    stations = extra.offices("station")
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
+        period_field(),
+        street_field(),
+        office_field(),
         FilterField("kind", "设备类型", ENUM_LABELS[("device", "kind")]),
         FilterField("venue", "场所类别", ENUM_LABELS[("device", "venue_category")]),
     ]

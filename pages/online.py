@@ -14,14 +14,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from components import charts_complaints
 from components import charts_online as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import PERIOD_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
-from components.tables import Column
-from dashboard.screen import Grid, Scope, Screen, register
+from dashboard.screen import Grid, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import complaints
 from data_access.api import extra_screens as extra
 from data_access.api import online as read
@@ -50,33 +48,15 @@ TREND_MONTHS = 12
 NEWEST = 20
 MAP_POINTS = 1_000
 
-COLUMNS = (
-    Column("id", "编号", width=150),
-    Column("received_at", "受理时间", "datetime"),
-    Column("channel", "渠道", "enum", ("complaint", "channel")),
-    Column("kind", "类型", "enum", ("complaint", "kind")),
-    Column("status", "状态", "enum", ("complaint", "status")),
-    Column("street_name", "街镇"),
-    Column("entity_name", "被投诉主体", link="/entity/{uscc}"),
-    Column("uscc", "统一社会信用代码"),
-    Column("summary", "诉求摘要", width=320),
-    Column("complainant_name", "投诉人"),
-    Column("complainant_phone", "联系电话"),
-    Column("due_at", "办理期限", "datetime"),
-    Column("closed_at", "办结时间", "datetime"),
-    Column("satisfied", "是否满意", "bool"),
-    Column("amount_recovered", "挽回金额（元）", "money"),
-)
+#: The online-shopping complaints: every complaint column but the category (always 网络购物).
+COLUMNS = tuple(c for c in charts_complaints.COMPLAINT_COLUMNS if c.field != "category")
 
 
 def _fields() -> list[FilterField]:
-    stations = extra.offices("station")
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
+        period_field(),
+        street_field(),
+        office_field(),
     ]
 
 

@@ -21,7 +21,7 @@ from components.charts_common import kpi_cards
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
-from dashboard.screen import Scope, Screen, register
+from dashboard.screen import Scope, Screen, register, street_field
 from data_access.api import cases, complaints, emergency, extra_screens, monitoring, warnings
 from data_access.api.geo import street_polygons
 from data_access.api.overview import OVERVIEW_KPIS, latest_warnings, live_events
@@ -41,12 +41,8 @@ INCIDENT_DAYS = 90
 CASE_MONTHS = 12
 
 
-def _streets() -> dict[str, str]:
-    return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
-
-
 def _fields() -> list[FilterField]:
-    return [FilterField("street", "街镇", _streets())]
+    return [street_field()]
 
 
 def _kpis(scope: tuple[str, ...] | None, mode: str) -> list[Any]:

@@ -17,13 +17,12 @@ from dash import html
 
 from components import charts_safety as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import PRODUCT, Grid, Scope, Screen, register
+from dashboard.screen import PRODUCT, Grid, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import extra_screens as extra
 from data_access.api import safety as read
 from data_access.api.geo import street_choropleth
@@ -85,13 +84,10 @@ def _categories() -> dict[str, str]:
 
 
 def _fields() -> list[FilterField]:
-    stations = extra.offices("station")
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
+        period_field(),
+        street_field(),
+        office_field(),
         FilterField("category", "食品类别", _categories()),
         FilterField("equipment", "设备种类", ENUM_LABELS[("equipment", "kind")]),
     ]

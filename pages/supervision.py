@@ -23,12 +23,11 @@ import pandas as pd
 
 from components import charts_supervision as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import entities as ent
 from data_access.api import extra_screens as extra
 from data_access.api import indicators
@@ -84,20 +83,11 @@ COLUMNS = (
 )
 
 
-def _offices() -> dict[str, str]:
-    """The offices that inspect (市场监管所 and brigades), code → name."""
-    f = extra.offices()
-    f = f[f["kind"].isin(OFFICE_KINDS)]
-    return dict(zip(f["code"], f["name"], strict=True))
-
-
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "检查机构", _offices()),
+        period_field(),
+        street_field(),
+        office_field("检查机构", OFFICE_KINDS),
         FilterField("list", "信用名录", ENUM_LABELS[("credit_list", "list")], DEFAULT_LIST),
     ]
 
@@ -155,36 +145,9 @@ def _tasks(state: dict[str, Any], streets, bounds: dict[str, Any], limit: int = 
 
 
 def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.DataFrame:
-    """The KPI strip: ``screen_kpis`` under the period and street; under an office filter the
-    inspection cards are read again for that office (the credit cards, which have no office, are
-    listed in ``unfiltered``)."""
-    period = state["period"]
-    frame = extra.screen_kpis(ids, period, scope)
-    frame["unfiltered"] = [() for _ in range(len(frame))]
-    f = _office_filter(state)
-    if not f:
-        return frame
-    bounds = extra.period_bounds(period)
-    catalogue = indicators.indicator_catalogue()
-    dims = {
-        i: {d.strip() for d in str(text).split(",")}
-        for i, text in zip(catalogue["id"], catalogue["dimensions"], strict=True)
-    }
-    members = tuple(i for i in ids if "office_code" in dims[i])
-    now = indicators.indicator_values(members, bounds["start"], bounds["end"], scope, (), f)
-    now = dict(zip(now["indicator_id"], now["value"], strict=True))
-    periodic = tuple(frame.set_index("indicator_id").loc[list(members)].query("kind == 'period'").index)
-    before = {}
-    if periodic:
-        got = indicators.indicator_values(periodic, bounds["cmp_start"], bounds["cmp_end"], scope, (), f)
-        before = dict(zip(got["indicator_id"], got["value"], strict=True))
-    col = frame["indicator_id"]
-    frame["value"] = [float(now.get(i, v)) for i, v in zip(col, frame["value"], strict=True)]
-    frame["previous"] = [
-        before.get(i, p) if i in now else p for i, p in zip(col, frame["previous"], strict=True)
-    ]
-    frame["unfiltered"] = [() if i in now else ("office_code",) for i in col]
-    return frame
+    """The KPI strip under the period, the street and the office filter: the inspection cards follow
+    the office; the credit cards, which have no office, list it in ``unfiltered``."""
+    return extra.screen_kpis(ids, state["period"], scope, tuple(sorted(_office_filter(state).items())))
 
 
 def _kpi_note(kpis: pd.DataFrame) -> str:

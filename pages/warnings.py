@@ -15,12 +15,11 @@ from typing import Any
 
 from components import charts_warnings as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, register
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import extra_screens as extra
 from data_access.api import warnings as read
 from data_access.api.geo import street_polygons
@@ -69,13 +68,10 @@ COLUMNS = (
 
 
 def _fields() -> list[FilterField]:
-    stations = extra.offices("station")
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
+        period_field(),
+        street_field(),
+        office_field(),
         FilterField("level", "预警等级", ENUM_LABELS[("warning", "level")]),
     ]
 
