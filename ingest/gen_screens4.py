@@ -637,7 +637,9 @@ def missions(ctx: Ctx) -> None:
     h = ctx.hidden["ent"]
     lon, lat = ent["lon"].to_numpy(float), ent["lat"].to_numpy(float)
     km = np.hypot((lon - NECC[1]) * 95.0, (lat - NECC[2]) * 111.0)
-    near = np.exp(-np.nan_to_num(km, nan=99.0) / 4.0)
+    near = np.exp(-np.nan_to_num(km, nan=99.0) / 2.5)
+    # Hotels, kitchens and suppliers of a major event are mostly companies, not small shops.
+    near = near * np.where(h["type"].to_numpy() == "enterprise", 3.0, 1.0)
     next_id = 1
     for mid, a, b in zip(m["id"], m["starts_on"], m["ends_on"], strict=True):
         srng = ctx.rng(f"assurance_site:{int(mid)}")
