@@ -57,7 +57,8 @@ screens4    社会共治 qr_scans_by(dimension, start, end, scope), qr_scan_tren
             party_activity_trend(start, end, scope, grain), party_activities_by(dimension, start, end, scope),
             party_orgs(scope, kind, limit);
             重大事项保障 assurance_missions(), assurance_sites(mission_id, scope, limit),
-            assurance_sites_by(dimension, mission_id, scope), assurance_patrol_trend(mission_id, scope, grain),
+            assurance_sites_by(dimension, mission_id, scope),
+            assurance_patrol_trend(mission_id, scope, grain),
             assurance_samplings(mission_id, scope, limit), assurance_incidents(mission_id, scope, limit);
             城运 city_orders_by(dimension, start, end, scope), city_order_status(scope),
             city_order_trend(start, end, scope, grain), city_order_feed(scope, limit, source, open_only)
