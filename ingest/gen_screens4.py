@@ -144,7 +144,10 @@ def _scan_targets(ctx, rng, kind, t, eq, div, risk) -> pd.DataFrame:
         street = np.where(ok, el["street_idx"].to_numpy()[np.maximum(pos, 0)], 0)
         code = np.where(ok, el["equipment_code"].to_numpy()[np.maximum(pos, 0)], None)
         # An elevator's user unit must still exist when its code is scanned.
-        e = np.where((e >= 0) & (t < h["hi"].to_numpy()[np.maximum(e, 0)] * DAY), e, -1)
+        live = (t >= h["lo"].to_numpy()[np.maximum(e, 0)] * DAY) & (
+            t < h["hi"].to_numpy()[np.maximum(e, 0)] * DAY
+        )
+        e = np.where((e >= 0) & live, e, -1)
     else:
         weights = {
             "catering_review": {"62": 1.0},
@@ -444,6 +447,8 @@ def party(ctx: Ctx) -> None:
     }
     k_all = np.minimum(3 + rng.poisson(14, len(anchor)), 60)
     for j, (a, k) in enumerate(zip(anchor, k_all, strict=True)):
+        if taken[a]:  # already a member of an earlier joint organisation
+            continue
         s = ent_street[a]
         pool = pool_by_street[s]
         pool = pool[~taken[pool]]
