@@ -626,8 +626,8 @@ assurance_mission = sa.Table(
     sa.Column("starts_on", sa.Date, nullable=False),
     sa.Column("ends_on", sa.Date, nullable=False),
     sa.Column("venue", sa.String(128), nullable=True),
-    sa.Column("lon", sa.Float, nullable=True),
-    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("venue_lon", sa.Float, nullable=True, comment="WGS-84; the venue may lie outside the district"),
+    sa.Column("venue_lat", sa.Float, nullable=True),
 )
 
 assurance_site = sa.Table(

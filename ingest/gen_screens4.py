@@ -633,10 +633,12 @@ def missions(ctx: Ctx) -> None:
     rows.append(cur)
     m = pd.DataFrame(rows, columns=["name", "starts_on", "ends_on"])
     m["id"] = np.arange(1, len(m) + 1)
-    m["venue"], m["lon"], m["lat"] = NECC
+    m["venue"], m["venue_lon"], m["venue_lat"] = NECC
     m["starts_on"] = pd.to_datetime(m["starts_on"]).dt.date
     m["ends_on"] = pd.to_datetime(m["ends_on"]).dt.date
-    ctx.tables["assurance_mission"] = m[["id", "name", "starts_on", "ends_on", "venue", "lon", "lat"]]
+    ctx.tables["assurance_mission"] = m[
+        ["id", "name", "starts_on", "ends_on", "venue", "venue_lon", "venue_lat"]
+    ]
     sites, patrols = [], []
     ent = ctx.tables["entity"]
     h = ctx.hidden["ent"]

@@ -400,7 +400,7 @@ def _mission_id(r, mission_id: int | None) -> int | None:
 
 @memoized
 def assurance_missions() -> pd.DataFrame:
-    """Every assurance mission: id, name, starts_on, ends_on, venue, lon, lat, phase
+    """Every assurance mission: id, name, starts_on, ends_on, venue, venue_lon, venue_lat, phase
     (active/upcoming/past relative to D), days_to_start, days_to_end (negative when passed), sites,
     and ``current`` (the mission the screen shows: active, else the next upcoming, else the latest)."""
     with reading() as r:

@@ -32,8 +32,8 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('venue', sa.String(length=128), nullable=True),
-    sa.Column('lon', sa.Float(), nullable=True),
-    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('venue_lon', sa.Float(), nullable=True, comment='WGS-84; the venue may lie outside the district'),
+    sa.Column('venue_lat', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assurance_mission'))
     )
     op.create_table('assurance_site',
