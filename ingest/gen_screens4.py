@@ -209,7 +209,7 @@ def self_inspections(ctx: Ctx) -> None:
         done = np.clip(done, begin[rows], end[rows])
         e = idx[rows]
         items = rng.integers(lo_items, hi_items, len(rows))
-        p = np.clip(0.015 * np.clip(h["risk"].to_numpy()[e], 0.2, 8), 0, 0.3)
+        p = np.clip(0.008 * np.clip(h["risk"].to_numpy()[e], 0.2, 8), 0, 0.2)
         problems = rng.binomial(items, p)
         fixed = done + rng.integers(1, 21, len(rows))
         fixed = np.where(
@@ -259,10 +259,10 @@ def associations(ctx: Ctx) -> None:
     rng = ctx.rng("association")
     h = ctx.hidden["ent"]
     active = h["active"].to_numpy()
-    div = h["industry"].to_numpy()
+    per_div = np.bincount(h["div"].to_numpy()[active], minlength=100)
     rows = []
     for i, (name, d, share) in enumerate(ASSOCIATIONS):
-        pool = int((active & (div == d)).sum()) if d else int(active.sum())
+        pool = int(per_div[int(d)]) if d else int(active.sum())
         rows.append((i + 1, name, d, max(5, round(pool * share * rng.uniform(0.85, 1.15)))))
     ctx.tables["association"] = pd.DataFrame(rows, columns=["id", "name", "industry_code", "members"])
 

@@ -193,24 +193,31 @@ party_org_state = state(
 )
 
 
-def _covered(ctx: BuildContext, kinds: tuple[str, ...]) -> sa.ColumnElement:
-    pm, o = s.party_org_member, s.party_org
-    return sa.exists(
-        sa.select(one)
-        .select_from(pm.join(o, o.c.id == pm.c.org_id))
-        .where(pm.c.uscc == s.entity.c.uscc, o.c.kind.in_(kinds), o.c.established_on <= _today(ctx))
-    )
-
-
 def _coverage(ctx: BuildContext) -> sa.Select:
-    e = s.entity
-    return sa.select(
-        e.c.street_code,
-        one.label("n"),
-        sqlx.flag(_covered(ctx, TWO_NEW_COVERING)).label("n_covered"),
-        sqlx.flag(_covered(ctx, ("two_new_enterprise",))).label("n_own"),
-        sqlx.flag(_covered(ctx, ("joint",))).label("n_joint"),
-    ).where(e.c.status == "active", e.c.entity_type == "enterprise")
+    e, pm, o = s.entity, s.party_org_member, s.party_org
+    # One pass over the coverage links, then one join per enterprise (not a probe per kind).
+    links = (
+        sa.select(
+            pm.c.uscc,
+            sa.func.max(sqlx.flag(o.c.kind == "two_new_enterprise")).label("own"),
+            sa.func.max(sqlx.flag(o.c.kind == "joint")).label("joint"),
+        )
+        .select_from(pm.join(o, o.c.id == pm.c.org_id))
+        .where(o.c.kind.in_(TWO_NEW_COVERING), o.c.established_on <= _today(ctx))
+        .group_by(pm.c.uscc)
+        .subquery("cov")
+    )
+    return (
+        sa.select(
+            e.c.street_code,
+            one.label("n"),
+            sqlx.flag(links.c.uscc.is_not(None)).label("n_covered"),
+            sa.func.coalesce(links.c.own, 0).label("n_own"),
+            sa.func.coalesce(links.c.joint, 0).label("n_joint"),
+        )
+        .select_from(e.outerjoin(links, links.c.uscc == e.c.uscc))
+        .where(e.c.status == "active", e.c.entity_type == "enterprise")
+    )
 
 
 party_coverage = state(
