@@ -526,3 +526,55 @@ def test_s4api004_city_ops(api):
     assert (f["push_minutes"].dropna() >= 0).all()
     scoped = api4.city_order_feed(scope=(QIBAO,), limit=5).frame
     assert (scoped["street_code"] == QIBAO).all()
+
+
+@pytest.mark.postgres
+def test_s4api005_public_card_shows_public_facts_only(api):
+    from data_access.api import public_card as pc
+
+    code = _frame(
+        api,
+        "SELECT c.uscc FROM commitment c JOIN licence l ON l.uscc = c.uscc "
+        "WHERE c.revoked_on IS NULL ORDER BY c.uscc LIMIT 1",
+    )["uscc"].iloc[0]
+    card = pc.public_card(code)
+    ent = card["entity"]
+    assert ent["uscc"] == code and ent["street_name"]
+    assert not {"legal_rep_name", "legal_rep_phone"} & set(ent)
+    assert ent["name"] == _frame(api, "SELECT name FROM entity WHERE uscc = :u", u=code)["name"].iloc[0]
+    assert len(card["licences"]) == _q(api, "SELECT count(*) FROM licence WHERE uscc = :u", u=code)
+    assert len(card["commitments"]) >= 1
+    listed = _frame(
+        api,
+        "SELECT uscc FROM credit_list WHERE removed_on IS NULL AND list = 'abnormal_operation' "
+        "ORDER BY uscc LIMIT 1",
+    )["uscc"].iloc[0]
+    assert "abnormal_operation" in set(pc.public_card(listed)["credit_lists"]["list"])
+    assert pc.public_card("91310112MA1G000114") is None  # a valid code the store does not know
+
+
+def test_s4api006_opening_the_card_records_a_scan(small_store_url, tmp_path):
+    import shutil
+
+    from data_access.api import public_card as pc
+
+    path = tmp_path / "card.sqlite"
+    shutil.copy(sa.make_url(small_store_url).database, path)
+    previous = store.url
+    store.configure(f"sqlite:///{path}")
+    try:
+        code = _frame(store.engine, "SELECT uscc, street_code FROM entity WHERE status = 'active' LIMIT 1")
+        before = _q(store.engine, "SELECT count(*) FROM qr_scan WHERE kind = 'public_card'")
+        assert pc.record_scan(code["uscc"].iloc[0], datetime(2026, 11, 21, 8, 0, 5))
+        assert not pc.record_scan("91310112MA1G000114")
+        rows = _frame(
+            store.engine, "SELECT * FROM qr_scan WHERE kind = 'public_card' ORDER BY id DESC LIMIT 1"
+        )
+        assert _q(store.engine, "SELECT count(*) FROM qr_scan WHERE kind = 'public_card'") == before + 1
+        assert rows["uscc"].iloc[0] == code["uscc"].iloc[0]
+        assert rows["street_code"].iloc[0] == code["street_code"].iloc[0]
+        assert rows["rating"].isna().all()
+    finally:
+        store.dispose()
+        if previous:
+            store.configure(previous)
