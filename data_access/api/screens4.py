@@ -440,7 +440,10 @@ def assurance_sites(
                 sa.func.count().label("patrols"),
                 sa.func.sum(sqlx.flag(p.c.result == "problem")).label("problems"),
             )
-            .where(p.c.at <= sqlx.instant_bound(r.dialect, now))
+            .where(
+                p.c.at <= sqlx.instant_bound(r.dialect, now),
+                p.c.site_id.in_(sa.select(st_.c.id).where(st_.c.mission_id == mid)),
+            )
             .group_by(p.c.site_id)
             .subquery()
         )
