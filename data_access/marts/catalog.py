@@ -958,3 +958,9 @@ SOURCE_MARTS: tuple[Mart, ...] = (
     *(m for c in CUBES.values() for m in (c.day_streets, c.month_streets) if m is not None),
     topic_entity_dynamics,
 )
+
+# The marts of the last four screens (社会共治, 党建, 重大事项保障, 城运) live in their own module.
+from data_access.marts import screens4 as _screens4  # noqa: E402
+
+CUBES.update(_screens4.CUBES)
+SOURCE_MARTS += _screens4.MARTS
