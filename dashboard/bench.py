@@ -296,6 +296,7 @@ def _screens4(f: Fixture) -> dict[str, list[Call]]:
             ("status", s4.city_order_status),
             ("trend", lambda: s4.city_order_trend(*month)),
             ("feed", lambda: s4.city_order_feed(limit=50)),
+            ("handling", lambda: s4.city_order_handling(*month)),
         ],
     }
 
