@@ -323,5 +323,10 @@ from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)
 
+# --- operations and the city exchange (issue 14): one block -------------------------------------
+from dashboard.exchange_cli import exchange  # noqa: E402
+
+main.add_command(exchange)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
