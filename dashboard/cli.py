@@ -7,7 +7,6 @@ is instant and nothing connects at import time.
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -42,9 +41,9 @@ def main(ctx: click.Context, database_url: str | None, data_dir: Path | None) ->
     base = get_settings()
     overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
     settings = base.model_copy(update=overrides) if overrides else base
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from dashboard.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     ctx.obj = {"settings": settings}
 
 
