@@ -324,8 +324,11 @@ main.add_command(report)
 
 # --- operations and the city exchange (issue 14): one block -------------------------------------
 from dashboard.exchange_cli import exchange  # noqa: E402
+from dashboard.ops_cli import backup_command, restore_command  # noqa: E402
 
 main.add_command(exchange)
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
