@@ -55,4 +55,5 @@ def restore_command(ctx: click.Context, backup_file: Path, yes: bool) -> None:
     # The restored store may carry a data version the cache has seen with other content: start clean.
     query_cache.init_cache_from_settings(s)
     query_cache.clear()
-    click.echo(f"已从 {backup_file.name} 恢复并通过完整性检查：{result.path}（{result.pages} 页）；查询缓存已清空")
+    click.echo(f"已从 {backup_file.name} 恢复并通过完整性检查：{result.path}（{result.pages} 页）；"
+               "查询缓存已清空")
