@@ -21,8 +21,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-PG_HINT = ("PostgreSQL 库请用 pg_dump 备份、pg_restore 恢复（见 docs/deploy.md “备份与恢复”），"
-           "例如 pg_dump -Fc -f smartsup-$(date +%F).dump smartsup")
+PG_HINT = (
+    "PostgreSQL 库请用 pg_dump 备份、pg_restore 恢复（见 docs/deploy.md “备份与恢复”），"
+    "例如 pg_dump -Fc -f smartsup-$(date +%F).dump smartsup"
+)
 #: Tables every smartsup store has: a file without them is not a store to restore from.
 REQUIRED_TABLES = ("alembic_version", "meta", "street", "entity")
 

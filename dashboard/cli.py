@@ -325,10 +325,12 @@ main.add_command(report)
 # --- operations and the city exchange (issue 14): one block -------------------------------------
 from dashboard.exchange_cli import exchange  # noqa: E402
 from dashboard.ops_cli import backup_command, restore_command  # noqa: E402
+from dashboard.static_export import static  # noqa: E402
 
 main.add_command(exchange)
 main.add_command(backup_command)
 main.add_command(restore_command)
+main.add_command(static)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

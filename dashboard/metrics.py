@@ -47,14 +47,20 @@ METRICS_PATH = "/metrics"
 DASH_CALLBACK = "/_dash-update-component"
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-REQUEST_SECONDS = Histogram("smartsup_http_request_duration_seconds", "HTTP 请求耗时（按路由）",
-                            ("route", "method", "status"), buckets=_BUCKETS)
-CALLBACK_SECONDS = Histogram("smartsup_callback_duration_seconds", "Dash 回调耗时（按发起的屏幕）",
-                             ("screen",), buckets=_BUCKETS)
+REQUEST_SECONDS = Histogram(
+    "smartsup_http_request_duration_seconds",
+    "HTTP 请求耗时（按路由）",
+    ("route", "method", "status"),
+    buckets=_BUCKETS,
+)
+CALLBACK_SECONDS = Histogram(
+    "smartsup_callback_duration_seconds", "Dash 回调耗时（按发起的屏幕）", ("screen",), buckets=_BUCKETS
+)
 CACHE_REQUESTS = Counter("smartsup_cache_requests_total", "查询缓存查找次数（按结果）", ("outcome",))
 
 
 # --- who may read /metrics ---------------------------------------------------------------------
+
 
 @lru_cache(maxsize=32)
 def _networks(allow: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -92,6 +98,7 @@ def may_read_metrics(settings: Settings) -> bool:
 
 # --- the store's freshness, read at scrape time --------------------------------------------------
 
+
 class FreshnessCollector(Collector):
     """Age of the data and of the last refresh, its duration and the data version, from ``meta``."""
 
@@ -102,8 +109,10 @@ class FreshnessCollector(Collector):
 
         try:
             with store.engine.connect() as conn:
-                meta = {k: get_meta(conn, k) for k in
-                        ("source_data_time", "refreshed_at", "refresh_seconds", VERSION_KEY)}
+                meta = {
+                    k: get_meta(conn, k)
+                    for k in ("source_data_time", "refreshed_at", "refresh_seconds", VERSION_KEY)
+                }
         except Exception:  # noqa: BLE001 — a scrape must answer even with the database down
             log.warning("/metrics: 无法读取数据库的刷新信息", exc_info=True)
             up = GaugeMetricFamily("smartsup_database_up", "数据库可读（1）或不可读（0）")
@@ -152,6 +161,7 @@ def exposition() -> bytes:
 
 # --- labels ------------------------------------------------------------------------------------
 
+
 def _screens() -> dict[str, str]:
     """First path segment → screen slug, from the page registry (``""`` is the overview)."""
     import dash
@@ -176,6 +186,7 @@ def screen_of(referer: str | None) -> str:
 
 # --- wiring ------------------------------------------------------------------------------------
 
+
 def _count_cache(outcome: str) -> None:
     CACHE_REQUESTS.labels(outcome).inc()
     counts = g.get("_smartsup_cache") if _in_request() else None
@@ -193,8 +204,12 @@ def init_metrics(server: Flask, settings: Settings) -> None:
     """Measure every request of ``server``, log it when logs are JSON, and serve ``/metrics``."""
     if settings.proxy_count > 0:
         # the client's address from X-Forwarded-For, trusting exactly the configured proxies
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
-                                   x_host=settings.proxy_count)
+        server.wsgi_app = ProxyFix(
+            server.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+        )
     query_cache.add_observer(_count_cache)
     structured = settings.log_format == "json"
 
@@ -218,11 +233,22 @@ def init_metrics(server: Flask, settings: Settings) -> None:
         if structured and route != METRICS_PATH:
             cache = g.get("_smartsup_cache") or {}
             access_log.info(
-                "%s %s %s", request.method, request.path, response.status_code,
-                extra={"event": "request", "route": route, "method": request.method, "path": request.path,
-                       "status": response.status_code, "ms": round(seconds * 1000, 1), "screen": screen,
-                       "remote": request.remote_addr, "cache_hits": cache.get("hit", 0),
-                       "cache_misses": cache.get("miss", 0)},
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "event": "request",
+                    "route": route,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round(seconds * 1000, 1),
+                    "screen": screen,
+                    "remote": request.remote_addr,
+                    "cache_hits": cache.get("hit", 0),
+                    "cache_misses": cache.get("miss", 0),
+                },
             )
         return response
 
@@ -230,5 +256,4 @@ def init_metrics(server: Flask, settings: Settings) -> None:
     def _metrics() -> Response:
         if not may_read_metrics(settings):
             return Response("forbidden\n", status=403, mimetype="text/plain")
-        return Response(exposition(), mimetype=CONTENT_TYPE_LATEST,
-                        headers={"Cache-Control": "no-store"})
+        return Response(exposition(), mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

@@ -9,8 +9,13 @@ import click
 
 
 @click.command("backup")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="备份目录（默认：数据目录下的 backups/）。")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="备份目录（默认：数据目录下的 backups/）。",
+)
 @click.pass_context
 def backup_command(ctx: click.Context, out_dir: Path | None) -> None:
     """Online backup of the SQLite store (app may keep running), verified with PRAGMA integrity_check."""
@@ -55,5 +60,6 @@ def restore_command(ctx: click.Context, backup_file: Path, yes: bool) -> None:
     # The restored store may carry a data version the cache has seen with other content: start clean.
     query_cache.init_cache_from_settings(s)
     query_cache.clear()
-    click.echo(f"已从 {backup_file.name} 恢复并通过完整性检查：{result.path}（{result.pages} 页）；"
-               "查询缓存已清空")
+    click.echo(
+        f"已从 {backup_file.name} 恢复并通过完整性检查：{result.path}（{result.pages} 页）；查询缓存已清空"
+    )

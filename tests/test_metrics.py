@@ -34,7 +34,9 @@ def test_met001_metrics_in_prometheus_format_with_routes_screens_cache_and_fresh
     client = app.server.test_client()
     assert client.get("/health").status_code == 200
     # a callback from the complaints screen (its body is not a valid callback: the timing counts anyway)
-    client.post("/_dash-update-component", json={}, headers={"Referer": "http://wall.intra/complaints?kiosk=1"})
+    client.post(
+        "/_dash-update-component", json={}, headers={"Referer": "http://wall.intra/complaints?kiosk=1"}
+    )
     from data_access.api.indicators import indicator_catalogue
 
     hits = CACHE_REQUESTS.labels("hit")._value.get()
@@ -58,19 +60,23 @@ def test_met001_metrics_in_prometheus_format_with_routes_screens_cache_and_fresh
     assert fams["smartsup_data_age_seconds"].samples[0].value > 86_400
 
 
-@pytest.mark.parametrize("allow, remote, forwarded, proxies, expected", [
-    ("127.0.0.1,::1", "127.0.0.1", None, 0, 200),
-    ("127.0.0.1,::1", "10.1.2.3", None, 0, 403),
-    ("10.0.0.0/8", "10.1.2.3", None, 0, 200),
-    ("", "127.0.0.1", None, 0, 403),
-    # behind one proxy the client is the forwarded address …
-    ("10.0.0.0/8", "127.0.0.1", "10.20.30.40", 1, 200),
-    ("127.0.0.1", "127.0.0.1", "192.168.1.9", 1, 403),
-    # … and without a proxy configured, a forged X-Forwarded-For changes nothing
-    ("10.0.0.0/8", "127.0.0.1", "10.20.30.40", 0, 403),
-])
-def test_met002_metrics_only_for_the_configured_addresses(tmp_path, store_url, allow, remote, forwarded,
-                                                          proxies, expected):
+@pytest.mark.parametrize(
+    "allow, remote, forwarded, proxies, expected",
+    [
+        ("127.0.0.1,::1", "127.0.0.1", None, 0, 200),
+        ("127.0.0.1,::1", "10.1.2.3", None, 0, 403),
+        ("10.0.0.0/8", "10.1.2.3", None, 0, 200),
+        ("", "127.0.0.1", None, 0, 403),
+        # behind one proxy the client is the forwarded address …
+        ("10.0.0.0/8", "127.0.0.1", "10.20.30.40", 1, 200),
+        ("127.0.0.1", "127.0.0.1", "192.168.1.9", 1, 403),
+        # … and without a proxy configured, a forged X-Forwarded-For changes nothing
+        ("10.0.0.0/8", "127.0.0.1", "10.20.30.40", 0, 403),
+    ],
+)
+def test_met002_metrics_only_for_the_configured_addresses(
+    tmp_path, store_url, allow, remote, forwarded, proxies, expected
+):
     app = _app(tmp_path, store_url, metrics_allow=allow, proxy_count=proxies)
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     response = app.server.test_client().get("/metrics", environ_base={"REMOTE_ADDR": remote}, headers=headers)

@@ -24,8 +24,14 @@ PDF = b"%PDF-1.7 " + b"x" * 200_000  # larger than the tmpfs
 
 def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", f"tmpfs-{uuid.uuid4().hex[:6]}",
-                           str(path)], capture_output=True, check=False).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", f"tmpfs-{uuid.uuid4().hex[:6]}", str(path)],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
 
 
 def _umount(path: Path) -> None:
