@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from data_access import indicators as lib
 from data_access import schema
 from data_access.db import make_engine
-from data_access.exchange import ExchangeError, import_package, import_packages, parse_period
+from data_access.exchange import ExchangeError, ImportOutcome, import_package, import_packages, parse_period
 from data_access.exchange.export import build_content, export_package, write_package
 from data_access.exchange.format import DATASETS, json_schema
 from data_access.migrate import upgrade
@@ -31,6 +31,7 @@ from tests.conftest import SMALL_UNTIL
 from tests.test_refresh import refreshed_copy, refreshed_pg
 
 PERIOD = parse_period("2026-10")  # complete before the small district's data time, with 双随机 tasks
+EARLIER = parse_period("2026-09")
 OTHER = {11: ("310104", "徐汇区"), 23: ("310115", "浦东新区")}
 
 
@@ -54,20 +55,29 @@ def minhang(tmp_path_factory, small_store_url) -> sa.Engine:
 
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory, minhang) -> dict[str, Path]:
-    """Packages of 2026-10 from three districts: 闵行 (seed 7) and two re-coded ones (seeds 11, 23)."""
+    """Packages of 2026-10 from three districts: 闵行 (seed 7) and two re-coded ones (seeds 11, 23);
+    the same districts' 2026-09 packages are in ``earlier`` beside them."""
     from ingest.generate import generate
 
-    out = tmp_path_factory.mktemp("packages")
+    out, earlier = tmp_path_factory.mktemp("packages"), tmp_path_factory.mktemp("earlier")
     paths = {"310112": export_package(minhang, PERIOD, out).path}
+    export_package(minhang, EARLIER, earlier)
     for seed, (code, name) in OTHER.items():
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp(f's{seed}') / 'store.sqlite'}")
         upgrade(engine)
         generate(engine, scale="small", seed=seed, until=SMALL_UNTIL, progress=False)
         refresh(engine, progress=False)
-        content, _ = build_content(engine, PERIOD, "310112", "闵行区")
-        paths[code] = write_package(_recode(content, code, name), out)
+        for period, into in ((EARLIER, earlier), (PERIOD, out)):
+            content, _ = build_content(engine, period, "310112", "闵行区")
+            paths[code] = write_package(_recode(content, code, name), into)
         engine.dispose()
     return paths
+
+
+@pytest.fixture(scope="module")
+def earlier_packages(packages) -> list[Path]:
+    """The 2026-09 packages of the same three districts."""
+    return sorted(next(iter(packages.values())).parent.parent.glob("earlier[0-9]*/*.zip"))
 
 
 def _unpack(path: Path, into: Path) -> Path:
@@ -340,3 +350,58 @@ def test_exc011_schema_enumerations_follow_the_store():
     assert props["inspection_results"]["items"]["properties"]["result"]["enum"] == list(
         schema.ENUMS[("inspection", "result")]
     )
+
+
+# --- the city store's reads (/city) ----------------------------------------------------------------
+
+
+def test_exc012_city_reads_compare_the_districts_loaded(city, packages, earlier_packages):
+    from data_access.api import city as api
+    from data_access.db import store
+
+    assert len(earlier_packages) == 3
+    assert all(
+        isinstance(o, ImportOutcome) for o in import_packages(city, [*packages.values(), *earlier_packages])
+    )
+    store.configure(city.url.render_as_string(hide_password=False))
+    d = api.city_districts()
+    assert list(d["district_code"]) == ["310104", "310112", "310115"]
+    assert list(d["periods"]) == [2, 2, 2] and set(d["latest_period"]) == {"2026-10"}
+    assert set(d["first_period"]) == {"2026-09"} and list(d["streets"]) == [14, 14, 14]
+    assert list(api.city_periods()["period"]) == ["2026-10", "2026-09"]
+    assert list(api.city_periods()["districts"]) == [3, 3]
+
+    want = {}
+    for code, path in packages.items():
+        data = json.loads(zipfile.ZipFile(path).read("data.json"))
+        want[code] = next(
+            v["value"]
+            for v in data["indicator_values"]
+            if v["indicator_id"] == "complaint.received" and v["area_code"] == code
+        )
+    r = api.city_ranking("complaint.received", "2026-10")
+    assert list(r["district_code"]) == sorted(want, key=lambda c: -want[c])
+    assert list(r["value"]) == sorted(want.values(), reverse=True)
+    assert list(r["rank"]) == [1.0, 2.0, 3.0] and set(r["unit"]) == {"件"}
+    assert list(api.city_ranking("complaint.received", "2026-10", ascending=True)["rank"]) == [1.0, 2.0, 3.0]
+
+    t = api.city_trend("complaint.received")
+    assert len(t) == 6
+    assert t.groupby("district_code")["period"].apply(list).to_dict() == {
+        c: ["2026-09", "2026-10"] for c in want
+    }
+    assert dict(
+        zip(t[t["period"] == "2026-10"]["district_code"], t[t["period"] == "2026-10"]["value"], strict=True)
+    ) == pytest.approx(want)
+
+    s = api.city_street_ranking("complaint.received", "2026-10", limit=5)
+    assert len(s) == 5 and list(s["value"]) == sorted(s["value"], reverse=True)
+    assert all(code.startswith(d) for code, d in zip(s["street_code"], s["district_code"], strict=True))
+    assert s["street_name"].str.len().min() > 1
+
+    only = api.city_ranking("complaint.received", "2026-10", scope=("310104",))
+    assert list(only["district_code"]) == ["310104"]
+    with pytest.raises(ValueError, match="没有指标"):
+        api.city_ranking("no.such", "2026-10")
+    with pytest.raises(ValueError, match="6 位数字"):
+        api.city_districts(scope=("31010",))
