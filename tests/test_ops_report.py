@@ -98,3 +98,52 @@ def test_ops003_a_good_write_archives_pdf_and_sidecar(tmp_path):
     final = archive_pdf(ReportArchive(tmp_path), PDF, {"week": WEEK, "pages": 12})
     assert final.read_bytes() == PDF
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([pdf_name(WEEK), sidecar_name(WEEK)])
+
+
+def test_ops004_cli_on_a_read_only_archive_says_so_before_rendering(
+    tmp_path_factory, small_store_url, tmp_path
+):
+    import os
+    import sys
+    import time
+
+    from tests.test_refresh import refreshed_copy
+
+    url = refreshed_copy(tmp_path_factory, small_store_url)
+    d = tmp_path / "ro"
+    mounted = _mount_tmpfs(d, "64k") and subprocess.run(["mount", "-o", "remount,ro", str(d)]).returncode == 0
+    if not mounted:
+        if os.geteuid() == 0:
+            pytest.skip("needs a read-only mount (root without CAP_SYS_ADMIN) or a non-root user")
+        d.mkdir(exist_ok=True)
+        d.chmod(0o555)
+    try:
+        started = time.monotonic()
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dashboard",
+                "--database-url",
+                url,
+                "--data-dir",
+                str(tmp_path),
+                "report",
+                "weekly",
+                "--week",
+                WEEK,
+                "--out",
+                str(d),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert r.returncode == 1
+        assert r.stderr.strip().count("\n") == 0 and "无法写入归档目录" in r.stderr, r.stderr
+        assert "渲染" not in r.stdout and time.monotonic() - started < 120  # no browser was started
+        assert list(d.iterdir()) == []
+    finally:
+        if mounted:
+            _umount(d)

@@ -121,7 +121,10 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
     try:
         archive.directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{exc.strerror}") from None
+        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{write_error(exc)}，未生成周报") from None
+    if not os.access(archive.directory, os.W_OK):  # read-only: say so before a browser starts
+        raise ReportFailure(f"无法写入归档目录 {archive.directory}：文件系统只读或没有写权限，"
+                            "未生成周报（上一份周报保持不变）")
     code = report.week.code
 
     progress(3, f"{STEPS[2]}：{report.week.label}")
