@@ -30,6 +30,9 @@ from data_access.refresh import refresh
 from tests.conftest import SMALL_UNTIL
 from tests.test_refresh import refreshed_copy, refreshed_pg
 
+# one xdist worker builds the three districts once for the whole module
+pytestmark = pytest.mark.xdist_group("exchange")
+
 PERIOD = parse_period("2026-10")  # complete before the small district's data time, with 双随机 tasks
 EARLIER = parse_period("2026-09")
 OTHER = {11: ("310104", "徐汇区"), 23: ("310115", "浦东新区")}
