@@ -248,6 +248,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
                 "refresh_source_stamps": json.dumps(stamps, sort_keys=True),
                 VERSION_KEY: new,
                 "refreshed_at": result.refreshed_at.isoformat(sep=" "),
+                # for /metrics in the web workers, which never run a refresh themselves
+                "refresh_seconds": f"{time.perf_counter() - t0:.3f}",
                 "source_data_time": dt.isoformat(sep=" ") if dt else None,
                 "read_layer_signature": signature(),
             },

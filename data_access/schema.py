@@ -683,6 +683,121 @@ city_work_order = sa.Table(
     sa.Index(None, "status"),
 )
 
+# --- city exchange ("1+16"): what a city store receives from the districts ----------------------
+# Loaded only by ``smartsup exchange import`` (data_access/exchange, docs/exchange.md); one package
+# is one (district_code, period) and its rows are replaced as a whole. Not source tables: the
+# generator and the refresh never touch them.
+
+city_package = sa.Table(
+    "city_package", metadata,
+    sa.Column("district_code", sa.String(6), primary_key=True),
+    sa.Column("period", sa.String(8), primary_key=True, comment="2026-11 or 2026-W47"),
+    sa.Column("period_kind", sa.String(8), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False, comment="exclusive"),
+    sa.Column("district_name", sa.String(32), nullable=False),
+    sa.Column("schema_version", sa.String(16), nullable=False),
+    sa.Column("data_time", sa.DateTime, nullable=False),
+    sa.Column("generated_at", sa.DateTime, nullable=False),
+    sa.Column("complete", sa.Boolean, nullable=False),
+    sa.Column("manifest_sha256", sa.CHAR(64), nullable=False, comment="identifies the package imported"),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    comment="one row per exchange package loaded into this city store",
+)
+
+city_street = sa.Table(
+    "city_street", metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("district_code", sa.String(6), nullable=False),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Index(None, "district_code"),
+)
+
+city_indicator = sa.Table(
+    "city_indicator", metadata,
+    sa.Column("indicator_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("value_type", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("theme", sa.String(32), nullable=False),
+    sa.Column("core", sa.Boolean, nullable=False),
+)
+
+
+def _city_table(name: str, key: tuple[sa.Column, ...], *columns: sa.Column | sa.Index) -> sa.Table:
+    """A table of one package's rows: (district_code, period) + its own key, tied to the package."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("district_code", sa.String(6), primary_key=True),
+        sa.Column("period", sa.String(8), primary_key=True),
+        *key, *columns,
+        sa.ForeignKeyConstraint(["district_code", "period"],
+                                ["city_package.district_code", "city_package.period"]),
+    )
+
+
+city_indicator_value = _city_table(
+    "city_indicator_value",
+    (sa.Column("indicator_id", sa.String(64), primary_key=True),
+     sa.Column("area_code", sa.String(12), primary_key=True, comment="6 digits: district; 12: street")),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Index(None, "period", "indicator_id"),
+)
+
+city_credit_list = _city_table(
+    "city_credit_list",
+    (sa.Column("record_id", sa.String(32), primary_key=True),),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("list", _enum("credit_list", "list"), nullable=False),
+    sa.Column("reason", sa.String(256), nullable=True),
+    sa.Column("listed_on", sa.Date, nullable=False),
+    sa.Column("removed_on", sa.Date, nullable=True),
+)
+
+city_case_decision = _city_table(
+    "city_case_decision",
+    (sa.Column("case_no", sa.String(40), primary_key=True),),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("cause", _enum("case_file", "cause"), nullable=False),
+    sa.Column("law_article", sa.String(128), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("fine_amount", MONEY, nullable=True, comment="元"),
+    sa.Column("confiscation_amount", MONEY, nullable=True, comment="元"),
+    sa.Column("office_name", sa.String(64), nullable=False),
+)
+
+city_inspection_task = _city_table(
+    "city_inspection_task",
+    (sa.Column("task_id", sa.String(32), primary_key=True),),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("office_name", sa.String(64), nullable=False),
+    sa.Column("planned_count", sa.Integer, nullable=False),
+    sa.Column("drawn_on", sa.Date, nullable=False),
+    sa.Column("seed", sa.String(64), nullable=True),
+)
+
+city_inspection_result = _city_table(
+    "city_inspection_result",
+    (sa.Column("inspection_id", sa.String(32), primary_key=True),),
+    sa.Column("task_id", sa.String(32), nullable=True),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("planned_on", sa.Date, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("result", _enum("inspection", "result"), nullable=False),
+)
+
+#: The tables of one package's rows (children of ``city_package``), in load order.
+CITY_PACKAGE_TABLES: tuple[sa.Table, ...] = (
+    city_indicator_value, city_credit_list, city_case_decision, city_inspection_task,
+    city_inspection_result,
+)
+
 # --- bookkeeping ----------------------------------------------------------------------------
 
 meta = sa.Table(

@@ -67,6 +67,10 @@ public_card public_card(uscc) -> dict | None, record_scan(uscc, at) (the one wri
 analysis    compare(ids, start, end, scope),
             ranking(indicator_id, dimension, start, end, scope, limit, ascending),
             pivot(ids, start, end, rows, scope, filters)
+city        (a city store's imported packages; scope = district codes; not memoised, see the module)
+            city_districts(scope), city_periods(scope), city_ranking(indicator_id, period, scope, ascending),
+            city_trend(indicator_id, scope, period_kind),
+            city_street_ranking(indicator_id, period, scope, limit)
 
 The standard periods of a KPI strip (today, this week, …) come from
 ``data_access.indicators.standard_periods(D)``; D is ``data_status()["data_time"]``'s date.
