@@ -254,6 +254,8 @@ inspection_task = sa.Table(
     sa.Column("planned_count", sa.Integer, nullable=False),
     sa.Column("drawn_on", sa.Date, nullable=True),
     sa.Column("seed", sa.String(64), nullable=True, comment="published seed of the random draw"),
+    sa.Column("params", sa.Text, nullable=True,
+              comment="JSON: the draw's inputs and record (filter, ratios, population, pool, pairs)"),
 )
 
 inspection = sa.Table(
@@ -267,6 +269,8 @@ inspection = sa.Table(
     sa.Column("planned_on", sa.Date, nullable=False),
     sa.Column("done_on", sa.Date, nullable=True),
     sa.Column("result", _enum("inspection", "result"), nullable=True),
+    sa.Column("second_staff_id", sa.Integer, sa.ForeignKey("staff.id"), nullable=True,
+              comment="the second inspector of a 双随机 pair (staff_id leads)"),
     sa.Index(None, "uscc"),
     sa.Index(None, "planned_on"),
     sa.Index(None, "done_on"),
@@ -393,6 +397,10 @@ warning_rule = sa.Table(
     sa.Column("level", _enum("warning_rule", "level"), nullable=False),
     sa.Column("condition", sa.Text, nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("definition", sa.Text, nullable=True,
+              comment="JSON: the executable definition (data_access.rules.RuleDefinition)"),
+    sa.Column("updated_at", sa.DateTime, nullable=True),
+    sa.Column("updated_by", sa.String(64), nullable=True),
 )
 
 warning = sa.Table(
@@ -408,9 +416,43 @@ warning = sa.Table(
     sa.Column("office_code", sa.String(16), sa.ForeignKey("office.code"), nullable=True),
     sa.Column("handled_at", sa.DateTime, nullable=True),
     sa.Column("closed_at", sa.DateTime, nullable=True),
+    sa.Column("subject", sa.String(128), nullable=True,
+              comment="what the rule matched (uscc, equipment code, device id, …); null for generated rows"),
+    sa.Column("deadline_at", sa.DateTime, nullable=True, comment="handling deadline, by level"),
+    sa.Column("verified_at", sa.DateTime, nullable=True),
     sa.Index(None, "status", "level"),
     sa.Index(None, "raised_at"),
     sa.Index(None, "uscc"),
+    sa.Index(None, "rule_id", "status"),
+)
+
+# No foreign key to ``warning``: ``smartsup generate`` truncates the source tables, which
+# PostgreSQL refuses for a table other tables reference; the generator clears these itself.
+warning_event = sa.Table(
+    "warning_event", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("warning_id", sa.String(32), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("from_status", sa.String(8), nullable=True),
+    sa.Column("to_status", sa.String(8), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("office_code", sa.String(16), nullable=True, comment="office assigned by this step"),
+    sa.Index(None, "warning_id"),
+    sa.Index(None, "at"),
+    comment="one row per workflow transition of a warning (data.md §8)",
+)
+
+warning_match = sa.Table(
+    "warning_match", metadata,
+    sa.Column("rule_id", sa.String(32), primary_key=True),
+    sa.Column("match_key", sa.String(200), primary_key=True),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("matched_at", sa.DateTime, nullable=False),
+    sa.Column("warning_id", sa.String(32), nullable=True, comment="the warning raised or already open"),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Index(None, "rule_id", "subject"),
+    comment="the rule engine's ledger: every match it has seen, so a match raises at most once",
 )
 
 # --- 应急指挥 ---------------------------------------------------------------------------------
