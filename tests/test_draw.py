@@ -354,9 +354,9 @@ def test_drw031_migration_moves_draw_records_out_of_meta(tmp_path):
             conn.execute(sa.text("INSERT INTO inspection_task (task_id, name, office_code, kind, "
                                  "planned_count) VALUES ('DRX', 'x', 'SJ101', 'double_random', 2)"))
             for n, (u, lead, _) in enumerate(record["pairs"]):
-                conn.execute(sa.text("INSERT INTO inspection (id, task_id, uscc, office_code, staff_id, kind, "
-                                     "planned_on) VALUES (:i, 'DRX', :u, 'SJ101', :s, 'double_random', "
-                                     "'2026-11-20')"), {"i": n + 1, "u": u, "s": lead})
+                conn.execute(sa.text("INSERT INTO inspection (id, task_id, uscc, office_code, staff_id, "
+                                     "kind, planned_on) VALUES (:i, 'DRX', :u, 'SJ101', :s, "
+                                     "'double_random', '2026-11-20')"), {"i": n + 1, "u": u, "s": lead})
             conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('draw:DRX', :v)"),
                          {"v": json.dumps(record)})
         upgrade(engine)
