@@ -313,6 +313,43 @@ def draw_verify(ctx: click.Context, task_id: str) -> None:
         sys.exit(1)
 
 
+# --- 预警规则 (issue 11, docs/rules.md) ------------------------------------------------------------
+
+@main.group("rules", invoke_without_command=True)
+@click.pass_context
+def rules_command(ctx: click.Context) -> None:
+    """The warning rules: the catalogue with its parameters (``smartsup rules``), or ``rules run``."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from data_access.rules import ensure_catalogue, rule_catalogue
+
+    engine = _engine(ctx)
+    with engine.begin() as conn:
+        ensure_catalogue(conn)
+    for r in rule_catalogue(engine):
+        state = "启用" if r["enabled"] else "停用"
+        params = "，".join(f"{k}={v}" for k, v in r["params"].items())
+        bad = f"  定义无效：{r['error']}" if r.get("error") else ""
+        click.echo(f"{r['rule_id']}  {state}  {r['level']:<6}  {r['name']}  {params}{bad}")
+
+
+@rules_command.command("run")
+@click.pass_context
+def rules_run(ctx: click.Context) -> None:
+    """Evaluate the enabled rules now and raise the new warnings (``smartsup refresh`` does this too)."""
+    from data_access.rules import evaluate
+
+    run = evaluate(_engine(ctx))
+    click.echo(run.summary())
+    for rule_id, n in run.raised.items():
+        if n:
+            click.echo(f"  {rule_id}：新预警 {n} 条")
+    for rule_id, message in run.errors.items():
+        click.echo(f"  {rule_id}：{message}", err=True)
+    if run.errors:
+        sys.exit(1)
+
+
 from dashboard.bench import bench_command  # noqa: E402
 from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
 

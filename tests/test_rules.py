@@ -472,3 +472,21 @@ def test_rul009_import_five_complaints_then_refresh_raises_one_r02(small_copy, t
     assert new[0]["status"] == "pending" and new[0]["office_code"]
     refresh(e, progress=False)
     assert {r["id"] for r in warnings_of(e)} == before | {new[0]["id"]}
+
+
+def test_rul010_cli_lists_and_runs_the_rules(sqlite_engine):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    refs(sqlite_engine)
+    r08_below(sqlite_engine)
+    r08_push(sqlite_engine)
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    listed = CliRunner().invoke(main, ["--database-url", url, "rules"])
+    assert listed.exit_code == 0, listed.output
+    assert len(listed.output.strip().splitlines()) == 16
+    assert "R02  启用  orange  投诉短期激增" in listed.output
+    ran = CliRunner().invoke(main, ["--database-url", url, "rules", "run"])
+    assert ran.exit_code == 0, ran.output
+    assert "R08：新预警 1 条" in ran.output
