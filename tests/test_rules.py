@@ -490,3 +490,18 @@ def test_rul010_cli_lists_and_runs_the_rules(sqlite_engine):
     ran = CliRunner().invoke(main, ["--database-url", url, "rules", "run"])
     assert ran.exit_code == 0, ran.output
     assert "R08：新预警 1 条" in ran.output
+
+
+def test_rul011_a_store_generated_before_the_engine_starts_with_a_baseline(engine):
+    from data_access.db import set_meta
+
+    r08_below(engine)
+    r08_push(engine)
+    with engine.begin() as conn:
+        set_meta(conn, {"generated_at": "2026-11-21T08:00:00"})
+    run = evaluate(engine, as_of=D)
+    assert run.baseline and run.new["R08"] == 1 and not warnings_of(engine)
+    r08_push_again = {"id": 9, "device_id": "EL1", "at": D - timedelta(minutes=1), "kind": "entrapment"}
+    add(engine, s.device_alarm, r08_push_again)
+    run = evaluate(engine, as_of=D)
+    assert not run.baseline and run.raised["R08"] == 1

@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from data_access import schema as s
 from data_access.audit_rows import now_local, write_audit
+from data_access.db import get_meta, set_meta
 from data_access.freshness import data_time
 from data_access.marts.sqlx import instant_bound, minutes_between
 from data_access.rules.catalogue import BY_ID, CATALOGUE
@@ -52,6 +53,8 @@ from data_access.rules.definition import (
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("pending", "handling")
+#: meta key: the ``generated_at`` stamp of the store the ledger was started for.
+BASELINE_KEY = "rules_baseline_of"
 #: Hours to handle a warning, by level: the deadline set when it is raised (and on assignment).
 DEADLINE_HOURS = {"red": 24, "orange": 72, "yellow": 168, "blue": 360}
 _PLACEHOLDER = re.compile(r"\{(name|subject|rule|count)\}")
@@ -243,6 +246,13 @@ def evaluate(engine: Engine, *, baseline: bool = False, rule_ids: Iterable[str] 
             # Two evaluations at once would both find the same match new.
             conn.execute(sa.text("LOCK TABLE warning_match IN SHARE ROW EXCLUSIVE MODE"))
         ensure_catalogue(conn)
+        generated = get_meta(conn, "generated_at")
+        if generated and get_meta(conn, BASELINE_KEY) != generated:
+            # A generated store whose ledger was never started (generated before the engine
+            # existed): its history carries its own warnings, so this first run only records.
+            baseline = True
+        if baseline:
+            set_meta(conn, {BASELINE_KEY: generated})
         as_of = as_of or data_time(conn)
         run = RuleRun(as_of, baseline)
         if as_of is None:
