@@ -233,13 +233,17 @@ def r11_push(e):
 
 
 def r12_below(e):
+    # One of the 19 registered recently, so the address is within the rule's lookback.
     add(e, s.entity, *(entity(make_uscc("2", "310112", f"ADDR{i:04d}"), f"店{i}", S1, address=ADDRESS,
-                              entity_type="individual") for i in range(19)),
+                              entity_type="individual",
+                              established_on=TODAY - timedelta(days=5 if i == 0 else 900))
+                       for i in range(19)),
         entity(make_uscc("2", "310112", "ADDR9999"), "店x", S1, address=ADDRESS, status="cancelled"))
 
 
 def r12_push(e):
-    add(e, s.entity, entity(make_uscc("2", "310112", "ADDR0100"), "店y", S1, address=ADDRESS))
+    add(e, s.entity, entity(make_uscc("2", "310112", "ADDR0100"), "店y", S1, address=ADDRESS,
+                            established_on=TODAY - timedelta(days=10)))
 
 
 def r13_below(e):

@@ -120,7 +120,9 @@ class RuleDefinition(_Model):
     subject_kind: SubjectKind
     key: list[str] = Field(default=[], description="columns identifying one match; empty for count rules")
     time: str
-    lookback_days: int | None = Field(default=None, ge=1, le=3660)
+    lookback_days: int | None = Field(
+        default=None, ge=1, le=3660,
+        description="event rules: rows this far back; count rules: only subjects with a row this far back")
     count: Count | None = None
     uscc: str | None = None
     street: str
@@ -164,6 +166,9 @@ class RuleDefinition(_Model):
             raise ValueError("an event rule needs key columns (or a count)")
         if self.count is not None and self.key:
             raise ValueError("a count rule has no key columns: the subject is its key")
+        if self.count is not None and self.lookback_days and not (
+                self.subject.startswith(f"{self.source}.") and self.time.startswith(f"{self.source}.")):
+            raise ValueError("a count rule's lookback needs subject and time columns of its source table")
         return self
 
     def tables(self) -> list[str]:

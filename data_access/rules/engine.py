@@ -147,14 +147,30 @@ def compile_rule(defn: RuleDefinition, dialect: str, as_of: datetime) -> sa.Sele
     street = scope.col(defn.street)
     subject = scope.col(defn.subject)
     if defn.count is not None:
-        where.append(subject.is_not(None))
+        rows = [subject.is_not(None)]
         if defn.count.window_days:
-            where.append(_compare_time(dialect, at, "gt", as_of - timedelta(days=defn.count.window_days)))
-            where.append(_compare_time(dialect, at, "le", as_of))
-        n = sa.func.count()
-        return (sa.select(subject.label("subject"), n.label("n"), sa.func.max(at).label("at"),
-                          sa.func.max(uscc).label("uscc"), sa.func.min(street).label("street_code"))
-                .select_from(joined).where(*where).group_by(subject)
+            rows.append(_compare_time(dialect, at, "gt", as_of - timedelta(days=defn.count.window_days)))
+            rows.append(_compare_time(dialect, at, "le", as_of))
+        if defn.lookback_days and where:
+            # Only subjects with a source row in the lookback can have reached the threshold since
+            # the last run (the ledger holds the earlier ones). The rule's filters move into the
+            # aggregates, so the only row predicate is the subject: the database then reads the
+            # few recent subjects by their index instead of every row passing a broad filter.
+            src = RULE_TABLES[defn.source].alias("recent")
+            s_col, t_col = src.c[defn.subject.partition(".")[2]], src.c[defn.time.partition(".")[2]]
+            recent = _compare_time(dialect, t_col, "ge", as_of - timedelta(days=defn.lookback_days))
+            rows.append(subject.in_(sa.select(s_col).where(recent)))
+            ok = sa.and_(*where)
+            n = sa.func.sum(sa.case((ok, 1), else_=0))
+            picked = [sa.func.max(sa.case((ok, at))), sa.func.max(sa.case((ok, uscc))),
+                      sa.func.min(sa.case((ok, street)))]
+        else:
+            rows += where
+            n = sa.func.count()
+            picked = [sa.func.max(at), sa.func.max(uscc), sa.func.min(street)]
+        return (sa.select(subject.label("subject"), n.label("n"), picked[0].label("at"),
+                          picked[1].label("uscc"), picked[2].label("street_code"))
+                .select_from(joined).where(*rows).group_by(subject)
                 .having(n >= defn.count.threshold))
     if defn.lookback_days:
         where.append(_compare_time(dialect, at, "ge", as_of - timedelta(days=defn.lookback_days)))
