@@ -509,3 +509,15 @@ def test_rul011_a_store_generated_before_the_engine_starts_with_a_baseline(engin
     add(engine, s.device_alarm, r08_push_again)
     run = evaluate(engine, as_of=D)
     assert not run.baseline and run.raised["R08"] == 1
+
+
+def test_rul012_ledger_forgets_what_is_past_the_horizon(sqlite_engine):
+    refs(sqlite_engine)
+    r04_below(sqlite_engine)
+    r04_push(sqlite_engine)
+    assert evaluate(sqlite_engine, rule_ids=["R04"], as_of=D).raised == {"R04": 1}
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.warning_match)).scalar() == 1
+    evaluate(sqlite_engine, rule_ids=["R04"], as_of=D + timedelta(days=5))
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.warning_match)).scalar() == 0

@@ -336,6 +336,11 @@ def _evaluate_rule(conn: sa.Connection, rule: sa.Row, defn: RuleDefinition, as_o
     dialect = conn.dialect.name
     rows = conn.execute(compile_rule(defn, dialect, as_of)).all()
     m = s.warning_match
+    horizon = defn.count.window_days if defn.count is not None else defn.lookback_days
+    if horizon:
+        # Ledger rows older than the rule's horizon can never be matched again: keep it small.
+        conn.execute(sa.delete(m).where(m.c.rule_id == rule.rule_id,
+                                        m.c.matched_at < as_of - timedelta(days=horizon + 1)))
     matches: list[dict] = []
     if defn.count is not None:
         since = sa.true()
