@@ -323,5 +323,11 @@ from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)
 
+# --- identity: accounts and the audit log (issue 10) ---
+from dashboard.identity_commands import audit_command, users_command  # noqa: E402
+
+main.add_command(users_command)
+main.add_command(audit_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
