@@ -6,6 +6,8 @@ Every permission check of the app goes through ``allowed`` (``dashboard.auth.has
 
 from __future__ import annotations
 
+import re
+
 from data_access.schema import ROLES
 
 #: Every permission, with what it lets a user do.
@@ -52,6 +54,7 @@ STREET_SCOPED_ROLES = frozenset({"station"})
 #: same way a page load is.
 OUTPUT_PERMISSIONS: dict[str, str] = {
     "audit-": "audit",
+    "entity-unmask": "unmask",
 }
 
 assert set(ROLE_PERMISSIONS) == set(ROLES) == set(ROLE_LABELS)
@@ -67,9 +70,10 @@ def allowed(role: str | None, permission: str) -> bool:
 
 def permission_for_output(output: str) -> str | None:
     """The permission a callback whose output string is ``output`` needs beyond ``view``, if any."""
-    for part in output.replace("..", " ").split():
-        ident = part.split(".")[0].lstrip("{")
+    # every name in the string: plain ids ("a.children", "..a.x...b.y..") and pattern-matching
+    # ids ('{"type":"entity-unmasked",…}.children') alike
+    for token in re.findall(r"[A-Za-z0-9_-]+", output):
         for prefix, permission in OUTPUT_PERMISSIONS.items():
-            if ident.startswith(prefix):
+            if token.startswith(prefix):
                 return permission
     return None

@@ -59,6 +59,16 @@ API_PREFIXES = ("/_dash-", "/_reload-hash", "/reports/files/")
 CALLBACK_PATH = "/_dash-update-component"
 WALL_TOKEN_PARAM = "wall_token"
 
+#: Page guards: path prefix → ``guard(path) -> str | None`` (a reason when the signed-in user may not
+#: load that page). Registered by page modules (``page_guard``) so that a full page load of, e.g., a
+#: foreign entity file answers 403 before the app shell is sent.
+PAGE_GUARDS: dict[str, Any] = {}
+
+
+def page_guard(prefix: str, guard) -> None:
+    """Register (or replace, when a page module is re-imported) the guard of pages under ``prefix``."""
+    PAGE_GUARDS[prefix] = guard
+
 
 @dataclass(frozen=True)
 class UserInfo:
@@ -211,6 +221,13 @@ def service_cookie(app: dash.Dash, name: str, streets: tuple[str, ...] | None = 
     return server.config["SESSION_COOKIE_NAME"], value
 
 
+def browser_cookie(app: dash.Dash, base_url: str, name: str, streets: tuple[str, ...] | None = None, *,
+                   role: str = "analyst", ttl_s: int = 900) -> dict[str, Any]:
+    """``service_cookie`` as a Playwright cookie for ``base_url`` (``context.add_cookies([...])``)."""
+    cookie_name, value = service_cookie(app, name, streets, role=role, ttl_s=ttl_s)
+    return {"name": cookie_name, "value": value, "url": base_url, "httpOnly": True, "sameSite": "Lax"}
+
+
 def _service_user() -> UserInfo | None:
     svc = session.get(SERVICE_KEY)
     if not isinstance(svc, dict) or int(svc.get("exp", 0)) < time.time():
@@ -315,6 +332,16 @@ def _gate(app: dash.Dash, settings: Settings) -> Response | None:
         return _forbidden("无权下载。")
     if path == CALLBACK_PATH and request.method == "POST":
         return _check_callback_body(app, user)
+    if request.method == "GET":
+        for prefix, guard in PAGE_GUARDS.items():
+            if path.startswith(prefix):
+                reason = guard(path)
+                if reason:
+                    from components.forbidden import forbidden_html
+
+                    log.info("拒绝访问：用户 %s 请求 %s（%s）", user.username, path, reason)
+                    return Response(forbidden_html(dark=_is_kiosk(request.full_path)), status=403,
+                                    mimetype="text/html")
     return None
 
 

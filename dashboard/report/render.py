@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from components.report import LOCAL_TZ, ReportWeek, WeekError
+from dashboard.auth.web import browser_cookie
 from dashboard.browser import CHROMIUM_FLAGS, serving
 from dashboard.report.archive import ReportArchive, pdf_name
 from dashboard.settings import Settings
@@ -135,6 +136,9 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
                 # the first report seconds and save nothing
                 page = browser.new_page(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
                                         extra_http_headers={"Accept-Encoding": "identity"})
+                # the report's own short-lived, read-only session (no account; see auth.web)
+                page.context.add_cookies([browser_cookie(report.app, base, "report-weekly",
+                                                         ttl_s=int(timeout_s) + 60)])
                 page.goto(f"{base}/report/weekly?week={quote(code)}", wait_until="domcontentloaded",
                           timeout=_ms_left(deadline))
                 page.wait_for_selector('#page-report[data-ready="true"]', state="attached",
