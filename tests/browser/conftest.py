@@ -106,8 +106,9 @@ def app_url(browser_store_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     """Base URL of the app served from a background thread on a free loopback port."""
     from dashboard.app import create_app
 
+    # every browser signs in from 127.0.0.1: the per-address login limit would trip on the suite
     settings = Settings(database_url=browser_store_url, data_dir=tmp_path_factory.mktemp("app-data"),
-                        cache_type="simple")
+                        cache_type="simple", login_rate_limit="600 per minute")
     app = create_app(settings, extra_pages=[PROBE_PAGE])
     with serving(app) as base:
         yield base
