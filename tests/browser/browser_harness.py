@@ -27,7 +27,7 @@ SETTLE_TIMEOUT_MS = 90_000
 #: The accounts the browser tests sign in with (created in the browser store by ``conftest.py``):
 #: username → (role, office). Every visit signs in as ``BROWSER_USER`` unless a test says otherwise.
 BROWSER_PASSWORD = "Browser#Test2026"
-BROWSER_USER = "browser-leader"
+BROWSER_USER = "browser-admin"  # may open every page (the audit log too)
 #: (the station account belongs to the first 市场监管所 of the store, by code)
 BROWSER_ACCOUNTS = {"browser-leader": "leader", "browser-admin": "admin", "browser-analyst": "analyst",
                     "browser-station": "station", "browser-lockout": "analyst"}
