@@ -182,3 +182,61 @@ def audit_export(ctx: click.Context, since: datetime, until: datetime | None, us
     else:
         out.write_text(text, encoding="utf-8-sig")
         click.echo(f"已导出 {len(frame):,} 条审计记录到 {out}", err=True)
+
+
+#: The demo accounts ``smartsup demo`` creates on first run: username → (role, display name).
+DEMO_ACCOUNTS = {
+    "leader": ("leader", "演示·局领导"), "analyst": ("analyst", "演示·科室"),
+    "station": ("station", "演示·市场所"), "duty": ("duty", "演示·值班"), "admin": ("admin", "演示·管理员"),
+    "wall": ("wall", "演示·大屏"),
+}
+
+
+def demo_password() -> str:
+    """A random password that meets the policy (four classes, 14 characters)."""
+    import secrets
+    import string
+
+    while True:
+        pw = "".join(secrets.choice(string.ascii_letters + string.digits + "#%+=@") for _ in range(14))
+        if (any(c.isupper() for c in pw) and any(c.islower() for c in pw) and any(c.isdigit() for c in pw)
+                and any(c in "#%+=@" for c in pw)):
+            return pw
+
+
+def create_demo_accounts(engine, base_url: str, echo=click.echo) -> bool:
+    """On a store without accounts, create one demo account per role and print them once.
+
+    Returns False (and prints nothing) when accounts exist already.
+    """
+    import sqlalchemy as sa
+
+    from dashboard.auth import accounts, record
+    from data_access import identity, schema
+
+    if identity.count_users(engine):
+        return False
+    o = schema.office
+    with engine.connect() as conn:
+        office = conn.execute(sa.select(o.c.code, o.c.name).where(o.c.kind == "station",
+                                                                  o.c.street_code.is_not(None))
+                              .order_by(o.c.code).limit(1)).first()
+    lines = []
+    for username, (role, name) in DEMO_ACCOUNTS.items():
+        if role == "wall":
+            token = accounts.issue_wall_token(username, engine)
+            lines.append(f"  {'wall':<10}大屏地址：{base_url}/?kiosk=1&wall_token={token}")
+        elif role == "station" and office is None:
+            continue
+        else:
+            password = demo_password()
+            accounts.add_user(username, role, password=password, display_name=name, engine=engine,
+                              office=office.code if role == "station" else None)
+            where = f"（{office.name}）" if role == "station" else ""
+            lines.append(f"  {username:<10}密码：{password}  {name}{where}")
+        record("user_admin", username, {"op": "demo_account", "role": role}, engine=engine)
+    echo("已创建演示账户（只显示这一次，请记下；正式使用前请用 smartsup users reset-password 修改密码，"
+         "或用 smartsup users disable 停用）：")
+    for line in lines:
+        echo(line)
+    return True

@@ -511,3 +511,41 @@ def test_aut060_users_commands(env, tmp_path):
 def test_aut061_audit_log_has_no_update_or_delete_api():
     public = {n for n in dir(identity) if not n.startswith("_")}
     assert not [n for n in public if "audit" in n and re.search(r"update|delete|remove|clear", n)]
+
+
+def test_aut062_demo_accounts_once_per_store(sqlite_engine):
+    from dashboard.identity_commands import create_demo_accounts
+
+    _seed_office(sqlite_engine)
+    out: list[str] = []
+    assert create_demo_accounts(sqlite_engine, "http://127.0.0.1:8050", echo=out.append)
+    text = "\n".join(out)
+    assert "修改密码" in text and "wall_token=" in text
+    users = identity.list_users(sqlite_engine)
+    assert set(users.role) == set(ROLE_PERMISSIONS)
+    assert identity.get_user("station", sqlite_engine)["office_code"] == OFFICE
+    password = re.search(r"admin\s+密码：(\S+)", text).group(1)
+    passwords.check_policy(password)
+    assert accounts.authenticate("admin", password, max_failures=5, lockout_minutes=15,
+                                 engine=sqlite_engine).account.role == "admin"
+    assert not create_demo_accounts(sqlite_engine, "http://x", echo=out.append)
+
+
+def test_aut048_no_version_banner_in_the_server_header(app):
+    from urllib.request import urlopen
+
+    from dashboard.browser import serving
+
+    with serving(app) as base, urlopen(base + "/health") as r:
+        assert r.headers["Server"] == "smartsup"
+
+
+def test_aut049_impossible_weeks_are_a_clear_message(tmp_path):
+    from components.report import ReportWeek, WeekError
+
+    for week in ("0000-W00", "0000-W01", "9999-W52", "2026-W60"):
+        with pytest.raises(WeekError):
+            ReportWeek.parse(week)
+    r = CliRunner().invoke(main, ["--database-url", f"sqlite:///{tmp_path / 'x.sqlite'}", "report", "weekly",
+                                  "--week", "0000-W01"])
+    assert r.exit_code == 1 and "年份超出范围" in r.output and "Traceback" not in r.output

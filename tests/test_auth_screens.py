@@ -167,3 +167,12 @@ def test_aus005_audit_page_for_admins_only(app, env):
     assert download["filename"].endswith(".csv")
     rows, _ = identity.read_audit(action="export", engine=env["engine"])
     assert rows.iloc[0].target == "audit_log" and rows.iloc[0].username == "t-admin"
+
+
+def test_aus006_weekly_report_page_with_an_impossible_week(app):
+    import pages.report_weekly as page
+
+    with app.server.test_request_context("/report/weekly?week=0000-W00"):
+        root = page.layout(week="0000-W00")
+    assert root.id == "page-report" and getattr(root, "data-status") == "invalid"
+    assert "年份超出范围" in str(root)
