@@ -176,3 +176,42 @@ def test_aus006_weekly_report_page_with_an_impossible_week(app):
         root = page.layout(week="0000-W00")
     assert root.id == "page-report" and getattr(root, "data-status") == "invalid"
     assert "年份超出范围" in str(root)
+
+
+def test_aus007_search_and_catalogue_follow_the_station_scope(app, env):
+    import pages.indicators as cat_page
+    import pages.search as search_page
+    from data_access.api.indicators import indicator_catalogue
+    from data_access.api.search import search
+
+    with app.server.test_request_context("/search"):
+        _as("station", (env["street"],))
+        frame, _ = search_page._hits("有限公司")
+        catalogue = cat_page._read()
+    district = search("有限公司", limit=search_page.LIMIT)
+    own = search("有限公司", limit=search_page.LIMIT, scope=(env["street"],))
+    assert len(frame) > 0 and sorted(frame["uscc"]) == sorted(own.frame["uscc"])
+    assert set(frame["uscc"]) != set(district.frame["uscc"])
+    expected = indicator_catalogue(scope=(env["street"],), period=cat_page.PERIOD)
+    whole = indicator_catalogue(period=cat_page.PERIOD)
+    assert catalogue["value"].fillna(-1).tolist() == expected["value"].fillna(-1).tolist()
+    assert catalogue["value"].fillna(-1).tolist() != whole["value"].fillna(-1).tolist()
+    with app.server.test_request_context("/search"):
+        _as("station", ())  # a station without a street sees nothing, never the district
+        frame, _ = search_page._hits("有限公司")
+    assert frame.empty
+
+
+def test_aus008_exports_need_the_permission_and_are_audited(app, env):
+    body = {"output": "search-download.data", "outputs": {"id": "search-download", "property": "data"},
+            "inputs": [{"id": "search-export-csv", "property": "n_clicks", "value": 1},
+                       {"id": "search-export-xlsx", "property": "n_clicks", "value": None}],
+            "state": [{"id": "search-query", "property": "data", "value": "有限公司"}],
+            "changedPropIds": ["search-export-csv.n_clicks"]}
+    assert _client(app, "wall").post("/_dash-update-component", json=body).status_code == 403
+    r = _client(app, "analyst").post("/_dash-update-component", json=body)
+    assert r.status_code == 200
+    assert r.get_json()["response"]["search-download"]["data"]["filename"].endswith(".csv")
+    rows, _ = identity.read_audit(action="export", engine=env["engine"])
+    assert rows.iloc[0].target == "search" and rows.iloc[0].detail["q"] == "有限公司"
+    assert rows.iloc[0].username == "system:test-analyst"
