@@ -314,11 +314,10 @@ def reveal(n_clicks: int | None, code: str) -> str:
     field = (ctx.triggered_id or {}).get("field")
     if not n_clicks or field not in PERSONAL_FIELDS:
         raise PreventUpdate
-    f = entity_file(code, unmasked=True, timeline_limit=1)
-    if not _in_scope(f.registration.get("street_code")):
+    if not _in_scope(entity_street(code)):
         raise auth.Forbidden("无权查看")
-    auth.record("unmask", f.uscc, {"field": field})
-    return str(f.registration.get(field) or "（空）")
+    reg = auth.reveal(code, field, lambda: entity_file(code, unmasked=True, timeline_limit=1).registration)
+    return str(reg.get(field) or "（空）")
 
 
 @refresh_callback(

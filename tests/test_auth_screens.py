@@ -215,3 +215,43 @@ def test_aus008_exports_need_the_permission_and_are_audited(app, env):
     rows, _ = identity.read_audit(action="export", engine=env["engine"])
     assert rows.iloc[0].target == "search" and rows.iloc[0].detail["q"] == "有限公司"
     assert rows.iloc[0].username == "system:test-analyst"
+
+
+def test_aus009_a_stations_weekly_report_covers_its_streets(app, env):
+    import pages.report_weekly as page
+    from dashboard.auth.web import act_as_service
+
+    with env["engine"].connect() as conn:
+        office = conn.execute(sa.select(schema.office.c.code, schema.office.c.name)
+                              .where(schema.office.c.street_code == env["street"])).first()
+    with app.server.test_request_context("/report/weekly"):
+        district = page.weekly_report(None, bureau="局")
+    with app.server.test_request_context("/report/weekly"):
+        act_as_service("t", (env["street"],), office_code=office.code)
+        own = page.weekly_report(None, bureau="局")
+    assert district.week == own.week
+
+    def totals(report):  # the week's whole-scope readings (no breakdown)
+        return {r.indicator_id: r.value for r in report.readings
+                if r.period == "week" and not r.as_json()["dims"]}
+
+    from data_access.api.indicators import indicator_values
+
+    d, o = totals(district), totals(own)
+    ids = tuple(sorted(set(d) & set(o)))
+    expected = indicator_values(ids, own.week.start, own.week.end, scope=(env["street"],))
+    for row in expected.itertuples(index=False):
+        assert o[row.indicator_id] == pytest.approx(row.value, nan_ok=True), row.indicator_id
+    assert ids and any(d[i] != o[i] for i in ids)
+    assert office.name in str(own.sheets[0])
+
+
+def test_aus010_report_office_option_says_what_is_wrong(env, tmp_path):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    r = CliRunner().invoke(main, ["--database-url", env["url"], "--data-dir", str(tmp_path), "report",
+                                  "weekly", "--office", "NOPE"])
+    assert r.exit_code == 1 and "机构代码 NOPE 不存在" in r.output and "Traceback" not in r.output
+    store.configure(env["url"])

@@ -20,7 +20,8 @@ from werkzeug.exceptions import Forbidden
 from dashboard.auth.audit import record
 from dashboard.auth.permissions import allowed
 
-__all__ = ["current_streets", "current_user_info", "has_permission", "require", "record", "Forbidden"]
+__all__ = ["current_streets", "current_user_info", "has_permission", "require", "record", "reveal",
+           "Forbidden"]
 
 
 def _gated() -> bool:
@@ -65,3 +66,13 @@ def require(permission: str) -> None:
     """Raise 403 (``werkzeug.exceptions.Forbidden``) unless the current user may ``permission``."""
     if not has_permission(permission):
         raise Forbidden("无权执行此操作。")
+
+
+def reveal(target: str, field: str, read):
+    """The one way a screen shows a personal field in full (every read is masked by default): checks
+    ``unmask``, calls ``read()`` (the unmasked read of that one field) and records an ``unmask`` audit
+    row naming ``target`` and ``field``. The caller checks the record's jurisdiction first."""
+    require("unmask")
+    value = read()
+    record("unmask", target, {"field": field})
+    return value

@@ -208,24 +208,37 @@ SERVICE_KEY = "svc"
 
 
 def service_cookie(app: dash.Dash, name: str, streets: tuple[str, ...] | None = None, *,
-                   role: str = "analyst", ttl_s: int = 900) -> tuple[str, str]:
+                   role: str = "analyst", ttl_s: int = 900,
+                   office_code: str | None = None) -> tuple[str, str]:
     """``(cookie name, value)`` of a short-lived session for an in-process client (the weekly
     report's headless Chromium, the tests' clients) with the permissions of ``role`` and the given
     streets, signed with the app's key. It names no account and cannot be created from outside:
     making one takes the secret key."""
     server = app.server
     serializer = server.session_interface.get_signing_serializer(server)
-    value = serializer.dumps({SERVICE_KEY: {"name": name, "role": role,
+    value = serializer.dumps({SERVICE_KEY: {"name": name, "role": role, "office": office_code,
                                             "streets": list(streets) if streets is not None else None,
                                             "exp": int(time.time()) + ttl_s}})
     return server.config["SESSION_COOKIE_NAME"], value
 
 
 def browser_cookie(app: dash.Dash, base_url: str, name: str, streets: tuple[str, ...] | None = None, *,
-                   role: str = "analyst", ttl_s: int = 900) -> dict[str, Any]:
+                   role: str = "analyst", ttl_s: int = 900, office_code: str | None = None) -> dict[str, Any]:
     """``service_cookie`` as a Playwright cookie for ``base_url`` (``context.add_cookies([...])``)."""
-    cookie_name, value = service_cookie(app, name, streets, role=role, ttl_s=ttl_s)
+    cookie_name, value = service_cookie(app, name, streets, role=role, ttl_s=ttl_s, office_code=office_code)
     return {"name": cookie_name, "value": value, "url": base_url, "httpOnly": True, "sameSite": "Lax"}
+
+
+def act_as_service(name: str, streets: tuple[str, ...] | None = None, *, role: str = "analyst",
+                   office_code: str | None = None) -> UserInfo:
+    """Inside a request context that did not pass the gate (``app.server.test_request_context``),
+    act as a service principal with ``role``'s permissions and ``streets``: the reads of a job (the
+    weekly report's data) then see what that session's browser will see."""
+    info = UserInfo(f"system:{name}", "系统任务", role, office_code,
+                    tuple(streets) if streets is not None else None, ROLE_PERMISSIONS[role])
+    g._smartsup_gate = True
+    g._smartsup_user = info
+    return info
 
 
 def _service_user() -> UserInfo | None:
@@ -236,7 +249,7 @@ def _service_user() -> UserInfo | None:
     if role not in ROLE_PERMISSIONS:
         return None
     streets = svc.get("streets")
-    return UserInfo(f"system:{svc.get('name')}", "系统任务", role, None,
+    return UserInfo(f"system:{svc.get('name')}", "系统任务", role, svc.get("office"),
                     tuple(streets) if streets is not None else None, ROLE_PERMISSIONS[role])
 
 
@@ -328,7 +341,8 @@ def _gate(app: dash.Dash, settings: Settings) -> Response | None:
         query = [(k, v) for k, v in parse_qsl(request.query_string.decode()) if k != "kiosk"]
         query.append(("kiosk", "1"))
         return redirect(_with_query(path, query), code=302)
-    if path.startswith("/reports/files/") and "export" not in user.permissions:
+    if path.startswith("/reports/files/") and ("export" not in user.permissions or user.streets is not None):
+        # the archive holds the district's reports; a station's own are written beside them
         return _forbidden("无权下载。")
     if path == CALLBACK_PATH and request.method == "POST":
         return _check_callback_body(app, user)
