@@ -194,9 +194,11 @@ def simulate(ctx: click.Context, interval: float, duration: float | None, speed:
 
 def _serve(settings: Settings, host: str | None, port: int | None, debug: bool) -> None:
     from dashboard.app import create_app
+    from dashboard.browser import BannerlessHandler
 
     app = create_app(settings)
-    app.run(host=host or settings.host, port=port or settings.port, debug=debug)
+    app.run(host=host or settings.host, port=port or settings.port, debug=debug,
+            request_handler=BannerlessHandler)
 
 
 @main.command()
@@ -227,7 +229,11 @@ def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> 
         click.echo("首次运行：正在生成闵行区合成数据（约 2 分钟）……")
         ctx.invoke(generate, scale=scale, seed=20261123, until=None, quiet=False)
     _maybe_refresh(ctx)
-    click.echo(f"打开 http://{host or _settings(ctx).host}:{port or _settings(ctx).port}/")
+    from dashboard.identity_commands import create_demo_accounts
+
+    base_url = f"http://{host or _settings(ctx).host}:{port or _settings(ctx).port}"
+    create_demo_accounts(engine, base_url)
+    click.echo(f"打开 {base_url}/（用上面的演示账户登录）")
     _serve(_settings(ctx), host, port, debug=False)
 
 
@@ -359,6 +365,12 @@ main.add_command(bench_command)
 from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)
+
+# --- identity: accounts and the audit log (issue 10) ---
+from dashboard.identity_commands import audit_command, users_command  # noqa: E402
+
+main.add_command(users_command)
+main.add_command(audit_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -12,6 +12,13 @@ import logging
 from dashboard.app import create_app
 from dashboard.settings import get_settings
 
+try:  # gunicorn names itself in every response's Server header; say only the product
+    import gunicorn.http.wsgi as _gunicorn_wsgi
+
+    _gunicorn_wsgi.SERVER = "smartsup"
+except ImportError:  # another WSGI server
+    pass
+
 _settings = get_settings()
 logging.basicConfig(level=_settings.log_level.upper(),
                     format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -542,6 +542,53 @@ ad_hit = sa.Table(
     sa.Index(None, "detected_at"),
 )
 
+# --- identity (data.md §8; not source data: never generated, imported or truncated) ---------------
+
+#: Roles of product.md §6; what each may do is ``dashboard.auth.permissions``.
+ROLES: tuple[str, ...] = ("leader", "analyst", "station", "duty", "admin", "wall")
+
+#: Actions of the audit log (data.md §8); the writes of the operations screens add theirs here.
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "login", "login_failed", "logout", "view_entity", "export", "unmask", "import", "user_admin",
+    "dispatch", "warning_transition", "rule_change", "draw",
+)
+
+# "user" is reserved on PostgreSQL, hence app_user. office_code carries no foreign key on purpose:
+# ``smartsup generate`` truncates office with the other source tables, and accounts must survive it
+# (the CLI checks the code when an account is created).
+app_user = sa.Table(
+    "app_user", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("office_code", sa.String(16), nullable=True,
+              comment="station staff: their 市场监管所, whose street_code is their jurisdiction"),
+    sa.Column("password_hash", sa.String(255), nullable=True, comment="argon2id; null for wall accounts"),
+    sa.Column("wall_token_hash", sa.String(64), nullable=True, unique=True,
+              comment="sha256 of the wall display's token; null = no valid token"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("last_login_at", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    comment="accounts of the web app (identity); role in ROLES",
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=True, comment="as typed for login_failed"),
+    sa.Column("role", sa.String(8), nullable=True),
+    sa.Column("action", sa.String(24), nullable=False),
+    sa.Column("target", sa.String(256), nullable=True),
+    sa.Column("detail", sa.JSON, nullable=True),
+    sa.Column("ip", sa.String(45), nullable=True),
+    sa.Index(None, "at"),
+    sa.Index(None, "username", "at"),
+    comment="append-only: who did or viewed what (可追溯、可问责); action in AUDIT_ACTIONS",
+)
+
 # --- bookkeeping ----------------------------------------------------------------------------
 
 meta = sa.Table(
