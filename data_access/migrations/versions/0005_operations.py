@@ -2,7 +2,7 @@
 the 双随机 draw's second inspector and inputs in the schema
 
 Revision ID: 0005_operations
-Revises: 0001
+Revises: 0002_identity
 Create Date: 2026-12-07
 
 The draw records that ``smartsup draw`` used to keep in ``meta`` (``draw:<task_id>``) move into
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_operations'
-down_revision = '0001'
+down_revision = '0002_identity'
 branch_labels = None
 depends_on = None
 
