@@ -2,9 +2,8 @@
 
 Every write service (warning workflow, dispatch, rule changes, the 双随机 draw) calls
 :func:`write_audit` on the connection of its own transaction, so the write and its audit row
-commit or roll back together. The table itself belongs to the identity schema (migration
-``0002_identity``); this module only needs its columns, so it declares a lightweight table
-that is not part of ``schema.metadata``.
+commit or roll back together. (``dashboard.auth.audit.record`` writes the UI's own rows — sign-in,
+views, exports — in a transaction of their own; the operations need theirs inside the write.)
 """
 
 from __future__ import annotations
@@ -15,20 +14,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from data_access import schema as s
 
-#: The audit_log columns of data.md §8 (append-only).
-audit_log = sa.table(
-    "audit_log",
-    sa.column("id", sa.Integer),
-    sa.column("at", sa.DateTime),
-    sa.column("username", sa.String),
-    sa.column("role", sa.String),
-    sa.column("action", sa.String),
-    sa.column("target", sa.String),
-    sa.column("detail", sa.JSON),
-    sa.column("ip", sa.String),
-)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def now_local() -> datetime:
@@ -39,7 +27,10 @@ def now_local() -> datetime:
 def write_audit(conn: sa.Connection, username: str, role: str | None, action: str, target: str | None,
                 detail: dict[str, Any] | None = None, ip: str | None = None,
                 at: datetime | None = None) -> None:
-    """Append one audit row inside the caller's transaction."""
-    conn.execute(sa.insert(audit_log).values(
-        at=at or now_local(), username=username, role=role, action=action,
+    """Append one audit row inside the caller's transaction; ``action`` is one of
+    ``schema.AUDIT_ACTIONS``."""
+    if action not in s.AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    conn.execute(sa.insert(s.audit_log).values(
+        at=at or now_local(), username=username[:64], role=role, action=action,
         target=None if target is None else str(target)[:256], detail=detail, ip=ip))

@@ -298,9 +298,8 @@ def test_drw020_cli_draw_and_verify(private_copy):
 def test_drw030_panel_preview_and_store_equal_the_command(private_copy, tmp_path, refreshed_small):
     from dashboard.cli import main
     from data_access.draw import DrawNotPermitted, preview_draw, store_draw
-    from tests.ops_fixtures import audit_rows, create_audit_log
+    from tests.ops_fixtures import audit_rows
 
-    create_audit_log(private_copy)
     inputs = {"seed": SEED, "office": "SJ101", "on": ON, "ratios": {"A": "0.05", "B": "0.2"}}
     with private_copy.connect() as conn:
         n_before = conn.execute(sa.select(sa.func.count()).select_from(s.inspection)).scalar_one()

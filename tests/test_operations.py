@@ -24,7 +24,7 @@ from data_access.operations import (
     warning_history,
     warning_step_minutes,
 )
-from tests.ops_fixtures import audit_rows, create_audit_log
+from tests.ops_fixtures import audit_rows
 from tests.test_rules import S1, S2, refs
 
 T0 = datetime(2026, 11, 20, 9, 0, 0)
@@ -34,7 +34,6 @@ T0 = datetime(2026, 11, 20, 9, 0, 0)
 def engine(request):
     eng = request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
     refs(eng)
-    create_audit_log(eng)
     with eng.begin() as conn:
         conn.execute(sa.insert(s.warning_rule).values(
             rule_id="R08", name="电梯困人", theme="特种设备", level="red",

@@ -26,7 +26,6 @@ from data_access.rules import (
     update_rule,
 )
 from data_access.uscc import make_uscc
-from tests.ops_fixtures import create_audit_log
 
 D = datetime(2026, 11, 20, 12, 0, 0)
 TODAY = D.date()
@@ -40,11 +39,6 @@ def engine(request):
     eng = request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
     refs(eng)
     return eng
-
-
-@pytest.fixture
-def ensure_audit_log(engine):
-    create_audit_log(engine)
 
 
 def refs(eng):
@@ -371,7 +365,7 @@ def test_rul004_count_rule_cools_down_for_its_window(engine):
     assert evaluate(engine, rule_ids=["R02"], as_of=much_later).raised == {"R02": 1}
 
 
-def test_rul005_disabled_rule_and_baseline_raise_nothing(engine, ensure_audit_log):
+def test_rul005_disabled_rule_and_baseline_raise_nothing(engine):
     from data_access.rules import baseline
 
     r08_below(engine)
@@ -415,7 +409,7 @@ def test_rul007_compiled_sql_binds_values(engine):
         assert conn.execute(compile_rule(defn, engine.dialect.name, D)).all() == []
 
 
-def test_rul008_admin_edits_a_threshold_audited(engine, ensure_audit_log):
+def test_rul008_admin_edits_a_threshold_audited(engine):
     r02_below(engine)
     with pytest.raises(RulePermissionError):
         update_rule(engine, "R02", username="duty1", role="duty", params={"count.threshold": 4})
