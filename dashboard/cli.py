@@ -266,7 +266,9 @@ def draw_command(ctx: click.Context, office, streets, entity_types, sections, ra
     """Risk-weighted 双随机 draw: entities by credit class, two inspectors each (docs/draw.md)."""
     if ctx.invoked_subcommand is not None:
         return
-    from data_access.draw import DrawError, run_draw
+    import getpass
+
+    from data_access.draw import DrawError, draw_audit, run_draw
 
     try:
         ratios = dict(part.split("=", 1) for part in ratio.split(",") if part.strip()) if ratio else None
@@ -277,7 +279,7 @@ def draw_command(ctx: click.Context, office, streets, entity_types, sections, ra
     try:
         r = run_draw(_engine(ctx), seed=seed, office=office, streets=streets, entity_types=entity_types,
                      sections=sections, ratios=ratios, size=size, on=on.date() if on else None,
-                     dry_run=dry_run)
+                     dry_run=dry_run, audit=draw_audit(f"cli:{getpass.getuser()}", None))
     except DrawError as exc:
         _fail(str(exc), 2)
     d = r.draw

@@ -660,17 +660,25 @@ def store_draw(engine: Engine, *, username: str, role: str, user_office: str | N
     a station user (``user_office``) only for his office. Raises :class:`DrawError`."""
     if role not in DRAW_ROLES:
         raise DrawNotPermitted("只有管理员、局领导或市场监管所可以发起双随机抽取")
+    return run_draw(engine, audit=draw_audit(username, role, ip, user_office=user_office), **inputs)
+
+
+def draw_audit(username: str, role: str | None, ip: str | None = None, *,
+               user_office: str | None = None) -> Callable[[sa.Connection, DrawResult], None]:
+    """The ``audit`` callback of :func:`run_draw`: a ``draw`` audit row in the draw's transaction
+    (station users only for their own office). The command passes ``cli:<os user>``."""
 
     def audit(conn: sa.Connection, result: DrawResult) -> None:
         if role == "station" and result.office_code != user_office:
             raise DrawNotPermitted("市场监管所只能为本所发起双随机抽取")
+        record = json.loads(conn.execute(sa.select(s.inspection_task.c.params)
+                                         .where(s.inspection_task.c.task_id == result.task_id)).scalar())
         write_audit(conn, username, role, "draw", result.task_id, {
             "seed": result.seed, "office_code": result.office_code, "drawn_on": result.on.isoformat(),
-            "streets": list(result.inputs.streets),
-            "ratios": {str(k): str(v) for k, v in (inputs.get("ratios") or {}).items()},
-            "size": inputs.get("size"), "planned_count": len(result.draw.assignments)}, ip)
+            "filter": record["filter"], "ratios": record["ratios"], "size": record["size"],
+            "input_digest": record["input_digest"], "planned_count": len(result.draw.assignments)}, ip)
 
-    return run_draw(engine, audit=audit, **inputs)
+    return audit
 
 
 def published_record(engine: Engine, task_id: str) -> dict:
@@ -686,6 +694,7 @@ __all__: Sequence[str] = (
     "ALGORITHM", "BANDS", "CLASSES", "CONFLICT_MONTHS", "DEFAULT_RATIOS", "INSPECTOR_ROLES",
     "Assignment", "Draw", "DrawError", "DrawInputs", "DrawResult", "Verification",
     "conflict_cutoff", "draw", "eligible_inspectors", "input_digest", "load_inputs", "make_rng",
-    "DRAW_ROLES", "DrawNotPermitted", "preview_draw", "published_record", "run_draw", "store_draw",
+    "DRAW_ROLES", "DrawNotPermitted", "draw_audit", "preview_draw", "published_record", "run_draw",
+    "store_draw",
     "task_id_for", "validate_ratios", "verify_draw",
 )

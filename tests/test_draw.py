@@ -332,9 +332,12 @@ def test_drw030_panel_preview_and_store_equal_the_command(private_copy, tmp_path
                                            .where(s.inspection.c.task_id == stored.task_id)).all())
         assert rows_of(cli_engine) == rows_of(private_copy)
         assert verify_draw(cli_engine, stored.task_id).consistent
+        cli_audit = audit_rows(cli_engine)
     finally:
         cli_engine.dispose()
     assert verify_draw(private_copy, stored.task_id).consistent
+    assert [(a["action"], a["target"]) for a in cli_audit] == [("draw", stored.task_id)]
+    assert cli_audit[0]["username"].startswith("cli:")
 
 
 def test_drw031_migration_moves_draw_records_out_of_meta(tmp_path):
