@@ -396,3 +396,34 @@ def incident_board(engine: Engine, *, streets: Iterable[str] | None = None,
         q = q.where(i.c.street_code.in_(list(streets)))
     with engine.connect() as conn:
         return pd.DataFrame(conn.execute(q).mappings().all())
+
+
+def dispatch_statistics(engine: Engine, start: datetime, end: datetime, *,
+                        streets: Iterable[str] | None = None, freq: str = "M") -> pd.DataFrame:
+    """Dispatches made in [start, end) by period (``freq`` "D" day, "W" ISO week, "M" month) and
+    resource kind: ``n``, ``n_arrived``, ``avg_response_minutes`` (incident reported → resource
+    dispatched) and ``avg_arrival_minutes`` (dispatched → arrived). Read from the source tables
+    (a few thousand dispatches a year), so a dispatch just made counts at once."""
+    i, d, r = s.incident, s.dispatch, s.resource
+    q = (sa.select(d.c.dispatched_at, d.c.arrived_at, i.c.reported_at, r.c.kind.label("resource_kind"))
+         .select_from(d.join(i, i.c.id == d.c.incident_id).join(r, r.c.id == d.c.resource_id))
+         .where(d.c.dispatched_at >= start, d.c.dispatched_at < end))
+    if streets is not None:
+        q = q.where(i.c.street_code.in_(list(streets)))
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(q).all(),
+                             columns=["dispatched_at", "arrived_at", "reported_at", "resource_kind"])
+    cols = ["period", "resource_kind", "n", "n_arrived", "avg_response_minutes", "avg_arrival_minutes"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    for c in ("dispatched_at", "arrived_at", "reported_at"):
+        frame[c] = pd.to_datetime(frame[c])
+    frame["response"] = (frame["dispatched_at"] - frame["reported_at"]).dt.total_seconds() / 60
+    frame["arrival"] = (frame["arrived_at"] - frame["dispatched_at"]).dt.total_seconds() / 60
+    period = {"D": "D", "W": "W-SUN", "M": "M"}[freq]
+    frame["period"] = frame["dispatched_at"].dt.to_period(period).dt.start_time
+    out = (frame.groupby(["period", "resource_kind"])
+           .agg(n=("response", "size"), n_arrived=("arrival", "count"),
+                avg_response_minutes=("response", "mean"), avg_arrival_minutes=("arrival", "mean"))
+           .reset_index())
+    return out[cols]

@@ -17,6 +17,7 @@ from data_access.operations import (
     allowed_transitions,
     arrive,
     dispatch,
+    dispatch_statistics,
     finish,
     incident_board,
     rank_resources,
@@ -203,3 +204,16 @@ def test_ops007_resources_ranked_by_eta(engine):
     assert ranked["id"].tolist() == ["ZY1", "ZY3", "ZY2"], "off-duty ZY4 is not offered"
     assert ranked["distance_km"].iloc[0] < 0.2 and ranked["eta_minutes"].is_monotonic_increasing
     assert rank_resources(engine, "SJ1", kinds=["vehicle"])["id"].tolist() == ["ZY2"]
+
+
+def test_ops008_dispatch_statistics_from_the_rows(engine):
+    d1 = dispatch(engine, "SJ1", "ZY1", username="duty1", role="duty", now=T0 + timedelta(minutes=6))
+    arrive(engine, d1.dispatch_id, username="duty1", role="duty", now=T0 + timedelta(minutes=26))
+    dispatch(engine, "SJ2", "ZY2", username="duty1", role="duty", now=T0 + timedelta(minutes=10))
+    stats = dispatch_statistics(engine, T0, T0 + timedelta(days=1)).set_index("resource_kind")
+    assert stats.loc["enforcement_team", ["n", "n_arrived"]].tolist() == [1, 1]
+    assert stats.loc["enforcement_team", "avg_response_minutes"] == 6
+    assert stats.loc["enforcement_team", "avg_arrival_minutes"] == 20
+    assert stats.loc["vehicle", "n_arrived"] == 0 and stats.loc["vehicle", "avg_response_minutes"] == 10
+    assert list(dispatch_statistics(engine, T0, T0 + timedelta(days=1), streets=[S2])["resource_kind"]) == [
+        "vehicle"]
