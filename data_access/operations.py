@@ -96,8 +96,12 @@ class TransitionResult:
     event_id: int | None
 
 
-def allowed_transitions(status: str, role: str) -> list[str]:
-    """The states a warning in ``status`` may move to for ``role`` (the buttons to show)."""
+def allowed_transitions(status: str, role: str, *, street_code: str | None = None,
+                        streets: Iterable[str] | None = None) -> list[str]:
+    """The states a warning in ``status`` may move to for ``role`` (the buttons to show); for a
+    station user, none unless the warning's ``street_code`` is in his ``streets``."""
+    if role == "station" and (streets is None or street_code not in set(streets)):
+        return []
     return [to for (frm, to), (_, roles) in WARNING_TRANSITIONS.items() if frm == status and role in roles]
 
 

@@ -115,7 +115,9 @@ def test_ops002_refusals_are_typed_and_in_chinese(engine):
                        note="退回，改派七宝所")
     assert status_of(engine, s.warning, "id", "YJ1") == "handling"
     assert len(warning_history(engine, "YJ1")) == 3 and len(audit_rows(engine)) == 3
-    assert allowed_transitions("closed", "station") == []
+    assert allowed_transitions("closed", "station", street_code=S1, streets=[S1]) == []
+    assert allowed_transitions("handling", "station", street_code=S1, streets=[S1]) == ["closed"]
+    assert allowed_transitions("handling", "station", street_code=S2, streets=[S1]) == []
     assert allowed_transitions("closed", "duty") == ["verified", "handling"]
 
 
