@@ -310,6 +310,9 @@ def finish(engine: Engine, dispatch_id: str, *, username: str, role: str, resolv
     i, r, d = s.incident, s.resource, s.dispatch
     with write_transaction(engine) as conn:
         row = _dispatch_row(conn, dispatch_id)
+        # Two resources of one incident finishing at once must not both see the other still out
+        # (and leave the incident unresolved): the incident row serialises them on PostgreSQL.
+        conn.execute(sa.select(i.c.id).where(i.c.id == row.incident_id).with_for_update())
         done = conn.execute(sa.update(d).where(d.c.id == dispatch_id, d.c.finished_at.is_(None))
                             .values(finished_at=at, arrived_at=sa.func.coalesce(d.c.arrived_at, at)))
         if done.rowcount != 1:

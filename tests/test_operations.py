@@ -219,3 +219,12 @@ def test_ops008_dispatch_statistics_from_the_rows(engine):
     assert stats.loc["vehicle", "n_arrived"] == 0 and stats.loc["vehicle", "avg_response_minutes"] == 10
     assert list(dispatch_statistics(engine, T0, T0 + timedelta(days=1), streets=[S2])["resource_kind"]) == [
         "vehicle"]
+
+
+def test_ops009_two_resources_finishing_at_once_resolve_the_incident(engine):
+    d1 = dispatch(engine, "SJ1", "ZY1", username="duty1", role="duty")
+    d2 = dispatch(engine, "SJ1", "ZY3", username="duty2", role="duty")
+    results = _race(lambda k: finish(engine, (d1, d2)[k].dispatch_id, username=f"duty{k}", role="duty"))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert status_of(engine, s.incident, "id", "SJ1") == "resolved"
+    assert {status_of(engine, s.resource, "id", r) for r in ("ZY1", "ZY3")} == {"available"}
