@@ -1,9 +1,8 @@
 """The live simulator: appends plausible events in real time so the wall visibly moves.
 
-Each tick appends a few complaints, kitchen-camera AI alarms and, rarely, an incident, stamped with
-the current local time, against active entities and existing devices of the store. Warnings are not
-appended: the rule engine raises them from these events at the next refresh (docs/rules.md).
-It marks ``meta.simulated_at`` so ``needs_refresh`` sees new source data; the refresh (run by
+Each tick appends a few complaints, kitchen-camera AI alarms, warnings and, rarely, an incident,
+stamped with the current local time, against active entities and existing devices and rules of the
+store. It marks ``meta.simulated_at`` so ``needs_refresh`` sees new source data; the refresh (run by
 ``--refresh-every`` or separately) makes them visible on the screens.
 """
 
@@ -26,7 +25,7 @@ from data_access.db import bulk_insert, set_meta
 log = logging.getLogger(__name__)
 
 #: Average events per minute of each kind during office hours (about a weekday's pace at minhang scale).
-#: ``warning`` stays at 0 (kept so the counts keep their shape): warnings come only from the rule engine.
+#: No fabricated warnings (rate 0): the rule engine raises them from these events at the next refresh.
 RATES_PER_MINUTE = {"complaint": 6.0, "alarm": 3.0, "warning": 0.0, "incident": 0.05}
 
 _COMPLAINT_TEXT = {
@@ -67,6 +66,9 @@ class Simulator:
             self.cameras = pd.read_sql(
                 sa.select(schema.device.c.device_id).where(schema.device.c.kind == "kitchen_camera",
                                                            schema.device.c.status == "online"), conn)
+            self.rules = pd.read_sql(
+                sa.select(schema.warning_rule.c.rule_id, schema.warning_rule.c.name,
+                          schema.warning_rule.c.level).where(schema.warning_rule.c.enabled.is_(True)), conn)
             self.offices = dict(conn.execute(
                 sa.select(schema.office.c.street_code, schema.office.c.code)
                 .where(schema.office.c.street_code.is_not(None))).all())
@@ -93,6 +95,10 @@ class Simulator:
             frames[schema.device_alarm] = self._alarms(now, counts["alarm"])
         else:
             counts["alarm"] = 0
+        if counts["warning"] and not self.rules.empty:
+            frames[schema.warning] = self._warnings(now, counts["warning"])
+        else:
+            counts["warning"] = 0
         if counts["incident"]:
             frames[schema.incident] = self._incidents(now, counts["incident"])
         with self.engine.begin() as conn:
@@ -133,6 +139,16 @@ class Simulator:
             "kind": self.rng.choice(_ALARM_KINDS, n, p=_ALARM_WEIGHTS),
             "pushed_at": [a + timedelta(seconds=int(s)) for a, s in zip(at, self.rng.integers(5, 40, n),
                                                                        strict=True)],
+        })
+
+    def _warnings(self, now: datetime, n: int) -> pd.DataFrame:
+        ents = self._pick(n)
+        rules = self.rules.iloc[self.rng.integers(0, len(self.rules), n)].reset_index(drop=True)
+        return pd.DataFrame({
+            "id": self._ids("SIMW", now, n), "rule_id": rules["rule_id"], "level": rules["level"],
+            "uscc": ents["uscc"], "street_code": ents["street_code"], "raised_at": now,
+            "title": rules["name"], "status": "pending",
+            "office_code": [self.offices.get(s) for s in ents["street_code"]],
         })
 
     def _incidents(self, now: datetime, n: int) -> pd.DataFrame:
