@@ -46,7 +46,6 @@ from data_access.marts import (
     signature,
     table_name,
 )
-from data_access.rules import evaluate as evaluate_rules
 from data_access.schema import SOURCE_TABLES
 
 log = logging.getLogger(__name__)
@@ -202,6 +201,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
     pg = engine.dialect.name == "postgresql"
     with engine.connect() as conn, _pg_lock(conn) if pg else _sqlite_lock(engine), _tuned(conn):
         # The warning rules raise their new warnings first (own transaction), so the marts count them.
+        from data_access.rules import evaluate as evaluate_rules
+
         rules_run = evaluate_rules(engine)
         if pg:
             conn.execution_options(isolation_level="REPEATABLE READ")
