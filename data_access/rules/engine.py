@@ -377,7 +377,7 @@ def _evaluate_rule(conn: sa.Connection, rule: sa.Row, defn: RuleDefinition, as_o
     to_raise: list[dict] = []
     ledger: list[dict] = []
     for subject in sorted(by_subject):
-        group = sorted(by_subject[subject], key=lambda x: (_sortable(x["matched_at"]), x["match_key"]))
+        group = sorted(by_subject[subject], key=lambda x: (_as_datetime(x["matched_at"]), x["match_key"]))
         holder = None
         if baseline:
             wid = None
@@ -403,10 +403,6 @@ def _as_datetime(v) -> datetime:
     if isinstance(v, datetime):
         return v
     return datetime(v.year, v.month, v.day)
-
-
-def _sortable(v) -> datetime:
-    return _as_datetime(v)
 
 
 def _entity_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:
