@@ -25,6 +25,8 @@ from flask import Response, jsonify
 import pages
 from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL
 from components.theme import css_variables
+from dashboard import auth
+from dashboard.auth import web as auth_web
 from dashboard.kiosk import PageInfo, nav_groups, registered_pages, wall_playlist
 from dashboard.report.archive import ReportArchive
 from dashboard.settings import Settings, get_settings
@@ -107,6 +109,9 @@ def _navbar(settings: Settings, groups: list[tuple[str, list[PageInfo]]]) -> dbc
                 html.Div([
                     dbc.NavLink([html.I(className="bi bi-display me-1"), "大屏模式"], id="nav-wall-link",
                                 href="/?kiosk=1", className="nav-wall-link", external_link=True),
+                    html.Span(id="nav-user", className="nav-user small text-secondary"),
+                    dbc.NavLink([html.I(className="bi bi-box-arrow-right me-1"), "退出"], id="nav-logout",
+                                href="/logout", external_link=True),
                 ], className="d-flex align-items-center gap-3"),
             ], id="nav-collapse", navbar=True, is_open=False),
         ], fluid=True),
@@ -173,6 +178,16 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
     )
 
 
+def _register_user_callback(app: dash.Dash) -> None:
+    @app.callback(Output("nav-user", "children"), Input("app-url", "pathname"))
+    def _nav_user(_pathname: str | None) -> str:
+        info = auth.current_user_info()
+        if info is None:
+            return ""
+        where = f" · {info.office_code}" if info.office_code else ""
+        return f"{info.display_name}（{info.role_label}{where}）"
+
+
 def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] = ()) -> dash.Dash:
     """Build the Dash app for ``settings`` (the process settings by default).
 
@@ -208,6 +223,7 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     _import_pages(extra_pages)
     app.layout = _shell(settings, registered_pages(dash.page_registry))
     _register_shell_callbacks(app)
+    _register_user_callback(app)
     # Dash binds the callbacks registered with ``dash.callback`` (the pages') to an app at its
     # first request; do that now, so two apps built in one process (tests) never share them.
     with app.server.test_request_context("/"):
@@ -232,4 +248,6 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     from dashboard.metrics import init_metrics  # /metrics, request timing, access log (ops, issue 14)
 
     init_metrics(app.server, settings)
+    # last: the content-security policy hashes every inline script registered above
+    auth_web.init_app(app, settings)
     return app

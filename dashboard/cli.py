@@ -193,9 +193,11 @@ def simulate(ctx: click.Context, interval: float, duration: float | None, speed:
 
 def _serve(settings: Settings, host: str | None, port: int | None, debug: bool) -> None:
     from dashboard.app import create_app
+    from dashboard.browser import BannerlessHandler
 
     app = create_app(settings)
-    app.run(host=host or settings.host, port=port or settings.port, debug=debug)
+    app.run(host=host or settings.host, port=port or settings.port, debug=debug,
+            request_handler=BannerlessHandler)
 
 
 @main.command()
@@ -226,7 +228,11 @@ def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> 
         click.echo("首次运行：正在生成闵行区合成数据（约 2 分钟）……")
         ctx.invoke(generate, scale=scale, seed=20261123, until=None, quiet=False)
     _maybe_refresh(ctx)
-    click.echo(f"打开 http://{host or _settings(ctx).host}:{port or _settings(ctx).port}/")
+    from dashboard.identity_commands import create_demo_accounts
+
+    base_url = f"http://{host or _settings(ctx).host}:{port or _settings(ctx).port}"
+    create_demo_accounts(engine, base_url)
+    click.echo(f"打开 {base_url}/（用上面的演示账户登录）")
     _serve(_settings(ctx), host, port, debug=False)
 
 
@@ -259,7 +265,9 @@ def draw_command(ctx: click.Context, office, streets, entity_types, sections, ra
     """Risk-weighted 双随机 draw: entities by credit class, two inspectors each (docs/draw.md)."""
     if ctx.invoked_subcommand is not None:
         return
-    from data_access.draw import DrawError, run_draw
+    import getpass
+
+    from data_access.draw import DrawError, draw_audit, run_draw
 
     try:
         ratios = dict(part.split("=", 1) for part in ratio.split(",") if part.strip()) if ratio else None
@@ -270,7 +278,7 @@ def draw_command(ctx: click.Context, office, streets, entity_types, sections, ra
     try:
         r = run_draw(_engine(ctx), seed=seed, office=office, streets=streets, entity_types=entity_types,
                      sections=sections, ratios=ratios, size=size, on=on.date() if on else None,
-                     dry_run=dry_run)
+                     dry_run=dry_run, audit=draw_audit(f"cli:{getpass.getuser()}", None))
     except DrawError as exc:
         _fail(str(exc), 2)
     d = r.draw
@@ -312,6 +320,43 @@ def draw_verify(ctx: click.Context, task_id: str) -> None:
         sys.exit(1)
 
 
+# --- 预警规则 (issue 11, docs/rules.md) ------------------------------------------------------------
+
+@main.group("rules", invoke_without_command=True)
+@click.pass_context
+def rules_command(ctx: click.Context) -> None:
+    """The warning rules: the catalogue with its parameters (``smartsup rules``), or ``rules run``."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from data_access.rules import ensure_catalogue, rule_catalogue
+
+    engine = _engine(ctx)
+    with engine.begin() as conn:
+        ensure_catalogue(conn)
+    for r in rule_catalogue(engine):
+        state = "启用" if r["enabled"] else "停用"
+        params = "，".join(f"{k}={v}" for k, v in r["params"].items())
+        bad = f"  定义无效：{r['error']}" if r.get("error") else ""
+        click.echo(f"{r['rule_id']}  {state}  {r['level']:<6}  {r['name']}  {params}{bad}")
+
+
+@rules_command.command("run")
+@click.pass_context
+def rules_run(ctx: click.Context) -> None:
+    """Evaluate the enabled rules now and raise the new warnings (``smartsup refresh`` does this too)."""
+    from data_access.rules import evaluate
+
+    run = evaluate(_engine(ctx))
+    click.echo(run.summary())
+    for rule_id, n in run.raised.items():
+        if n:
+            click.echo(f"  {rule_id}：新预警 {n} 条")
+    for rule_id, message in run.errors.items():
+        click.echo(f"  {rule_id}：{message}", err=True)
+    if run.errors:
+        sys.exit(1)
+
+
 from dashboard.bench import bench_command  # noqa: E402
 from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
 
@@ -331,6 +376,11 @@ main.add_command(exchange)
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(static)
+# --- identity: accounts and the audit log (issue 10) ---
+from dashboard.identity_commands import audit_command, users_command  # noqa: E402
+
+main.add_command(users_command)
+main.add_command(audit_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

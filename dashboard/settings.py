@@ -90,6 +90,34 @@ class Settings(BaseSettings):
         description="应用前面的反向代理层数（nginx 为 1）：按 X-Forwarded-For 取真实客户端地址，"
         "/metrics 的地址限制与日志据此判断；不在代理后面时必须为 0，否则地址可被伪造。",
     )
+    secret_key: str | None = Field(
+        None,
+        description="会话 Cookie 的签名密钥（多个工作进程、多台服务器须相同）；不设时在数据目录生成 "
+        "secret_key 文件（权限 600）并一直使用它。更换密钥会让所有人重新登录。",
+    )
+    session_idle_minutes: int = Field(
+        30, description="登录会话的空闲超时（分钟）：超过这么久没有任何请求须重新登录（大屏账户除外）。"
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="为 true 时会话 Cookie 只经 HTTPS 发送（Secure），并发送 HSTS；"
+        "经 HTTPS 反向代理提供服务时打开。",
+    )
+    login_max_failures: int = Field(5, description="连续输错密码多少次后锁定账户。")
+    lockout_minutes: int = Field(15, description="账户因输错密码被锁定的分钟数。")
+    login_rate_limit: str = Field(
+        "10 per minute",
+        description="每个来源地址的登录尝试频率上限（Flask-Limiter 写法，如 10 per minute）；"
+        "设置了 redis_url 时各工作进程共用计数。",
+    )
+    max_request_bytes: int = Field(
+        4 * 1024 * 1024, description="单个请求体的最大字节数（回调、表单）；超过时回答 413。"
+    )
+    wall_session_days: int = Field(
+        365,
+        description="大屏账户以令牌登录后会话 Cookie 的有效天数"
+        "（令牌可随时用 users wall-token --revoke 吊销）。",
+    )
 
     @property
     def video_origins(self) -> tuple[str, ...]:

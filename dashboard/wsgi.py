@@ -11,6 +11,13 @@ from dashboard.app import create_app
 from dashboard.logging_setup import configure_logging
 from dashboard.settings import get_settings
 
+try:  # gunicorn names itself in every response's Server header; say only the product
+    import gunicorn.http.wsgi as _gunicorn_wsgi
+
+    _gunicorn_wsgi.SERVER = "smartsup"
+except ImportError:  # another WSGI server
+    pass
+
 _settings = get_settings()
 configure_logging(_settings.log_level, _settings.log_format)
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from data_access import schema
+from data_access import rules, schema
 from data_access.db import bulk_insert, set_meta
 from ingest import gen_events, gen_registry, gen_safety, gen_screens4, geography
 from ingest.gen_common import SCALES, Ctx
@@ -140,6 +140,8 @@ def generate(
                     "generated_at": datetime.now(TZ).replace(tzinfo=None).isoformat(timespec="seconds"),
                 },
             )
+    # The generated history carries its own warnings: the rule engine starts its ledger here.
+    rules.baseline(engine)
     return {t.name: counts[t.name] for t in schema.SOURCE_TABLES}
 
 

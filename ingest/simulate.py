@@ -28,7 +28,8 @@ from data_access.db import bulk_insert, set_meta
 log = logging.getLogger(__name__)
 
 #: Average events per minute of each kind during office hours (about a weekday's pace at minhang scale).
-RATES_PER_MINUTE = {"complaint": 6.0, "alarm": 3.0, "warning": 0.6, "incident": 0.05}
+#: No fabricated warnings (rate 0): the rule engine raises them from these events at the next refresh.
+RATES_PER_MINUTE = {"complaint": 6.0, "alarm": 3.0, "warning": 0.0, "incident": 0.05}
 
 _COMPLAINT_TEXT = {
     "food": ["在该店用餐后腹泻，怀疑食材不新鲜", "外卖餐品中发现异物，要求退款", "购买的熟食已过保质期"],

@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from components.report import LOCAL_TZ, ReportWeek, WeekError
+from dashboard.auth.web import act_as_service, browser_cookie
 from dashboard.browser import CHROMIUM_FLAGS, serving
 from dashboard.report.archive import ReportArchive, pdf_name
 from dashboard.settings import Settings
@@ -98,10 +99,31 @@ def pdf_page_count(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
 
 
+def office_scope(settings: Settings, office: str) -> tuple[str, ...]:
+    """The streets of the 市场监管所 ``office`` (its report covers them); ``ReportFailure`` otherwise."""
+    from data_access.db import store
+    from data_access.identity import get_office
+
+    store.configure(settings.effective_database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    try:
+        info = get_office(office)
+    except Exception as exc:  # noqa: BLE001 — one clear line
+        raise ReportFailure(f"读取机构失败（{type(exc).__name__}），未生成周报") from None
+    if info is None:
+        raise ReportFailure(f"机构代码 {office} 不存在，未生成周报")
+    if info["kind"] != "station" or not info["street_code"]:
+        raise ReportFailure(f"{office}（{info['name']}）不是对应一个街镇的市场监管所，未生成周报")
+    return (info["street_code"],)
+
+
 def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | None = None, *,
-                  timeout_s: float = DEFAULT_TIMEOUT_S,
+                  timeout_s: float = DEFAULT_TIMEOUT_S, office: str | None = None,
                   progress: Callable[[int, str], None] = lambda step, text: None) -> RenderResult:
-    """Render and archive the weekly PDF of ``week`` (default: the last full week before the data time)."""
+    """Render and archive the weekly PDF of ``week`` (default: the last full week before the data time).
+
+    With ``office`` (a 市场监管所), the report covers that station's streets only and is archived in
+    the ``<office>/`` folder beside the district's reports.
+    """
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
@@ -116,8 +138,9 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
     check_environment(settings)
 
     progress(2, STEPS[1])
-    report = _build(settings, week)
-    archive = ReportArchive(Path(out_dir or settings.effective_report_dir))
+    streets = office_scope(settings, office) if office else None
+    report = _build(settings, week, office, streets)
+    archive = ReportArchive(Path(out_dir or settings.effective_report_dir) / (office or ""))
     try:
         archive.directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -138,6 +161,9 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
                 # the first report seconds and save nothing
                 page = browser.new_page(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
                                         extra_http_headers={"Accept-Encoding": "identity"})
+                # the report's own short-lived, read-only session (no account; see auth.web)
+                page.context.add_cookies([browser_cookie(report.app, base, "report-weekly", streets,
+                                                         ttl_s=int(timeout_s) + 60, office_code=office)])
                 page.goto(f"{base}/report/weekly?week={quote(code)}", wait_until="domcontentloaded",
                           timeout=_ms_left(deadline))
                 page.wait_for_selector('#page-report[data-ready="true"]', state="attached",
@@ -213,7 +239,8 @@ class _Built:
     readings: list[dict]
 
 
-def _build(settings: Settings, week: str | None) -> _Built:
+def _build(settings: Settings, week: str | None, office: str | None = None,
+           streets: tuple[str, ...] | None = None) -> _Built:
     """The app, and the report's data read once up front: a week without data or a failing read
     stops here, before any browser starts."""
     from dashboard.app import create_app
@@ -223,6 +250,8 @@ def _build(settings: Settings, week: str | None) -> _Built:
         from pages.report_weekly import NoData, weekly_report
 
         with app.server.test_request_context("/"):
+            # read as the report's browser session will: the office's streets, or the district
+            act_as_service("report-weekly", streets, office_code=office)
             try:
                 report = weekly_report(week, bureau=settings.bureau_name)
             except NoData as exc:

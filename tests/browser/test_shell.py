@@ -196,10 +196,10 @@ _RECORD_KPI_TEXT = """(() => {
 })();"""
 
 
-def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url, probe):
+def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url, probe, signed_in):
     texts = {}
     for reduced in (False, True):
-        context = browser.new_context(viewport={"width": 1920, "height": 1080},
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, storage_state=signed_in(),
                                       reduced_motion="reduce" if reduced else "no-preference")
         try:
             page = context.new_page()
