@@ -285,6 +285,10 @@ def _check_callback_body(app: dash.Dash, user: UserInfo) -> Response | None:
     """Refuse malformed callback requests (400, one log line) and outputs the user may not read (403)."""
     body = request.get_json(silent=True)
     output = body.get("output") if isinstance(body, dict) else None
+    needed = permission_for_output(output) if isinstance(output, str) else None
+    if needed and needed not in user.permissions:
+        log.warning("拒绝越权的回调请求：用户 %s（%s）请求 %.120s", user.username, user.role, output)
+        return _forbidden("无权执行此操作。")
     well_formed = (isinstance(output, str) and output in app.callback_map
                    and isinstance(body.get("inputs"), list)
                    and all(isinstance(i, dict | list) for i in body["inputs"])
@@ -296,10 +300,6 @@ def _check_callback_body(app: dash.Dash, user: UserInfo) -> Response | None:
         response = jsonify(error="无效的回调请求。")
         response.status_code = 400
         return response
-    needed = permission_for_output(output)
-    if needed and needed not in user.permissions:
-        log.warning("拒绝越权的回调请求：用户 %s（%s）请求 %.120s", user.username, user.role, output)
-        return _forbidden("无权执行此操作。")
     return None
 
 
