@@ -549,3 +549,23 @@ def test_aut049_impossible_weeks_are_a_clear_message(tmp_path):
     r = CliRunner().invoke(main, ["--database-url", f"sqlite:///{tmp_path / 'x.sqlite'}", "report", "weekly",
                                   "--week", "0000-W01"])
     assert r.exit_code == 1 and "年份超出范围" in r.output and "Traceback" not in r.output
+
+
+def test_aut063_imports_are_audited(tmp_path):
+    from pathlib import Path
+
+    from data_access.db import make_engine
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    url = f"sqlite:///{tmp_path / 'imp.sqlite'}"
+    try:
+        r = CliRunner().invoke(main, ["--database-url", url, "import", "entity",
+                                      str(samples / "entity_good.csv")])
+        assert r.exit_code == 0, r.output
+    finally:
+        store.dispose()
+    engine = make_engine(url)
+    rows, _ = identity.read_audit(action="import", engine=engine)
+    engine.dispose()
+    assert rows.iloc[0].target == "entity" and rows.iloc[0].username.startswith("cli:")
+    assert rows.iloc[0].detail["file"] == "entity_good.csv"
