@@ -569,3 +569,12 @@ def test_aut063_imports_are_audited(tmp_path):
     engine.dispose()
     assert rows.iloc[0].target == "entity" and rows.iloc[0].username.startswith("cli:")
     assert rows.iloc[0].detail["file"] == "entity_good.csv"
+
+
+def test_aut024_station_users_do_not_download_the_districts_reports(client):
+    login(client, "u-station")
+    assert client.get("/reports/files/%E5%91%A8%E6%8A%A5_2026-W47.pdf").status_code == 403
+    client.get("/logout")
+    login(client, "u-analyst")
+    # allowed; there is no such file
+    assert client.get("/reports/files/%E5%91%A8%E6%8A%A5_2026-W47.pdf").status_code == 404
