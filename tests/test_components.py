@@ -396,9 +396,25 @@ def test_cmp023_components_import_nothing_of_the_project_but_components():
         assert _project_imports(path) <= {"components"}, path.name
 
 
+def _dashboard_imports(path: Path) -> set[str]:
+    """The ``dashboard`` modules ``path`` imports (``from dashboard import auth`` → ``dashboard.auth``)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "dashboard")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "dashboard":
+                out.update(f"dashboard.{a.name}" for a in node.names)
+            elif node.module.split(".")[0] == "dashboard":
+                out.add(node.module)
+    return out
+
+
 def test_cmp024_pages_import_only_components_and_data_access():
+    # ... and who is looking: dashboard.auth (the signed-in user's streets and permissions, the audit log)
     for path in sorted((ROOT / "pages").glob("*.py")):
-        assert _project_imports(path) <= {"components", "data_access"}, path.name
+        assert _project_imports(path) <= {"components", "data_access", "dashboard"}, path.name
+        assert all(m.startswith("dashboard.auth") for m in _dashboard_imports(path)), path.name
 
 
 def test_cmp030_figure_carries_its_template_and_still_validates_what_it_is_given():
