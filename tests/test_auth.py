@@ -578,3 +578,15 @@ def test_aut024_station_users_do_not_download_the_districts_reports(client):
     login(client, "u-analyst")
     # allowed; there is no such file
     assert client.get("/reports/files/%E5%91%A8%E6%8A%A5_2026-W47.pdf").status_code == 404
+
+
+def test_aut025_cross_site_posts_are_refused(client):
+    login(client, "u-analyst")
+    body = _nav_user_body()
+    evil = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    same = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/_dash-update-component", json=body, headers=evil).status_code == 403
+    assert client.post("/_dash-update-component", json=body, headers=same).status_code == 200
+    r = client.post("/login", data={"username": "u-admin", "password": GOOD},
+                    headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403

@@ -303,10 +303,22 @@ def _check_callback_body(app: dash.Dash, user: UserInfo) -> Response | None:
     return None
 
 
+def _cross_site() -> bool:
+    """True for a state-changing request another site made the browser send: the browser says so in
+    ``Sec-Fetch-Site`` (set by the browser, not by page scripts). ``Origin`` is not compared with
+    ``Host``: a reverse proxy may rewrite ``Host``, and every POST would then be refused."""
+    return (request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.headers.get("Sec-Fetch-Site") == "cross-site")
+
+
 def _gate(app: dash.Dash, settings: Settings) -> Response | None:
     g._smartsup_gate = True
     g._smartsup_user = None
     path = request.path
+    if _cross_site():
+        log.warning("拒绝跨站请求：%s %s（Origin %.80s）", request.method, path,
+                    request.headers.get("Origin"))
+        return _forbidden("拒绝跨站请求。")
     if _is_public(path):
         return None
     token = request.args.get(WALL_TOKEN_PARAM)
