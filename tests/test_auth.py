@@ -590,3 +590,9 @@ def test_aut025_cross_site_posts_are_refused(client):
     r = client.post("/login", data={"username": "u-admin", "password": GOOD},
                     headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert r.status_code == 403
+
+
+def test_aut026_admins_find_the_audit_log_in_the_bar(client):
+    login(client, "u-admin")
+    children = client.post("/_dash-update-component", json=_nav_user_body()).get_json()
+    assert "审计日志" in json.dumps(children, ensure_ascii=False) and "/audit" in json.dumps(children)
