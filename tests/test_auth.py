@@ -146,7 +146,8 @@ def test_aut004_permissions_are_data_checked_in_one_place():
     ("/entities?street=1", "/entities?street=1"), ("/", "/"), (None, "/"), ("", "/"),
     ("//evil.example", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/"),
     ("\\\\evil.example", "/"), ("javascript:alert(1)", "/"), ("/ok\r\nSet-Cookie: x=1", "/"),
-    ("http:/evil.example", "/"), ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+    ("http:/evil.example", "/"), ("/%2F%2Fevil.example", "/%2F%2Fevil.example"), ("/logout", "/"),
+    ("/login?next=/x", "/"),
 ])
 def test_aut005_next_is_same_site_only(value, expected):
     assert safe_next(value) == expected
@@ -263,6 +264,7 @@ def test_aut019_logout_ends_the_session(client, env):
     assert r.status_code == 302 and r.headers["Location"] == "/login"
     assert client.get("/_dash-layout").status_code == 401
     assert _audit(env["engine"], username="u-duty", action="logout").shape[0] >= 1
+    assert client.get("/logout").headers["Location"] == "/login"  # signed out already: no loop
 
 
 def test_aut020_idle_timeout(app, client, env, monkeypatch):

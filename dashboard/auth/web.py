@@ -53,7 +53,8 @@ csrf = CSRFProtect()
 
 #: Paths anyone may request: the login page, the health probe, static files, the public scan card.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/", "/public/")
-PUBLIC_PATHS = frozenset({"/login", "/health", "/_favicon.ico", "/_smartsup/theme.css", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/_smartsup/theme.css",
+                          "/favicon.ico"})
 #: Paths answered with 401 (not a redirect) without a session: Dash's API and the downloads.
 API_PREFIXES = ("/_dash-", "/_reload-hash", "/reports/files/")
 CALLBACK_PATH = "/_dash-update-component"
@@ -112,7 +113,7 @@ def safe_next(value: str | None) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         return "/"
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
         return "/"
     return value
 
@@ -428,10 +429,10 @@ def _register_routes(server: Flask, settings: Settings) -> None:
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Any:
-        info = g.get("_smartsup_user")
-        if info is not None and not info.username.startswith("system:"):
-            record("logout", info.username, None, username=info.username, role=info.role)
-        kiosk = info is not None and info.role == "wall"
+        account = current_user._get_current_object() if current_user.is_authenticated else None
+        if account is not None:
+            record("logout", account.username, None, username=account.username, role=account.role)
+        kiosk = account is not None and account.role == "wall"
         logout_user()
         session.clear()
         return redirect("/login?kiosk=1" if kiosk else "/login")
