@@ -180,12 +180,17 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
 
 def _register_user_callback(app: dash.Dash) -> None:
     @app.callback(Output("nav-user", "children"), Input("app-url", "pathname"))
-    def _nav_user(_pathname: str | None) -> str:
+    def _nav_user(_pathname: str | None) -> Any:
+        """Who is signed in (and, for those who may read it, the way to the audit log)."""
         info = auth.current_user_info()
         if info is None:
             return ""
         where = f" · {info.office_code}" if info.office_code else ""
-        return f"{info.display_name}（{info.role_label}{where}）"
+        who = f"{info.display_name}（{info.role_label}{where}）"
+        if not auth.has_permission("audit"):
+            return who
+        return [dcc.Link([html.I(className="bi bi-journal-text me-1"), "审计日志"], href="/audit",
+                         id="nav-audit", className="me-3"), who]
 
 
 def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] = ()) -> dash.Dash:

@@ -116,6 +116,9 @@ def import_(ctx: click.Context, table: str, file: Path, reject_file: Path | None
                              all_or_nothing=all_or_nothing, encoding=encoding, progress=True)
     except ImportError_ as exc:
         _fail(str(exc), 2)
+    from dashboard.auth import record
+
+    record("import", table, {"file": file.name, "summary": result.summary()[:200]}, engine=engine)
     click.echo(result.summary())
     if result.rejected:
         sys.exit(3)
@@ -141,6 +144,9 @@ def boundaries_import(ctx: click.Context, file: Path, code_field: str) -> None:
         n = replace_street_polygons(engine, file, code_field=code_field)
     except BoundaryError as exc:
         _fail(str(exc), 2)
+    from dashboard.auth import record
+
+    record("import", "boundaries", {"file": file.name, "streets": n}, engine=engine)
     click.echo(f"已替换 {n} 个街镇的边界（来源：{file.name}）。")
 
 

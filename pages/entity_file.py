@@ -26,6 +26,7 @@ from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback
 from components.panels import chart_panel, empty_state
 from dashboard import auth
 from dashboard.auth.web import page_guard
+from dashboard.screen import jurisdiction
 from data_access.api.entity_file import EntityNotFound, entity_file
 from data_access.api.geo import street_polygons
 from data_access.api.scope import entity_street
@@ -62,14 +63,14 @@ PATH_PREFIX = "/entity/"
 
 
 def _in_scope(street_code: str | None) -> bool:
-    streets = auth.current_streets()
+    streets = jurisdiction()
     return streets is None or street_code in streets
 
 
 def _guard(path: str) -> str | None:
     """Why the signed-in user may not load the entity file at ``path`` (None: they may, or the page
     itself will explain a bad or unknown code)."""
-    if auth.current_streets() is None:
+    if jurisdiction() is None:
         return None
     try:
         street = entity_street(unquote(path[len(PATH_PREFIX):]).strip())

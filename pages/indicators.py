@@ -33,6 +33,7 @@ from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback
 from components.lists import scrolling_list
 from components.panels import chart_panel, empty_state
 from dashboard import auth
+from dashboard.screen import jurisdiction
 from data_access.api.indicators import indicator_catalogue
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ VALUE_TYPES = {"count": "计数", "rate": "比率", "money": "金额", "duration
 
 def _read() -> pd.DataFrame:
     # values over the signed-in user's streets (a station's own; None = the district)
-    return indicator_catalogue(scope=auth.current_streets(), period=PERIOD)
+    return indicator_catalogue(scope=jurisdiction(), period=PERIOD)
 
 
 def _kpis(cat: pd.DataFrame, view: ViewParams) -> list[html.Div]:

@@ -71,6 +71,7 @@ from components.report import (
     week_is_complete,
 )
 from dashboard import auth
+from dashboard.screen import jurisdiction
 from data_access.api.cases import cases_by
 from data_access.api.complaints import complaints_by, top_complained_entities
 from data_access.api.entities import credit_class_split
@@ -86,7 +87,7 @@ def _scoped(read: Callable[..., Any]) -> Callable[..., Any]:
     ``smartsup report weekly --office`` acts as that station), unless a call names its scope."""
     @functools.wraps(read)
     def call(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("scope", auth.current_streets())
+        kwargs.setdefault("scope", jurisdiction())
         return read(*args, **kwargs)
 
     return call

@@ -19,6 +19,7 @@ from components.lists import scrolling_list
 from components.panels import chart_panel, empty_state
 from components.tables import Column, detail_grid, detail_panel, download, grid_rows
 from dashboard import auth
+from dashboard.screen import jurisdiction
 from data_access.api.search import search
 from data_access.api.status import data_status
 from data_access.uscc import InvalidUSCC, validate_uscc
@@ -74,7 +75,7 @@ def _hits(text: str) -> tuple[pd.DataFrame, bool]:
     if len(text) < MIN_LENGTH:
         return pd.DataFrame(columns=["uscc", "name"]), False
     # a station user finds only the entities of their streets (never widened by the URL)
-    rows = search(text, limit=LIMIT, scope=auth.current_streets())
+    rows = search(text, limit=LIMIT, scope=jurisdiction())
     frame = rows.frame.assign(matched_by=rows.frame["matched"].map(MATCH_LABELS))
     return frame, rows.truncated
 

@@ -146,7 +146,8 @@ def test_aut004_permissions_are_data_checked_in_one_place():
     ("/entities?street=1", "/entities?street=1"), ("/", "/"), (None, "/"), ("", "/"),
     ("//evil.example", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/"),
     ("\\\\evil.example", "/"), ("javascript:alert(1)", "/"), ("/ok\r\nSet-Cookie: x=1", "/"),
-    ("http:/evil.example", "/"), ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+    ("http:/evil.example", "/"), ("/%2F%2Fevil.example", "/%2F%2Fevil.example"), ("/logout", "/"),
+    ("/login?next=/x", "/"),
 ])
 def test_aut005_next_is_same_site_only(value, expected):
     assert safe_next(value) == expected
@@ -263,6 +264,7 @@ def test_aut019_logout_ends_the_session(client, env):
     assert r.status_code == 302 and r.headers["Location"] == "/login"
     assert client.get("/_dash-layout").status_code == 401
     assert _audit(env["engine"], username="u-duty", action="logout").shape[0] >= 1
+    assert client.get("/logout").headers["Location"] == "/login"  # signed out already: no loop
 
 
 def test_aut020_idle_timeout(app, client, env, monkeypatch):
@@ -443,10 +445,10 @@ def test_aut046_health_says_error_without_the_driver_message(tmp_path):
 
 def test_aut047_audit_outputs_need_the_audit_permission(client):
     login(client, "u-analyst")
-    body = {"output": "audit-grid.rowData", "outputs": {"id": "audit-grid", "property": "rowData"},
-            "inputs": [], "changedPropIds": []}
-    r = client.post("/_dash-update-component", json=body)
-    assert r.status_code in (400, 403)  # 403 once the audit page registers the output
+    for output in ("audit-grid.rowData", "..audit-grid.rowData...audit-count.children.."):
+        body = {"output": output, "outputs": {"id": "audit-grid", "property": "rowData"},
+                "inputs": [], "changedPropIds": []}
+        assert client.post("/_dash-update-component", json=body).status_code == 403
 
 
 # --- the audit log -----------------------------------------------------------------------------
@@ -549,3 +551,50 @@ def test_aut049_impossible_weeks_are_a_clear_message(tmp_path):
     r = CliRunner().invoke(main, ["--database-url", f"sqlite:///{tmp_path / 'x.sqlite'}", "report", "weekly",
                                   "--week", "0000-W01"])
     assert r.exit_code == 1 and "年份超出范围" in r.output and "Traceback" not in r.output
+
+
+def test_aut063_imports_are_audited(tmp_path):
+    from pathlib import Path
+
+    from data_access.db import make_engine
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    url = f"sqlite:///{tmp_path / 'imp.sqlite'}"
+    try:
+        r = CliRunner().invoke(main, ["--database-url", url, "import", "entity",
+                                      str(samples / "entity_good.csv")])
+        assert r.exit_code == 0, r.output
+    finally:
+        store.dispose()
+    engine = make_engine(url)
+    rows, _ = identity.read_audit(action="import", engine=engine)
+    engine.dispose()
+    assert rows.iloc[0].target == "entity" and rows.iloc[0].username.startswith("cli:")
+    assert rows.iloc[0].detail["file"] == "entity_good.csv"
+
+
+def test_aut024_station_users_do_not_download_the_districts_reports(client):
+    login(client, "u-station")
+    assert client.get("/reports/files/%E5%91%A8%E6%8A%A5_2026-W47.pdf").status_code == 403
+    client.get("/logout")
+    login(client, "u-analyst")
+    # allowed; there is no such file
+    assert client.get("/reports/files/%E5%91%A8%E6%8A%A5_2026-W47.pdf").status_code == 404
+
+
+def test_aut025_cross_site_posts_are_refused(client):
+    login(client, "u-analyst")
+    body = _nav_user_body()
+    evil = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    same = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/_dash-update-component", json=body, headers=evil).status_code == 403
+    assert client.post("/_dash-update-component", json=body, headers=same).status_code == 200
+    r = client.post("/login", data={"username": "u-admin", "password": GOOD},
+                    headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
+
+
+def test_aut026_admins_find_the_audit_log_in_the_bar(client):
+    login(client, "u-admin")
+    children = client.post("/_dash-update-component", json=_nav_user_body()).get_json()
+    assert "审计日志" in json.dumps(children, ensure_ascii=False) and "/audit" in json.dumps(children)

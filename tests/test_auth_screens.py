@@ -255,3 +255,12 @@ def test_aus010_report_office_option_says_what_is_wrong(env, tmp_path):
                                   "weekly", "--office", "NOPE"])
     assert r.exit_code == 1 and "机构代码 NOPE 不存在" in r.output and "Traceback" not in r.output
     store.configure(env["url"])
+
+
+def test_aus011_reports_page_for_a_station_lists_no_district_pdfs(app, env):
+    import pages.reports as page
+
+    with app.server.test_request_context("/reports"):
+        _as("station", (env["street"],))
+        shown = str(page.layout())
+    assert "本所辖区的周报由管理员按所生成" in shown and "/reports/files/" not in shown

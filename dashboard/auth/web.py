@@ -53,7 +53,8 @@ csrf = CSRFProtect()
 
 #: Paths anyone may request: the login page, the health probe, static files, the public scan card.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/", "/public/")
-PUBLIC_PATHS = frozenset({"/login", "/health", "/_favicon.ico", "/_smartsup/theme.css", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/_smartsup/theme.css",
+                          "/favicon.ico"})
 #: Paths answered with 401 (not a redirect) without a session: Dash's API and the downloads.
 API_PREFIXES = ("/_dash-", "/_reload-hash", "/reports/files/")
 CALLBACK_PATH = "/_dash-update-component"
@@ -112,7 +113,7 @@ def safe_next(value: str | None) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         return "/"
     parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
         return "/"
     return value
 
@@ -285,6 +286,10 @@ def _check_callback_body(app: dash.Dash, user: UserInfo) -> Response | None:
     """Refuse malformed callback requests (400, one log line) and outputs the user may not read (403)."""
     body = request.get_json(silent=True)
     output = body.get("output") if isinstance(body, dict) else None
+    needed = permission_for_output(output) if isinstance(output, str) else None
+    if needed and needed not in user.permissions:
+        log.warning("拒绝越权的回调请求：用户 %s（%s）请求 %.120s", user.username, user.role, output)
+        return _forbidden("无权执行此操作。")
     well_formed = (isinstance(output, str) and output in app.callback_map
                    and isinstance(body.get("inputs"), list)
                    and all(isinstance(i, dict | list) for i in body["inputs"])
@@ -296,17 +301,25 @@ def _check_callback_body(app: dash.Dash, user: UserInfo) -> Response | None:
         response = jsonify(error="无效的回调请求。")
         response.status_code = 400
         return response
-    needed = permission_for_output(output)
-    if needed and needed not in user.permissions:
-        log.warning("拒绝越权的回调请求：用户 %s（%s）请求 %.120s", user.username, user.role, output)
-        return _forbidden("无权执行此操作。")
     return None
+
+
+def _cross_site() -> bool:
+    """True for a state-changing request another site made the browser send: the browser says so in
+    ``Sec-Fetch-Site`` (set by the browser, not by page scripts). ``Origin`` is not compared with
+    ``Host``: a reverse proxy may rewrite ``Host``, and every POST would then be refused."""
+    return (request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.headers.get("Sec-Fetch-Site") == "cross-site")
 
 
 def _gate(app: dash.Dash, settings: Settings) -> Response | None:
     g._smartsup_gate = True
     g._smartsup_user = None
     path = request.path
+    if _cross_site():
+        log.warning("拒绝跨站请求：%s %s（Origin %.80s）", request.method, path,
+                    request.headers.get("Origin"))
+        return _forbidden("拒绝跨站请求。")
     if _is_public(path):
         return None
     token = request.args.get(WALL_TOKEN_PARAM)
@@ -416,10 +429,10 @@ def _register_routes(server: Flask, settings: Settings) -> None:
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Any:
-        info = g.get("_smartsup_user")
-        if info is not None and not info.username.startswith("system:"):
-            record("logout", info.username, None, username=info.username, role=info.role)
-        kiosk = info is not None and info.role == "wall"
+        account = current_user._get_current_object() if current_user.is_authenticated else None
+        if account is not None:
+            record("logout", account.username, None, username=account.username, role=account.role)
+        kiosk = account is not None and account.role == "wall"
         logout_user()
         session.clear()
         return redirect("/login?kiosk=1" if kiosk else "/login")
