@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -73,7 +72,7 @@ def init(ctx: click.Context) -> None:
 @click.option("--seed", type=int, default=20261123, show_default=True,
               help="随机种子：同一种子生成同样的数据。")
 @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="数据截止日期（默认今天）。")
+              help="数据截止日期（默认本局时区的今天，截至当前分钟）。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
 @click.pass_context
 def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> None:
@@ -86,8 +85,9 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
     engine = _engine(ctx)
     upgrade(engine)
     t0 = time.perf_counter()
-    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else date.today()),
-                 progress=not quiet)
+    now = _settings(ctx).now()   # the bureau's clock, not the machine's date
+    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else now.date()),
+                 progress=not quiet, now=now)
     took = time.perf_counter() - t0
     click.echo(f"已生成 {scale} 规模的合成数据（种子 {seed}），用时 {took:.1f} 秒：")
     for name, n in counts.items():
@@ -183,7 +183,8 @@ def simulate(ctx: click.Context, interval: float, duration: float | None, speed:
 
     try:
         stats = run(engine, interval_s=interval, duration_s=duration, speed=speed, seed=seed, on_tick=report,
-                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False))
+                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False),
+                    clock=_settings(ctx).now)
     except KeyboardInterrupt:
         click.echo("已停止。")
         return
