@@ -11,12 +11,17 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from components.sources import late_sources_text, silence_text
+from dashboard.settings import Settings
 from data_access import cache, schema
 from data_access.api.sources import (
-    SOURCES, in_office_hours, late_sources, parse_freshness, parse_office_hours, source_ages,
+    SOURCES,
+    in_office_hours,
+    late_sources,
+    parse_freshness,
+    parse_office_hours,
+    source_ages,
 )
-from data_access.db import make_engine, store
-from dashboard.settings import Settings
+from data_access.db import get_meta, make_engine, store
 from ingest.generate import cutoff_for
 from tests.conftest import SMALL_UNTIL
 
@@ -61,7 +66,8 @@ def test_lt003_generate_defaults_to_today_in_the_bureaus_zone(monkeypatch, tmp_p
 
     monkeypatch.setattr(ingest.generate, "generate", fake_generate)
     monkeypatch.setattr(Settings, "now", lambda self: datetime(2026, 12, 8, 2, 52))
-    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "generate", "--scale", "small", "--quiet"])
+    args = ["--data-dir", str(tmp_path), "generate", "--scale", "small", "--quiet"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert seen["until"] == date(2026, 12, 8)
     assert seen["now"] == datetime(2026, 12, 8, 2, 52)
@@ -93,7 +99,7 @@ def test_lt005_simulate_default_clock_is_shanghai_not_the_machines(small_store_u
     engine = _copy(small_store_url, tmp_path)
     run(engine, interval_s=0.01, duration_s=0.02, speed=500.0, seed=2)
     with engine.connect() as conn:
-        stamp = conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == "simulated_at")).scalar()
+        stamp = get_meta(conn, "simulated_at")
     expected = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     assert abs((datetime.fromisoformat(stamp) - expected).total_seconds()) < 60
     engine.dispose()
