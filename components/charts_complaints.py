@@ -24,6 +24,7 @@ from components.formatting import format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
 from components.maps import MapHeat, district_map
+from components.partial import mark_trend
 from components.theme import palette, sizes
 
 
@@ -119,6 +120,7 @@ def trend_chart(
     )
     month_axis(fig, len(frame))
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "period", theme=theme, mode=mode)
     return fig
 
 

@@ -21,6 +21,7 @@ from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
 from components.labels import ENUM_LABELS, GRADE_LABELS, label
 from components.maps import district_map
+from components.partial import mark_trend
 from components.theme import GRADE_COLOURS, palette, sizes
 
 
@@ -203,6 +204,7 @@ def registration_trend_chart(
     fig.update_traces(customdata=months)
     month_axis(fig, len(frame))
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from components.labels import SOURCE_LABELS
-from data_access.api.sources import SourceAge
+
+
+class SourceAge(Protocol):
+    """What the note needs of one late source (``data_access.api.sources.SourceAge``)."""
+
+    source: str
+    newest: datetime | None
+
+    def silent_minutes(self, now: datetime) -> int | None:
+        """Minutes since the newest row."""
 
 
 def silence_text(minutes: int) -> str:

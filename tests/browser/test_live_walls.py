@@ -77,3 +77,17 @@ def test_live003_delay_banner_clears_the_kpi_labels(visit, probe):
     assert banner["y"] + banner["height"] <= kpis["y"], (banner, kpis)
     clock = v.page.locator("#wall-clock").bounding_box()
     assert banner["x"] + banner["width"] <= clock["x"]
+
+
+@pytest.mark.parametrize(("path", "viewport", "name"), [
+    ("/?kiosk=1", (1920, 1080), "live-partial-overview-wall"),
+    ("/entities?kiosk=1", (1920, 1080), "live-partial-entities-wall"),
+    ("/complaints", (1366, 768), "live-partial-complaints-analyst"),
+])
+def test_live004_trends_mark_the_partial_period(visit, path, viewport, name):
+    """The small district's data ends on 20 Nov: November is drawn as 本月至今 wherever a monthly
+    trend ends in it."""
+    v = visit(path, viewport=viewport, screenshot=name)
+    v.assert_clean()
+    labels = v.page.eval_on_selector_all(".annotation-text", "els => els.map(e => e.textContent)")
+    assert any(t.startswith("本月至今（截至11月20日）") for t in labels), labels
