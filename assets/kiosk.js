@@ -119,6 +119,9 @@
     return chosen.length ? chosen : all.filter(function (pg) { return pg.wall; });
   }
 
+  // The tile page (assets/head/tiles.js) moves a tile on through this, without reloading it.
+  ss.navigate = function (url) { navigate(url); };
+
   function navigate(url) {
     window.history.pushState({}, "", url);
     window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));

@@ -30,6 +30,7 @@ from dashboard.kiosk import PageInfo, nav_groups, registered_pages, wall_playlis
 from dashboard.report.archive import ReportArchive
 from dashboard.settings import Settings, get_settings
 from dashboard.static import PLOTLY_ROUTE, StaticFiles
+from dashboard.tiles import TILES_ROUTE, tiles_page
 from data_access import cache as query_cache
 from data_access.api.sources import late_sources, parse_freshness, parse_office_hours
 from data_access.api.status import health
@@ -233,7 +234,8 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
                         .replace("__PLOTLY__", app.get_relative_path("/" + PLOTLY_ROUTE)))
     query_cache.init_cache_from_settings(settings, app.server)
     _import_pages(extra_pages)
-    app.layout = _shell(settings, registered_pages(dash.page_registry))
+    page_list = registered_pages(dash.page_registry)
+    app.layout = _shell(settings, page_list)
     _register_shell_callbacks(app, settings)
     # Dash binds the callbacks registered with ``dash.callback`` (the pages') to an app at its
     # first request; do that now, so two apps built in one process (tests) never share them.
@@ -247,6 +249,14 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     @app.server.route("/" + THEME_CSS_ROUTE)
     def _theme_css() -> Response:
         return Response(theme_css, mimetype="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    tiles_html = tiles_page(page_list, title=f"{settings.bureau_name} {PRODUCT_NAME}",
+                            boot_url=app.get_asset_url("head/boot.js"),
+                            tiles_url=app.get_asset_url("head/tiles.js"))
+
+    @app.server.route(app.config.routes_pathname_prefix + TILES_ROUTE)
+    def _tiles() -> Response:
+        return Response(tiles_html, mimetype="text/html", headers={"Cache-Control": "no-cache"})
 
     @app.server.route("/health")
     def _health() -> Any:

@@ -91,3 +91,75 @@ def test_live004_trends_mark_the_partial_period(visit, path, viewport, name):
     v.assert_clean()
     labels = v.page.eval_on_selector_all(".annotation-text", "els => els.map(e => e.textContent)")
     assert any(t.startswith("本月至今（截至11月20日）") for t in labels), labels
+
+
+# --- spliced walls ---------------------------------------------------------------------------------
+
+def _tiles(v: Visit, n: int) -> list[dict]:
+    """Wait for the tile page to hold ``n`` drawn screens; their frames' boxes and what each draws."""
+    from dashboard.browser import DRAWN_JS
+
+    v.page.wait_for_url("**/_smartsup/tiles?**", timeout=SETTLE_TIMEOUT_MS)
+    v.page.wait_for_function(f"() => document.querySelectorAll('iframe.wall-tile').length === {n}",
+                             timeout=SETTLE_TIMEOUT_MS)
+    out = []
+    for handle in v.page.query_selector_all("iframe.wall-tile"):
+        frame = handle.content_frame()
+        frame.wait_for_selector("[id^='page-']", state="visible", timeout=SETTLE_TIMEOUT_MS)
+        frame.wait_for_function(DRAWN_JS, timeout=SETTLE_TIMEOUT_MS, polling=200)
+        canvas = frame.evaluate("""() => {
+            const r = document.getElementById('wall-canvas').getBoundingClientRect();
+            return {x: r.x, y: r.y, width: r.width, height: r.height,
+                    root: document.querySelector("[id^='page-']").id,
+                    mode: document.documentElement.getAttribute('data-ss-mode'),
+                    search: window.location.search};
+        }""")
+        out.append({"box": handle.bounding_box(), "canvas": canvas,
+                    "slug": handle.get_attribute("data-slug")})
+    return out
+
+
+def test_live005_5760_wall_is_three_whole_screens(visit):
+    v = visit("/?kiosk=1", viewport=(5760, 1080), settle=False)
+    tiles = _tiles(v, 3)
+    v.shot("live-tiles-5760")
+    assert [round(t["box"]["x"]) for t in tiles] == [0, 1920, 3840]
+    for t in tiles:
+        assert round(t["box"]["width"]) == 1920 and round(t["box"]["height"]) == 1080
+        c = t["canvas"]
+        # each tile draws the whole design canvas at full size: nothing of the wall is left black
+        assert (round(c["x"]), round(c["y"]), round(c["width"]), round(c["height"])) == (0, 0, 1920, 1080)
+        assert c["mode"] == "wall" and "tiles=off" in c["search"] and "rotate" not in c["search"]
+    roots = [t["canvas"]["root"] for t in tiles]
+    assert roots[0] == "page-overview" and len(set(roots)) == 3
+    assert not [e for e in v.console_errors if "ERR_ABORTED" not in e]
+
+
+def test_live006_tiles_chosen_and_taller_walls(visit):
+    v = visit("/?kiosk=1&tiles=complaints,warnings,overview", viewport=(5760, 1080), settle=False)
+    roots = [t["canvas"]["root"] for t in _tiles(v, 3)]
+    assert roots == ["page-complaints", "page-warnings", "page-overview"]
+    tall = visit("/complaints?kiosk=1", viewport=(1920, 2160), settle=False)
+    boxes = [t["box"] for t in _tiles(tall, 2)]
+    assert [round(b["y"]) for b in boxes] == [0, 1080] and all(round(b["width"]) == 1920 for b in boxes)
+
+
+def test_live007_tiles_rotate_one_at_a_time(visit):
+    v = visit("/?kiosk=1&rotate=5&playlist=overview,complaints,warnings,entities", viewport=(3840, 1080),
+              settle=False)
+    assert [t["slug"] for t in _tiles(v, 2)] == ["overview", "complaints"]
+    v.page.wait_for_function("() => document.querySelector('[data-tile=\"0\"]').dataset.slug === 'warnings'",
+                             timeout=15_000)
+    assert v.page.get_attribute('[data-tile="1"]', "data-slug") == "complaints"   # one tile at a time
+    frame = v.page.query_selector('[data-tile="0"]').content_frame()
+    frame.wait_for_selector("#page-warnings", state="visible", timeout=SETTLE_TIMEOUT_MS)
+    v.page.wait_for_function("() => document.querySelector('[data-tile=\"1\"]').dataset.slug === 'entities'",
+                             timeout=15_000)
+
+
+def test_live008_a_16_9_wall_is_not_tiled(visit):
+    v = visit("/?kiosk=1&tiles=auto", viewport=(1920, 1080), screenshot="live-tiles-none-1920")
+    v.assert_clean()
+    assert "/_smartsup/tiles" not in v.page.url
+    assert v.page.locator("iframe").count() == 0
+    assert v.page.locator("#page-overview").is_visible()
