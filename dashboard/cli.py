@@ -216,7 +216,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, debug: bool) -
 @click.option("--scale", type=click.Choice(["small", "minhang"]), default="minhang", show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> None:
-    """First run: create the embedded store with the synthetic district; then serve."""
+    """First run: create the embedded store with the synthetic district; then serve.
+
+    Generating and refreshing leave this process holding well over a gigabyte (pandas frames,
+    allocator arenas that are never handed back); when either ran, the server is started afresh in
+    a new process image (``exec``), so the worker serving the walls holds only what serving needs.
+    """
     from data_access.db import get_meta
     from data_access.migrate import upgrade
 
@@ -224,21 +229,51 @@ def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> 
     upgrade(engine)
     with engine.connect() as conn:
         generated = get_meta(conn, "generated_at")
+    built = False
     if not generated:
         click.echo("首次运行：正在生成闵行区合成数据（约 2 分钟）……")
         ctx.invoke(generate, scale=scale, seed=20261123, until=None, quiet=False)
-    _maybe_refresh(ctx)
+        built = True
+    built = _maybe_refresh(ctx) or built
     click.echo(f"打开 http://{host or _settings(ctx).host}:{port or _settings(ctx).port}/")
+    if built:
+        _exec_serve(_settings(ctx), host, port)
     _serve(_settings(ctx), host, port, debug=False)
 
 
-def _maybe_refresh(ctx: click.Context) -> None:
-    """Build the read-optimised layer when it is missing or older than the source data."""
+def _exec_serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Replace this process with ``smartsup serve`` (same settings; never returns).
+
+    The store's location travels in the environment rather than on the command line, where a
+    database password would show in ``ps``.
+    """
+    import os
+
+    from data_access.db import store
+
+    store.dispose()   # no pooled connection crosses into the new image
+    os.environ["SMARTSUP_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["SMARTSUP_DATABASE_URL"] = settings.database_url
+    argv = [sys.executable, "-m", "dashboard", "serve"]
+    if host:
+        argv += ["--host", host]
+    if port:
+        argv += ["--port", str(port)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+
+
+def _maybe_refresh(ctx: click.Context) -> bool:
+    """Build the read-optimised layer when it is missing or older than the source data; whether it ran."""
     from data_access.refresh import needs_refresh, refresh
 
     engine = _engine(ctx)
     if needs_refresh(engine):
         refresh(engine, progress=True)
+        return True
+    return False
 
 
 @main.group("draw", invoke_without_command=True)
