@@ -180,3 +180,39 @@ def test_lt009_silence_text():
     assert silence_text(180) == "3 小时"
     assert silence_text(3 * 24 * 60 + 5) == "3 天"
     assert late_sources_text([], datetime(2026, 11, 21)) == ""
+
+
+def test_lt010_the_walls_refresh_rolls_over_at_midnight(small_store_url, tmp_path):
+    """A wall left open: its next tick after midnight (once a new day's events are in the read
+    layer) shows the new day — the overview's refresh callback, called as the tick calls it."""
+    from dashboard.app import create_app
+    from data_access.refresh import refresh
+    from ingest.simulate import Simulator
+
+    engine = _copy(small_store_url, tmp_path)
+    refresh(engine, progress=False)
+    create_app(Settings(database_url=engine.url.render_as_string(hide_password=False),
+                        data_dir=tmp_path / "app", cache_type="simple"))
+    import pages.overview as page
+
+    def today_complaints(refreshed) -> int:
+        from tests.test_screens_main import _props, _walk
+
+        values = [p["data-value"] for c in refreshed.values[0] for p in map(_props, _walk(c))
+                  if p.get("data-indicator") == "complaint.received"]
+        return int(float(values[0]))   # 今日受理投诉举报 comes before 本周
+
+    view = {"kiosk": "1", "theme": "dark"}
+    try:
+        before = page.refresh({"street": None}, view)
+        assert before.data_time.date() == SMALL_UNTIL and today_complaints(before) > 0
+        midnight = datetime.combine(SMALL_UNTIL + timedelta(days=1), time(0, 3))
+        counts = Simulator(engine, seed=9, speed=3.0).tick(midnight, minutes=2.0)
+        refresh(engine, progress=False)
+        after = page.refresh({"street": None}, view)
+        assert after.data_time.date() == midnight.date()
+        assert today_complaints(after) == counts["complaint"]
+    finally:
+        store.dispose()
+        cache.reset()
+        engine.dispose()

@@ -57,7 +57,8 @@
 
   function tiledWall() {
     var p = params();
-    if (!p.kiosk || p.tiles === "off" || window.top !== window) { return false; }
+    // fit=width|height|stretch asks for one canvas fitted that way: no tiles
+    if (!p.kiosk || p.tiles === "off" || p.fit !== "contain" || window.top !== window) { return false; }
     if (window.location.pathname.indexOf("/_smartsup/tiles") >= 0) { return false; }
     if (tileLayout(window.innerWidth, window.innerHeight).n < 2) { return false; }
     var q = new URLSearchParams(window.location.search);
