@@ -144,17 +144,39 @@ def test_live006_tiles_chosen_and_taller_walls(visit):
     assert [round(b["y"]) for b in boxes] == [0, 1080] and all(round(b["width"]) == 1920 for b in boxes)
 
 
-def test_live007_tiles_rotate_one_at_a_time(visit):
-    v = visit("/?kiosk=1&rotate=5&playlist=overview,complaints,warnings,entities", viewport=(3840, 1080),
-              settle=False)
-    assert [t["slug"] for t in _tiles(v, 2)] == ["overview", "complaints"]
-    v.page.wait_for_function("() => document.querySelector('[data-tile=\"0\"]').dataset.slug === 'warnings'",
-                             timeout=15_000)
-    assert v.page.get_attribute('[data-tile="1"]', "data-slug") == "complaints"   # one tile at a time
-    frame = v.page.query_selector('[data-tile="0"]').content_frame()
-    frame.wait_for_selector("#page-warnings", state="visible", timeout=SETTLE_TIMEOUT_MS)
-    v.page.wait_for_function("() => document.querySelector('[data-tile=\"1\"]').dataset.slug === 'entities'",
-                             timeout=15_000)
+TILE_LOG_JS = """
+window.__tiles = [];
+new MutationObserver(records => {
+  for (const r of records) {
+    if (r.type === "childList") {
+      r.addedNodes.forEach(n => { if (n.classList && n.classList.contains("wall-tile")) {
+        window.__tiles.push(n.dataset.tile + ":" + n.dataset.slug); } });
+    } else if (r.target.classList.contains("wall-tile")) {
+      window.__tiles.push(r.target.dataset.tile + ":" + r.target.dataset.slug);
+    }
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-slug"]});
+"""
+
+
+def test_live007_tiles_rotate_one_at_a_time(browser, app_url):
+    context = browser.new_context(viewport={"width": 3840, "height": 1080}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        page.add_init_script(TILE_LOG_JS)
+        page.goto(app_url + "/?kiosk=1&rotate=5&playlist=overview,complaints,warnings,entities",
+                  wait_until="commit")
+        page.wait_for_url("**/_smartsup/tiles?**", timeout=SETTLE_TIMEOUT_MS)
+        page.wait_for_function("() => window.__tiles && window.__tiles.length >= 5", timeout=60_000)
+        log = page.evaluate("() => window.__tiles")
+        # two tiles open on the first two screens; then the first tile moves on, then the second,
+        # each to the next screen of the playlist not already on the wall
+        assert log[:5] == ["0:overview", "1:complaints", "0:warnings", "1:entities", "0:overview"], log
+        frame = page.query_selector('[data-tile="0"]').content_frame()
+        frame.wait_for_selector("#page-overview", state="visible", timeout=SETTLE_TIMEOUT_MS)
+    finally:
+        context.close()
 
 
 def test_live008_a_16_9_wall_is_not_tiled(visit):
