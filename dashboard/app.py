@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import dash
 import dash_bootstrap_components as dbc
@@ -23,7 +24,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 from flask import Response, jsonify
 
 import pages
-from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL
+from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL, ViewParams
 from components.sources import late_sources_text
 from components.theme import css_variables
 from dashboard.kiosk import PageInfo, nav_groups, registered_pages, wall_playlist
@@ -158,7 +159,9 @@ def _late_sources_note(settings: Settings) -> Any:
     limits = parse_freshness(settings.source_freshness)
     hours = parse_office_hours(settings.office_hours)
 
-    def note(_statuses: Any) -> str:
+    def note(_statuses: Any, search: str | None) -> str:
+        if not ViewParams.from_query(parse_qs((search or "").lstrip("?"))).kiosk:
+            return ""   # the note lives in the wall's title bar; analysts pay no query for it
         now = settings.now()
         try:
             late = late_sources(now, limits, hours)
@@ -171,8 +174,8 @@ def _late_sources_note(settings: Settings) -> Any:
 
 
 def _register_shell_callbacks(app: dash.Dash, settings: Settings) -> None:
-    app.callback(Output(WALL_SOURCES, "children"), Input({"role": STATUS_ROLE, "page": ALL}, "data"))(
-        _late_sources_note(settings))
+    app.callback(Output(WALL_SOURCES, "children"), Input({"role": STATUS_ROLE, "page": ALL}, "data"),
+                 State("app-url", "search"))(_late_sources_note(settings))
     app.clientside_callback(
         ClientsideFunction("smartsup", "intervalFromUrl"),
         Output(WALL_INTERVAL, "interval"), Output(WALL_INTERVAL, "disabled"),

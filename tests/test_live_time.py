@@ -216,3 +216,15 @@ def test_lt010_the_walls_refresh_rolls_over_at_midnight(small_store_url, tmp_pat
         store.dispose()
         cache.reset()
         engine.dispose()
+
+
+def test_lt011_shell_note_only_on_the_wall(small_store_url, tmp_path):
+    from dashboard.app import _late_sources_note
+
+    store.configure(small_store_url)
+    try:
+        note = _late_sources_note(Settings(database_url=small_store_url, data_dir=tmp_path))
+        assert note([], "?kiosk=1").startswith("数据源延迟：")   # the small district ends on 20 Nov
+        assert note([], "") == "" and note([], None) == ""
+    finally:
+        store.dispose()
