@@ -1,6 +1,7 @@
 """Pieces the screen-specific figure modules share: clickable bars and donuts that carry the code
 of what they show (``customdata``, read back by ``crossfilter.clicked_value``) and emphasise the
-selected one, the outline of a selected street on a district map, and KPI cards from a KPI frame.
+selected one, a top list that keeps its selection, the street map with the selected street
+outlined, clickable monthly charts, colours for rises and falls, and KPI cards from a KPI frame.
 
 A selection never removes the others from its own chart — they fade — so the analyst still sees
 what they can switch to (classic cross-filtering: a chart is filtered by the other charts'
@@ -9,7 +10,7 @@ selections, not by its own).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,10 @@ import plotly.graph_objects as go
 from dash import html
 
 from components.figures import _fade, donut, empty, figure
+from components.formatting import format_number
 from components.kpi import kpi_card
+from components.labels import label
+from components.maps import MapHeat, district_map
 from components.panels import chart_panel, empty_state
 from components.theme import palette, sizes
 
@@ -138,6 +142,77 @@ def choice_donut(
     return fig
 
 
+def coded_labels(values: Iterable[object], table: str, column: str) -> tuple[list[str], list[str]]:
+    """``(labels, codes)``: the codes of the enum ``table.column`` as text and their Chinese labels."""
+    codes = [str(c) for c in values]
+    return [label(table, column, c) for c in codes], codes
+
+
+def total_donut(
+    labels: Sequence[str],
+    values: Sequence[float],
+    codes: Sequence[str],
+    *,
+    selected: str | None = None,
+    unit: str = "",
+    theme: str = "dark",
+    mode: str = "wall",
+) -> go.Figure:
+    """``choice_donut`` with the total (in ``unit``) in the hole."""
+    total = int(sum(values))
+    return choice_donut(
+        labels,
+        values,
+        codes,
+        selected=selected,
+        unit=unit,
+        theme=theme,
+        mode=mode,
+        centre_text=f"{format_number(total)}{unit}",
+    )
+
+
+def top_with_selected(frame: pd.DataFrame, key: str, top: int | None, selected: str | None) -> pd.DataFrame:
+    """The first ``top`` rows of ``frame`` (all of them when ``top`` is None); a ``selected`` row
+    (``key`` equal to it) that falls outside takes the last place, so a chart keeps its selection
+    in view."""
+    if top is None or len(frame) <= top:
+        return frame
+    head = frame.head(top)
+    if selected is not None and selected not in set(head[key]):
+        head = pd.concat([head.head(top - 1), frame[frame[key] == selected]])
+    return head
+
+
+def street_choropleth(
+    streets: Any,
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    value_name: str,
+    unit: str,
+    heat: MapHeat | None = None,
+    selected: str | None = None,
+    theme: str = "dark",
+    mode: str = "wall",
+    tile_url: str | None = None,
+) -> go.Figure:
+    """The district map coloured by ``column`` per ``street_code`` of ``frame``, with an optional
+    heat layer and the selected street outlined."""
+    values = dict(zip(frame["street_code"].astype(str), frame[column].astype(float), strict=True))
+    fig = district_map(
+        streets,
+        values,
+        heat=heat,
+        theme=theme,
+        mode=mode,
+        value_name=value_name,
+        unit=unit,
+        tile_url=tile_url,
+    )
+    return outline_region(fig, streets, selected, theme=theme, mode=mode)
+
+
 def outline_region(
     fig: go.Figure, streets_geojson: Any, code: str | None, *, theme: str = "dark", mode: str = "wall"
 ) -> go.Figure:
@@ -177,6 +252,24 @@ def month_axis(fig: go.Figure, months: int, *, narrow: bool = False) -> None:
         dtick=f"M{step + (1 if narrow and step < 6 else 0)}",
         showgrid=False,
     )
+
+
+def clickable_months(fig: go.Figure, dates: Sequence[Any], selected: str | None, theme: str) -> go.Figure:
+    """A monthly chart whose points carry their month (``YYYY-MM``) so a click can select it, on a
+    Chinese month axis, the ``selected`` month shaded."""
+    months = [pd.Timestamp(d).strftime("%Y-%m") for d in dates]
+    fig.update_traces(customdata=months)
+    month_axis(fig, len(months))
+    select_month(fig, months, selected, theme)
+    return fig
+
+
+def sign_colours(values: Sequence[float], theme: str, *, rise_is_good: bool) -> list[str]:
+    """One colour per change: rises good (green) or bad (red) as ``rise_is_good`` says, falls the
+    other, no change muted."""
+    p = palette(theme)
+    up, down = (p.good, p.bad) if rise_is_good else (p.bad, p.good)
+    return [up if v > 0 else down if v < 0 else p.text_muted for v in values]
 
 
 def select_month(fig: go.Figure, months: Sequence[str], selected: str | None, theme: str) -> None:

@@ -18,30 +18,52 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from components.charts_common import choice_donut, hbar, month_axis, outline_region, select_month
+from components.charts_common import (
+    clickable_months,
+    coded_labels,
+    hbar,
+    sign_colours,
+    street_choropleth,
+    top_with_selected,
+    total_donut,
+)
 from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
-from components.labels import label
 from components.lists import scrolling_list
-from components.maps import MapHeat, district_map
+from components.maps import MapHeat
 from components.partial import mark_trend
+from components.tables import Column
 from components.theme import palette, sizes
+
+#: The complaints grid (投诉举报 and the online-shopping complaints of 网络监管): the same columns,
+#: so the two screens' exports agree.
+COMPLAINT_COLUMNS = (
+    Column("id", "编号", width=150),
+    Column("received_at", "受理时间", "datetime"),
+    Column("channel", "渠道", "enum", ("complaint", "channel")),
+    Column("kind", "类型", "enum", ("complaint", "kind")),
+    Column("category", "类别", "enum", ("complaint", "category")),
+    Column("status", "状态", "enum", ("complaint", "status")),
+    Column("street_name", "街镇"),
+    Column("entity_name", "被投诉主体", link="/entity/{uscc}"),
+    Column("uscc", "统一社会信用代码"),
+    Column("summary", "诉求摘要", width=320),
+    Column("complainant_name", "投诉人"),
+    Column("complainant_phone", "联系电话"),
+    Column("due_at", "办理期限", "datetime"),
+    Column("closed_at", "办结时间", "datetime"),
+    Column("satisfied", "是否满意", "bool"),
+    Column("amount_recovered", "挽回金额（元）", "money"),
+)
 
 
 def channel_chart(
     frame: pd.DataFrame, *, selected: str | None = None, theme: str = "dark", mode: str = "wall"
 ) -> go.Figure:
     """Complaints per channel (``complaints_by("channel")``), most first."""
-    codes = [str(c) for c in frame["channel"]]
+    labels, codes = coded_labels(frame["channel"], "complaint", "channel")
     return hbar(
-        [label("complaint", "channel", c) for c in codes],
-        frame["n"],
-        codes,
-        selected=selected,
-        unit="件",
-        theme=theme,
-        mode=mode,
-        name="受理渠道",
+        labels, frame["n"], codes, selected=selected, unit="件", theme=theme, mode=mode, name="受理渠道"
     )
 
 
@@ -49,18 +71,8 @@ def kind_chart(
     frame: pd.DataFrame, *, selected: str | None = None, theme: str = "dark", mode: str = "wall"
 ) -> go.Figure:
     """Complaints, reports and consultations (``complaints_by("kind")``) as a donut with the total."""
-    codes = [str(c) for c in frame["kind"]]
-    total = int(frame["n"].sum())
-    return choice_donut(
-        [label("complaint", "kind", c) for c in codes],
-        frame["n"],
-        codes,
-        selected=selected,
-        unit="件",
-        theme=theme,
-        mode=mode,
-        centre_text=f"{format_number(total)}件",
-    )
+    labels, codes = coded_labels(frame["kind"], "complaint", "kind")
+    return total_donut(labels, frame["n"], codes, selected=selected, unit="件", theme=theme, mode=mode)
 
 
 def category_chart(
@@ -73,23 +85,9 @@ def category_chart(
 ) -> go.Figure:
     """Complaints per category (``complaints_by("category")``), most first, at most ``top``; the
     selected category stays in view even when it falls outside the top."""
-    f = frame[frame["n"] > 0] if frame["n"].sum() else frame
-    if top is not None and len(f) > top:
-        head = f.head(top)
-        if selected is not None and selected not in set(head["category"]):
-            head = pd.concat([head.head(top - 1), f[f["category"] == selected]])
-        f = head
-    codes = [str(c) for c in f["category"]]
-    return hbar(
-        [label("complaint", "category", c) for c in codes],
-        f["n"],
-        codes,
-        selected=selected,
-        unit="件",
-        theme=theme,
-        mode=mode,
-        name="投诉类别",
-    )
+    f = top_with_selected(frame[frame["n"] > 0] if frame["n"].sum() else frame, "category", top, selected)
+    labels, codes = coded_labels(f["category"], "complaint", "category")
+    return hbar(labels, f["n"], codes, selected=selected, unit="件", theme=theme, mode=mode, name="投诉类别")
 
 
 def trend_chart(
@@ -99,7 +97,6 @@ def trend_chart(
     each point carries its month (``YYYY-MM``) so a click can select it."""
     if frame.empty:
         return empty("暂无数据", theme=theme, mode=mode)
-    months = [pd.Timestamp(p).strftime("%Y-%m") for p in frame["period"]]
     fig = trend(
         frame["period"],
         frame["n"],
@@ -110,7 +107,7 @@ def trend_chart(
         theme=theme,
         mode=mode,
     )
-    fig.update_traces(customdata=months, mode="lines+markers", marker=dict(size=7 if mode == "wall" else 5))
+    fig.update_traces(mode="lines+markers", marker=dict(size=7 if mode == "wall" else 5))
     yoy = [None if pd.isna(v) else format_rate(v).text for v in frame["yoy"]]
     fig.data[-1].update(
         hovertemplate="%{x|%Y年%-m月}<br>受理量：%{y:,}件<br>同比：%{text}<extra></extra>",
@@ -118,10 +115,8 @@ def trend_chart(
         textposition="top center",
         texttemplate="",
     )
-    month_axis(fig, len(frame))
-    select_month(fig, months, selected_month, theme)
-    mark_trend(fig, frame, "period", theme=theme, mode=mode)
-    return fig
+    fig = clickable_months(fig, frame["period"], selected_month, theme)
+    return mark_trend(fig, frame, "period", theme=theme, mode=mode)
 
 
 def street_map(
@@ -137,7 +132,6 @@ def street_map(
     """Complaints per street as a choropleth (``complaints_by("street_code")``), with the
     complaints' own locations as a heat layer (``points`` with lon/lat) and the selected street
     outlined."""
-    values = dict(zip(frame["street_code"].astype(str), frame["n"].astype(float), strict=True))
     heat = None
     if points is not None and len(points.dropna(subset=["lon", "lat"])):
         pts = points.dropna(subset=["lon", "lat"])
@@ -147,10 +141,18 @@ def street_map(
             name="投诉举报分布",
             radius=14 if mode == "wall" else 10,
         )
-    fig = district_map(
-        streets, values, heat=heat, theme=theme, mode=mode, value_name="受理量", unit="件", tile_url=tile_url
+    return street_choropleth(
+        streets,
+        frame,
+        "n",
+        value_name="受理量",
+        unit="件",
+        heat=heat,
+        selected=selected,
+        theme=theme,
+        mode=mode,
+        tile_url=tile_url,
     )
-    return outline_region(fig, streets, selected, theme=theme, mode=mode)
 
 
 def street_change_chart(
@@ -163,7 +165,6 @@ def street_change_chart(
 ) -> go.Figure:
     """Streets ranked by the rise in complaints against the comparison span
     (``complaint_street_change``): rises red, falls green, largest rise at the top."""
-    p = palette(theme)
     f = frame.head(top) if top is not None else frame
     if selected is not None and top is not None and selected not in set(f["street_code"]):
         f = pd.concat([f.head(top - 1), frame[frame["street_code"] == selected]])
@@ -171,7 +172,7 @@ def street_change_chart(
     for change, rate in zip(f["change"], f["change_rate"], strict=True):
         rel = "" if pd.isna(rate) else f"（{'+' if rate > 0 else ''}{format_rate(rate, decimals=0).text}）"
         texts.append(f"{'+' if change > 0 else ''}{format_number(change)}{rel}")
-    colours = [p.bad if c > 0 else p.good if c < 0 else p.text_muted for c in f["change"]]
+    colours = sign_colours(f["change"], theme, rise_is_good=False)
     hover = [
         f"{name}：本期 {format_number(n)} 件，对比期 {format_number(m)} 件"
         for name, n, m in zip(f["street_name"], f["n"], f["n_prev"], strict=True)

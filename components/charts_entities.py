@@ -16,11 +16,19 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.charts_common import choice_donut, emphasis, hbar, month_axis, outline_region, select_month
+from components.charts_common import (
+    clickable_months,
+    coded_labels,
+    emphasis,
+    hbar,
+    sign_colours,
+    street_choropleth,
+    top_with_selected,
+    total_donut,
+)
 from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
-from components.labels import ENUM_LABELS, GRADE_LABELS, label
-from components.maps import district_map
+from components.labels import ENUM_LABELS, GRADE_LABELS
 from components.partial import mark_trend
 from components.theme import GRADE_COLOURS, palette, sizes
 
@@ -30,18 +38,8 @@ def type_chart(
 ) -> go.Figure:
     """Active entities by type (``entities_by_type``) as a donut with the total in the hole."""
     f = frame[frame["n"] > 0]
-    codes = [str(c) for c in f["entity_type"]]
-    total = int(f["n"].sum())
-    return choice_donut(
-        [label("entity", "entity_type", c) for c in codes],
-        f["n"],
-        codes,
-        selected=selected,
-        unit="户",
-        theme=theme,
-        mode=mode,
-        centre_text=f"{format_number(total)}户",
-    )
+    labels, codes = coded_labels(f["entity_type"], "entity", "entity_type")
+    return total_donut(labels, f["n"], codes, selected=selected, unit="户", theme=theme, mode=mode)
 
 
 def industry_chart(
@@ -54,12 +52,7 @@ def industry_chart(
 ) -> go.Figure:
     """Active entities per GB/T 4754 section (``industry_mix``), most first, at most ``top`` (the
     selected section stays in view)."""
-    f = frame
-    if top is not None and len(f) > top:
-        head = f.head(top)
-        if selected is not None and selected not in set(head["section"]):
-            head = pd.concat([head.head(top - 1), f[f["section"] == selected]])
-        f = head
+    f = top_with_selected(frame, "section", top, selected)
     labels = [f"{s} {n}" for s, n in zip(f["section"], f["section_name"], strict=True)]
     hover = [
         f"{lbl}：{format_number(n)}户（{format_rate(s).text}）"
@@ -145,11 +138,17 @@ def density_map(
     tile_url: str | None = None,
 ) -> go.Figure:
     """Active entities per km² by street (``entities_by_street``), the selected street outlined."""
-    values = dict(zip(frame["street_code"].astype(str), frame["per_km2"].astype(float), strict=True))
-    fig = district_map(
-        streets, values, theme=theme, mode=mode, value_name="主体密度", unit="户/km²", tile_url=tile_url
+    return street_choropleth(
+        streets,
+        frame,
+        "per_km2",
+        value_name="主体密度",
+        unit="户/km²",
+        selected=selected,
+        theme=theme,
+        mode=mode,
+        tile_url=tile_url,
     )
-    return outline_region(fig, streets, selected, theme=theme, mode=mode)
 
 
 def street_ranking(
@@ -161,12 +160,9 @@ def street_ranking(
     mode: str = "wall",
 ) -> go.Figure:
     """Streets by active entities (``entities_by_street``), most first, with their density."""
-    f = frame.sort_values(["n", "street_code"], ascending=[False, True])
-    if top is not None and len(f) > top:
-        head = f.head(top)
-        if selected is not None and selected not in set(head["street_code"]):
-            head = pd.concat([head.head(top - 1), f[f["street_code"] == selected]])
-        f = head
+    f = top_with_selected(
+        frame.sort_values(["n", "street_code"], ascending=[False, True]), "street_code", top, selected
+    )
     hover = [
         f"{name}：{format_number(n)}户，{format_number(d, 1)}户/km²"
         for name, n, d in zip(f["street_name"], f["n"], f["per_km2"], strict=True)
@@ -191,7 +187,6 @@ def registration_trend_chart(
     its month (``YYYY-MM``) so a click can select it."""
     if frame.empty:
         return empty("暂无数据", theme=theme, mode=mode)
-    months = [pd.Timestamp(m).strftime("%Y-%m") for m in frame["month"]]
     fig = trend(
         frame["month"],
         frame["new"],
@@ -201,11 +196,8 @@ def registration_trend_chart(
         mode=mode,
         others={"注销吊销": frame["deregistered"]},
     )
-    fig.update_traces(customdata=months)
-    month_axis(fig, len(frame))
-    select_month(fig, months, selected_month, theme)
-    mark_trend(fig, frame, "month", theme=theme, mode=mode)
-    return fig
+    fig = clickable_months(fig, frame["month"], selected_month, theme)
+    return mark_trend(fig, frame, "month", theme=theme, mode=mode)
 
 
 def growth_chart(
@@ -215,14 +207,13 @@ def growth_chart(
     growth against the same span a year earlier: rises green, falls red."""
     if frame.empty:
         return empty("本期暂无新设登记", theme=theme, mode=mode)
-    p = palette(theme)
     f = frame.assign(_g=frame["growth"].fillna(float("inf"))).sort_values(["_g", "new"], ascending=False)
     growth = [0.0 if pd.isna(g) else float(g) for g in f["growth"]]
     texts = [
         "新增" if pd.isna(g) else f"{'+' if g > 0 else ''}{format_rate(g, decimals=0).text}"
         for g in f["growth"]
     ]
-    colours = [p.good if g > 0 else p.bad if g < 0 else p.text_muted for g in growth]
+    colours = sign_colours(growth, theme, rise_is_good=True)
     hover = [
         f"{s} {n}：本期 {format_number(a)} 户，去年同期 {format_number(b)} 户"
         for s, n, a, b in zip(f["section"], f["section_name"], f["new"], f["new_last_year"], strict=True)

@@ -131,7 +131,43 @@ ENUM_LABELS: dict[tuple[str, str], dict[str, str]] = {
     ("online_store", "status"): {"active": "经营中", "closed": "已关闭"},
     ("ad_hit", "risk_level"): {"high": "高风险", "medium": "中风险", "low": "低风险"},
     ("ad_hit", "status"): {"pushed": "已推送", "handling": "处置中", "handled": "已处置"},
+    # --- 社会共治, 党建, 重大事项保障, 城运 ---
+    ("qr_scan", "kind"): {
+        "elevator_code": "电梯码", "catering_review": "扫码评价（餐饮）", "price_check": "扫码查价",
+        "complaint_qr": "扫码投诉", "public_card": "扫码查看主体",
+    },
+    ("self_inspection", "kind"): {
+        "food_safety": "食品安全自查", "special_equipment": "特种设备自查",
+        "drug_cosmetics": "药品化妆品自查", "product_quality": "产品质量自查",
+        "price_publicity": "明码标价自查",
+    },
+    ("mediation", "result"): {"agreed": "调解成功", "failed": "调解不成", "withdrawn": "撤回"},
+    ("commitment", "kind"): {
+        "assured_consumption": "放心消费承诺", "no_reason_return": "线下无理由退货承诺",
+    },
+    ("party_org", "kind"): {
+        "bureau": "局机关党组织", "two_new_enterprise": "非公企业党组织",
+        "two_new_social": "社会组织党组织", "joint": "联合党组织",
+    },
+    ("party_activity", "kind"): {
+        "branch_meeting": "三会一课", "party_lecture": "党课", "theme_day": "主题党日",
+        "volunteer": "志愿服务", "study": "学习教育",
+    },
+    ("assurance_site", "kind"): {
+        "venue": "场馆", "hotel": "接待酒店", "kitchen": "供餐厨房", "supplier": "食材供应商",
+    },
+    ("assurance_site", "risk_tier"): {"high": "高风险", "medium": "中风险", "low": "低风险"},
+    ("assurance_patrol", "result"): {"normal": "正常", "problem": "发现问题"},
+    ("city_work_order", "source"): {
+        "ai_alarm": "AI告警", "warning": "智能预警", "complaint": "12345诉求", "incident": "突发事件",
+    },
+    ("city_work_order", "status"): {
+        "created": "已生成", "pushed": "已推送", "accepted": "已受理", "closed": "已办结",
+        "returned": "已退回",
+    },
 }
+
+ENUM_LABELS[("mediation", "category")] = ENUM_LABELS[("complaint", "category")]
 
 #: GB/T 4754-2017 sections (门类) A–T and their two-digit division ranges (大类).
 INDUSTRY_SECTIONS: dict[str, tuple[str, int, int]] = {
@@ -167,6 +203,11 @@ TABLE_LABELS: dict[str, str] = {
     "device_alarm": "设备告警", "warning_rule": "预警规则", "warning": "预警", "incident": "突发事件",
     "resource": "应急资源", "dispatch": "调度记录", "entity_honor": "主体荣誉", "ip_right": "知识产权",
     "online_store": "网店", "ad_hit": "广告监测线索",
+    "qr_scan": "扫码记录", "self_inspection": "企业自查", "association": "行业协会",
+    "mediation": "消费纠纷调解", "commitment": "放心消费承诺", "party_org": "党组织",
+    "party_org_member": "党组织覆盖企业",
+    "party_activity": "党组织活动", "assurance_mission": "保障任务", "assurance_site": "保障点位",
+    "assurance_patrol": "保障巡查", "city_work_order": "城运工单",
 }
 
 #: Credit risk classes (企业信用风险分类) and catering food-safety risk grades.

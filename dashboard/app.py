@@ -269,4 +269,7 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    from dashboard.metrics import init_metrics  # /metrics, request timing, access log (ops, issue 14)
+
+    init_metrics(app.server, settings)
     return app

@@ -241,6 +241,63 @@ def screens(f: Fixture) -> dict[str, list[Call]]:
             ("honors", lambda: online.honors(start=year[0], end=year[1])),
             ("ip", lambda: online.ip_rights(start=year[0], end=year[1])),
         ],
+        **_screens4(f),
+    }
+
+
+def _screens4(f: Fixture) -> dict[str, list[Call]]:
+    """The data of 社会共治, 党建, 重大事项保障 and 城运 (read API ``screens4``) for their default views."""
+    from data_access.api import indicators
+    from data_access.api import screens4 as s4
+
+    today, month, year = (f.periods[k] for k in ("today", "month", "year"))
+    quarter = (date.fromordinal(f.as_of.toordinal() - 90), today[1])
+    return {
+        "社会共治 /co-governance": [
+            ("kpis", lambda: indicators.kpis(
+                ("cogov.qr_scans", "cogov.mediation_success_rate", "cogov.self_inspections",
+                 "cogov.commitments_active", "cogov.qr_rating_avg"), "month")),
+            ("qr_by_kind", lambda: s4.qr_scans_by("kind", *month)),
+            ("qr_trend", lambda: s4.qr_scan_trend(*quarter)),
+            ("self_inspections", lambda: s4.self_inspections_by(*year)),
+            ("mediations", lambda: s4.mediations_by("body", *year)),
+            ("associations", lambda: s4.associations(*year)),
+            ("commitments", s4.commitments_by_street),
+            ("problem_scans", lambda: s4.problem_scans(limit=30)),
+        ],
+        "党建 /party-building": [
+            ("kpis", lambda: indicators.kpis(
+                ("party.orgs", "party.orgs_two_new", "party.members", "party.two_new_coverage",
+                 "party.activities"), "month")),
+            ("orgs_by_street", lambda: s4.party_orgs_by("street_code")),
+            ("orgs_by_kind", s4.party_orgs_by),
+            ("coverage", s4.party_coverage_by_street),
+            ("activity_trend", lambda: s4.party_activity_trend(*year)),
+            ("activities_by", lambda: s4.party_activities_by("kind", *year)),
+            ("orgs", lambda: s4.party_orgs(limit=50)),
+        ],
+        "重大事项保障 /major-events": [
+            ("kpis", lambda: indicators.kpis(
+                ("assurance.sites", "assurance.sites_high", "assurance.patrols_overdue", "assurance.patrols",
+                 "assurance.rapid_tests"), "today")),
+            ("missions", s4.assurance_missions),
+            ("sites", s4.assurance_sites),
+            ("sites_by_tier", lambda: s4.assurance_sites_by("risk_tier")),
+            ("patrol_trend", s4.assurance_patrol_trend),
+            ("samplings", s4.assurance_samplings),
+            ("incidents", s4.assurance_incidents),
+        ],
+        "城运大屏 /city-ops": [
+            ("kpis", lambda: indicators.kpis(
+                ("cityops.orders", "cityops.orders_open", "cityops.orders_overdue", "cityops.ontime_rate",
+                 "cityops.avg_accept_minutes"), "today")),
+            ("by_source", lambda: s4.city_orders_by("source", *month)),
+            ("by_category", lambda: s4.city_orders_by("category", *month)),
+            ("status", s4.city_order_status),
+            ("trend", lambda: s4.city_order_trend(*month)),
+            ("feed", lambda: s4.city_order_feed(limit=50)),
+            ("handling", lambda: s4.city_order_handling(*month)),
+        ],
     }
 
 
@@ -583,6 +640,17 @@ def write_section(out: Path, text: str) -> None:
     "--wall-reps", type=click.IntRange(min=1), default=5, show_default=True, help="大屏再次绘制的次数。"
 )
 @click.option(
+    "--load/--no-load",
+    default=True,
+    show_default=True,
+    help="同时测多块大屏并发加载（gunicorn 多进程；设置 SMARTSUP_REDIS_URL 时共享缓存）。",
+)
+@click.option("--load-clients", type=click.IntRange(min=1), default=100, show_default=True,
+              help="并发客户端数。")
+@click.option("--load-workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="gunicorn 进程数。")
+@click.option("--load-seconds", type=float, default=60.0, show_default=True, help="并发加载持续秒数。")
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("docs/benchmarks.md"),
@@ -599,6 +667,10 @@ def bench_command(
     only: str | None,
     wall: bool,
     wall_reps: int,
+    load: bool,
+    load_clients: int,
+    load_workers: int,
+    load_seconds: float,
     out: Path,
 ) -> None:
     """Benchmark every screen's data (warm, cold, raw), the refresh and a worker's memory."""
@@ -628,5 +700,13 @@ def bench_command(
 
         walls = measure_wall(settings, warm_reps=wall_reps, echo=click.echo)
         text += "\n".join(render_wall(walls, wall_reps)) + "\n"
+    if load:
+        from dashboard.bench_load import measure_load, render_load
+
+        env = {"SMARTSUP_DATABASE_URL": settings.effective_database_url,
+               "SMARTSUP_DATA_DIR": str(settings.data_dir), "SMARTSUP_LOG_LEVEL": "WARNING"}
+        result = measure_load(env, clients=load_clients, workers=load_workers, seconds=load_seconds,
+                              echo=click.echo)
+        text += "\n".join(render_load(result, command)) + "\n"
     write_section(out, text)
     click.echo(f"已写入 {out}")

@@ -7,7 +7,6 @@ is instant and nothing connects at import time.
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -41,9 +40,9 @@ def main(ctx: click.Context, database_url: str | None, data_dir: Path | None) ->
     base = get_settings()
     overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
     settings = base.model_copy(update=overrides) if overrides else base
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from dashboard.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     ctx.obj = {"settings": settings}
 
 
@@ -358,6 +357,16 @@ main.add_command(bench_command)
 from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)
+
+# --- operations and the city exchange (issue 14): one block -------------------------------------
+from dashboard.exchange_cli import exchange  # noqa: E402
+from dashboard.ops_cli import backup_command, restore_command  # noqa: E402
+from dashboard.static_export import static  # noqa: E402
+
+main.add_command(exchange)
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(static)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

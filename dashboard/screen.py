@@ -35,6 +35,7 @@ A minimal screen (see docs/architecture.md for a complete one)::
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,12 +45,15 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from plotly.io.json import to_json_plotly
 
 from components.charts_common import unavailable
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
+from components.filters import FILTER_NAMES, FilterIds, filter_bar
+from components.formatting import format_month
 from components.labels import PERIOD_LABELS
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.panels import chart_panel
 from components.permalink import (
     FilterField,
     link_notes,
@@ -59,7 +63,9 @@ from components.permalink import (
     state_search,
 )
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from data_access import cache as query_cache
 from data_access.api import extra_screens as extra
+from data_access.cache import memoized
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +84,12 @@ def jurisdiction() -> Streets:
     function, and with it the scope of every screen.
     """
     return None
+
+
+def viewer() -> tuple:
+    """What of the signed-in user changes what a screen shows (its jurisdiction), for the keys of
+    built screens: two viewers with the same key are shown the same page."""
+    return (jurisdiction(),)
 
 
 def _intersect(a: Streets, b: Streets) -> Streets:
@@ -117,6 +129,30 @@ def filter_streets(state: Mapping[str, Any], by: Sequence[str] = SCOPE_FILTERS) 
     return tuple(sorted(set.intersection(*chosen)))
 
 
+def period_field(default: str = "month") -> FilterField:
+    """The period filter: a preset (本月, 本年 …) or any month ``YYYY-MM`` (a click on a trend)."""
+    return FilterField("period", "期间", dict(PERIOD_LABELS), default, accept=extra.is_period,
+                       describe=format_month)
+
+
+def street_field() -> FilterField:
+    """The street filter, offering only the streets the user may see."""
+    allowed = jurisdiction()
+    return FilterField("street", "街镇", {code: name for code, name in extra.street_names().items()
+                                        if allowed is None or code in allowed})
+
+
+def office_field(label: str = "市场监管所", kinds: Sequence[str] = ("station",)) -> FilterField:
+    """The office filter: the offices of ``kinds`` (code → name); for a user limited to some
+    streets, only the 市场监管所 of those streets."""
+    offices = extra.offices()
+    offices = offices[offices["kind"].isin(kinds)]
+    allowed = jurisdiction()
+    if allowed is not None:
+        offices = offices[offices["street_code"].isin(allowed)]
+    return FilterField("office", label, dict(zip(offices["code"], offices["name"], strict=True)))
+
+
 @dataclass(frozen=True)
 class Grid:
     """A screen's drill-down grid and its export.
@@ -124,9 +160,12 @@ class Grid:
     ``read(state, scope, limit)`` returns the rows as shown (a frame with the ``columns``' keys) and
     whether the list was cut at ``limit``. ``columns`` may be a function of the state (a pivot whose
     columns are the chosen indicators: then the grid's column definitions follow the state too).
-    ``filename`` is the export's name before the data date, or a function of the state giving the
-    whole name. ``follows_state=False`` for a grid that does not change with the filters (and whose
-    export takes no state).
+    ``filename`` is the export's name before the data date (or ``filename(state)`` for a name that
+    follows the filters, e.g. the chosen list). ``follows_state=False`` for a grid that does not
+    change with the filters (and whose export takes no state). ``controls`` may be a function of the
+    state (a choice of what to list); ``caption(frame)`` replaces the row count over the grid;
+    ``row_id`` names the field that identifies a row (AG Grid's ``getRowId``, so that a click on a
+    row can name it).
     """
 
     title: str
@@ -138,6 +177,14 @@ class Grid:
     export_limit: int = 5_000
     follows_state: bool = True
     controls: Any = None
+    caption: Callable[[pd.DataFrame], str] | None = None
+    row_id: str | None = None
+
+    def caption_text(self, frame: pd.DataFrame, cut: bool) -> str:
+        """The caption over the grid: the row count, or the grid's own caption."""
+        if self.caption is not None:
+            return self.caption(frame)
+        return count_text(len(frame), cut, self.grid_limit)
 
     def columns_for(self, state: StateDict | None) -> Sequence[Column]:
         """The grid's columns for a state."""
@@ -152,11 +199,22 @@ class Grid:
 @dataclass(frozen=True)
 class Note:
     """A line under the filter bar that follows the filters (``text(state, scope)``), e.g. which
-    KPI cards cannot follow an office filter."""
+    KPI cards cannot follow an office filter.
+
+    ``place``: ``"end"`` after the link note, ``"caption"`` right under the period's dates (above
+    the link note), ``"below"`` under the whole filter area. ``follows=False`` for a fixed line
+    (drawn once, without an id, not an output of the filter callback).
+    """
 
     name: str
     text: Callable[[StateDict, Scope], Any]
     class_name: str = "detail-caption"
+    place: str = "end"
+    follows: bool = True
+
+    def render(self, slug: str, state: StateDict, scope: Scope) -> html.Div:
+        kwargs = {"id": f"{slug}-{self.name}"} if self.follows else {}
+        return html.Div(self.text(state, scope), className=self.class_name, **kwargs)
 
 
 @dataclass
@@ -174,6 +232,11 @@ class Screen:
       ``carry`` keys;
     - ``clicks``: graph key → the filter a click on it sets (``<key>-graph``'s ``clickData``);
       ``triggers``: other inputs that set filters, ``{id: (property, value → event | None)}``;
+      ``patterns``: pattern-matching ones, ``[(id pattern, property, (id, value) → event | None)]``
+      (told apart by the id's ``role``, e.g. a "查看" button in each row of a list);
+    - ``controls`` outside ``FILTER_NAMES`` are the screen's own inputs (id ``<slug>-<name>``, e.g.
+      a choice in the grid's panel); ``beside_bar(state)``: what stands next to the filter bar
+      (e.g. a search box);
     - ``carry``: names of stores that a refresh reads and writes back (e.g. the office the wall's
       rotating radar shows), passed to ``draw`` after the scope;
     - ``scope_by``: which filters narrow the streets (``SCOPE_FILTERS`` or a part of it).
@@ -188,6 +251,7 @@ class Screen:
     controls: Sequence[str] = ("period", "street", "office")
     clicks: Mapping[str, str] = field(default_factory=dict)
     triggers: Mapping[str, tuple[str, Callable[[Any], tuple | None]]] = field(default_factory=dict)
+    patterns: Sequence[tuple[Mapping[str, Any], str, Callable[[Mapping[str, Any], Any], tuple | None]]] = ()
     children: Sequence[str] = ()
     carry: Sequence[str] = ()
     grid: Grid | None = None
@@ -201,6 +265,7 @@ class Screen:
     #: state from the view itself, draws its own controls and registers its own choice callback.
     state_reader: Callable[[ViewParams], tuple[StateDict, list[str]]] | None = None
     filter_area: Callable[[StateDict, list[str]], Any] | None = None
+    beside_bar: Callable[[StateDict], Any] | None = None
 
     # ---- ids -------------------------------------------------------------------------------
     @property
@@ -210,8 +275,9 @@ class Screen:
 
     @property
     def control_ids(self) -> dict[str, str]:
-        """Filter name → its dropdown's id."""
-        return {name: getattr(self.filter_ids, name) for name in self.controls}
+        """Filter name → its dropdown's id (the screen's own id for a control outside the bar)."""
+        return {name: getattr(self.filter_ids, name) if name in FILTER_NAMES else self.ids.id(name)
+                for name in self.controls}
 
     @property
     def click_ids(self) -> dict[str, str]:
@@ -233,14 +299,27 @@ class Screen:
         allowed = jurisdiction()
         return Scope(_intersect(filter_streets(state, self.scope_by), allowed), allowed)
 
+    def streets(self, state: Mapping[str, Any]) -> Streets:
+        """The streets of the scope of a filter state (``scope(state).streets``)."""
+        return self.scope(state).streets
+
     def draw_state(self, view: ViewParams, state: StateDict, *carried: Any) -> tuple[dict[str, Any], Any]:
         """The screen's figures and data time for a state, read within its scope."""
         return self.draw(view, state, self.scope(state), *carried)
 
     def refresh(self, state: StateDict, view_query: dict[str, Any], *carried: Any) -> Refreshed:
-        """The values of the refreshed outputs (wall tick or filter change)."""
+        """The values of the refreshed outputs (wall tick or filter change); on the wall built once
+        per state, view, viewer and data version for every wall that asks (see ``_built``)."""
+        if ViewParams.from_query(view_query).kiosk:
+            values, data_time = _built(self.ids.slug, "refresh", (state, view_query, carried), viewer())
+        else:  # an analyst's filter change is seldom asked for twice: not worth a cache entry
+            values, data_time = self._refresh_values(state, view_query, carried)
+        return Refreshed(values, data_time=data_time)
+
+    def _refresh_values(self, state: StateDict, view_query: dict[str, Any],
+                        carried: Sequence[Any]) -> tuple[list[Any], Any]:
         figs, data_time = self.draw_state(ViewParams.from_query(view_query), state, *carried)
-        return Refreshed([figs[k] for k in self.refreshed], data_time=data_time)
+        return [figs[k] for k in self.refreshed], data_time
 
     def _period(self) -> FilterField | None:
         return next((f for f in self.fields() if f.name == "period"), None)
@@ -251,6 +330,17 @@ class Screen:
         assert period is not None
         return period_caption(period.text(state["period"]), extra.period_bounds(state["period"]),
                               id=self.ids.id("period"))
+
+    def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: str, unit: str | None = None,
+              *, note: Any = None, **kw: Any) -> html.Section:
+        """The ``chart_panel`` of ``figs[key]`` with the screen's ids: a figure is drawn in the graph
+        ``<key>-graph`` of the panel ``<key>``; a ``children`` key (a list) fills its panel in the div
+        ``<key>``. ``note`` is for analysts (the wall shows none); ``kw`` goes to ``chart_panel``."""
+        if key in self.children:
+            body: Any = html.Div(figs[key], id=self.ids.id(key), className="panel-fill")
+        else:
+            body, kw = figs[key], {"id": self.ids.id(key), **kw}
+        return chart_panel(title, body, unit=unit, mode=view.mode, note=None if view.kiosk else note, **kw)
 
     # ---- layout ----------------------------------------------------------------------------
     def _filter_area(self, state: StateDict, notes: list[str], scope: Scope) -> html.Div:
@@ -267,19 +357,27 @@ class Screen:
             if period is not None else tuple(PERIOD_LABELS),
             default_period=self.default_period,
         )
+        if self.beside_bar is not None:
+            bar = html.Div([bar, self.beside_bar(state)], className="d-flex flex-wrap gap-3 align-items-end")
         head = self.filters_head(state) if self.filters_head is not None else None
-        return html.Div(
+
+        def placed(place: str) -> list[html.Div]:
+            return [n.render(self.ids.slug, state, scope) for n in self.notes if n.place == place]
+
+        area = html.Div(
             [
                 head,
                 html.Div(bar, className="mt-3") if head is not None else bar,
                 html.Div(filter_chips(self.ids.slug, state, fields), id=self.ids.id("chips")),
                 self.caption(state) if period is not None else None,
+                *placed("caption"),
                 link_notes(notes, id=self.ids.id("link-notes")),
-                *(html.Div(n.text(state, scope), id=self.ids.id(n.name), className=n.class_name)
-                  for n in self.notes),
+                *placed("end"),
             ],
             className="screen-filters",
         )
+        below = placed("below")
+        return html.Div([area, *below]) if below else area
 
     def _grid_frame(self, state: StateDict | None, limit: int) -> tuple[pd.DataFrame, bool]:
         assert self.grid is not None
@@ -290,21 +388,40 @@ class Screen:
         assert grid is not None
         frame, cut = self._grid_frame(state, grid.grid_limit)
         columns = grid.columns_for(state)
+        table = detail_grid(self.ids.id("grid"), grid_rows(frame, columns), columns)
+        if grid.row_id is not None:
+            table.getRowId = f"params.data.{grid.row_id}"
         return detail_panel(
             grid.title,
-            detail_grid(self.ids.id("grid"), grid_rows(frame, columns), columns),
+            table,
             caption_id=self.ids.id("grid-caption"),
-            caption=count_text(len(frame), cut, grid.grid_limit),
+            caption=grid.caption_text(frame, cut),
             csv_id=self.ids.id("export-csv"),
             xlsx_id=self.ids.id("export-xlsx"),
             download_id=self.ids.id("download"),
             id=self.ids.id("detail"),
             note=grid.note,
-            controls=grid.controls,
+            controls=grid.controls(state) if callable(grid.controls) else grid.controls,
         )
 
-    def layout(self, **query: object) -> html.Div:
-        """The page: the screen frame with its panels, or its "data delayed" state when a read fails."""
+    def layout(self, **query: object) -> Any:
+        """The page: the screen frame with its panels, or its "data delayed" state when a read fails.
+
+        A good page is built once per query, viewer and data version and served from the cache to
+        every wall and browser that asks (the failed state is never cached: the next load retries).
+        """
+        try:
+            return _built(self.ids.slug, "layout", tuple(sorted(query.items())), viewer())
+        except _ReadFailed as failed:
+            return failed.frame
+        except Exception:  # noqa: BLE001 — the cache could not even learn the data version: store down
+            log.exception("%s页面无法确定数据版本", self.title)
+            try:
+                return self._layout(**query)
+            except _ReadFailed as failed:
+                return failed.frame
+
+    def _layout(self, **query: object) -> html.Div:
         view = ViewParams.from_query(query)
         try:
             state, notes = self._read_state(view)
@@ -313,11 +430,11 @@ class Screen:
             detail = None if view.kiosk or self.grid is None else self._detail(state)
         except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
             log.exception("%s页面读取数据失败", self.title)
-            return screen_frame(
+            raise _ReadFailed(screen_frame(
                 self.ids, view, title=self.title, ok=False, error=type(exc).__name__,
                 centre=unavailable(self.unavailable_title or self.title, mode=view.mode,
-                                   built=extra.read_layer_built()),
-            )
+                                   built=_layer_built()),
+            )) from exc
         stores = [
             dcc.Store(id=self.ids.id("state"), data=state),
             *(dcc.Store(id=self.ids.id(name), data=figs[name]) for name in self.carry),
@@ -345,6 +462,10 @@ class Screen:
     def _event(self, trigger: Any, value: Any) -> tuple | None:
         if isinstance(trigger, str) and trigger in self.triggers:
             return self.triggers[trigger][1](value)
+        if isinstance(trigger, Mapping):
+            for pattern, _, event in self.patterns:
+                if trigger.get("role") == pattern.get("role"):
+                    return event(trigger, value)
         return event_of(trigger, value, page=self.ids.slug, clicks=self.click_ids, controls=self.control_ids)
 
     def _filter_outputs(self) -> list[Output]:
@@ -358,7 +479,7 @@ class Screen:
         outs.append(Output(self.ids.id("link-notes"), "children"))
         if has_period:
             outs.append(Output(self.ids.id("period"), "children"))
-        outs += [Output(self.ids.id(n.name), "children") for n in self.notes]
+        outs += [Output(self.ids.id(n.name), "children") for n in self.notes if n.follows]
         return outs
 
     def _period_control(self) -> bool:
@@ -389,7 +510,7 @@ class Screen:
         if self._period_control():
             out.append(self.caption(new).children)
         scope = self.scope(new)
-        out += [note.text(new, scope) for note in self.notes]
+        out += [note.text(new, scope) for note in self.notes if note.follows]
         return tuple(out)
 
     # ---- grid and export -------------------------------------------------------------------
@@ -399,7 +520,7 @@ class Screen:
         assert grid is not None
         frame, cut = self._grid_frame(state, grid.grid_limit)
         columns = grid.columns_for(state)
-        caption = count_text(len(frame), cut, grid.grid_limit)
+        caption = grid.caption_text(frame, cut)
         if grid.dynamic:
             return grid_rows(frame, columns), detail_grid("unused", [], columns).columnDefs, caption
         return grid_rows(frame, columns), caption
@@ -409,19 +530,17 @@ class Screen:
         grid = self.grid
         assert grid is not None
         frame, _ = self._grid_frame(state, grid.export_limit)
-        if callable(grid.filename):
-            name = grid.filename(state)
-        else:
-            as_of: date = extra.period_bounds()["as_of"]
-            name = f"{grid.filename}_{as_of:%Y%m%d}"
+        as_of: date = extra.period_bounds()["as_of"]
+        name = grid.filename(state) if callable(grid.filename) else grid.filename
         log.info("export %s %s: %d rows", self.ids.slug, fmt, len(frame))
-        return download(frame, grid.columns_for(state), name, fmt)
+        return download(frame, grid.columns_for(state), f"{name}_{as_of:%Y%m%d}", fmt)
 
     # ---- wiring ----------------------------------------------------------------------------
     def wire(self) -> tuple[Callable[..., Any], ...]:
         """Register the screen's callbacks; returns ``layout, refresh, update_filters,
         update_grid, export_file`` for the page module to expose (Dash Pages reads ``layout``)."""
         ids = self.ids
+        _SCREENS[ids.slug] = self
         refresh_callback(
             ids,
             *(self._output(k) for k in self.refreshed),
@@ -438,6 +557,7 @@ class Screen:
     def _wire_filters(self) -> None:
         ids = self.ids
         trigger_inputs = [Input(tid, prop) for tid, (prop, _) in self.triggers.items()]
+        trigger_inputs += [Input(dict(pattern), prop) for pattern, prop, _ in self.patterns]
 
         @callback(
             *self._filter_outputs(),
@@ -480,14 +600,54 @@ class Screen:
 _OWN_MENU = "__own__"
 
 
+#: Every wired screen by slug, for ``_built``.
+_SCREENS: dict[str, Screen] = {}
+
+
+class _ReadFailed(Exception):
+    """A screen's read failed; carries the "data delayed" frame to show instead (not cached)."""
+
+    def __init__(self, frame: html.Div) -> None:
+        super().__init__("read failed")
+        self.frame = frame
+
+
+def _layer_built() -> bool:
+    try:
+        return extra.read_layer_built()
+    except Exception:  # noqa: BLE001 — the store itself is down: say "no data", not an error page
+        return True
+
+
+@memoized
+def _built(slug: str, kind: str, args: tuple, who: tuple) -> Any:
+    """A screen's page (``kind`` layout) or refreshed outputs (``refresh``), built from ``args``.
+
+    Memoised like a read — under the data version, so a refresh rebuilds it — and shared across
+    workers when the cache is Redis: one build serves every wall showing the same screen, view and
+    scope (``who``), which is what makes many walls cheap (the cost of a screen is building its
+    figures, not reading). The cached form is the JSON the browser receives (figures' arrays as
+    typed-array dicts), so a hit costs no figure building or validation. With no cache (or the null
+    cache of the tests) the Dash objects themselves are returned.
+    """
+    screen = _SCREENS[slug]
+    if kind == "layout":
+        built: Any = screen._layout(**dict(args))
+    else:
+        state, view_query, carried = args
+        built = screen._refresh_values(state, view_query, carried)
+    return json.loads(to_json_plotly(built)) if query_cache.stores_values() else built
+
+
 def register(module: str, screen: Screen, *, path: str, order: int, category: str | None = _OWN_MENU,
-             name: str | None = None, wall: bool = True, **meta: Any) -> None:
+             name: str | None = None, wall: bool = True, title: str | None = None, **meta: Any) -> None:
     """Register a screen page with Dash Pages: its route and its menu metadata (``category`` groups
     the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
-    wall's playlist)."""
+    wall's playlist; ``title``, the browser tab's, defaults to the menu name and the product)."""
     name = name or screen.title
-    dash.register_page(module, path=path, name=name, title=f"{name} · {PRODUCT}",
+    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT}",
                        category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
 
 
-__all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "register"]
+__all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "office_field",
+           "period_field", "register", "street_field"]

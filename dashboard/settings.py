@@ -91,6 +91,24 @@ class Settings(BaseSettings):
         None, description="周报 PDF 归档目录；不设时为数据目录下的 reports/。"
     )
     log_level: str = Field("INFO", description="日志级别：DEBUG、INFO、WARNING、ERROR。")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="日志格式：text（一行文字）或 json（每行一个 JSON 对象，供日志采集系统解析）。",
+    )
+    district_code: str = Field(
+        "310112", description="本区行政区划代码（GB/T 2260），写进上报市级平台的数据交换包。"
+    )
+    district_name: str = Field("闵行区", description="本区名称，与 district_code 对应，写进数据交换包。")
+    metrics_allow: str = Field(
+        "127.0.0.1,::1",
+        description="允许读取 /metrics（Prometheus 指标）的客户端地址或网段，逗号分隔"
+        "（如 127.0.0.1,10.20.0.0/16）；空 = 谁都不允许。",
+    )
+    proxy_count: int = Field(
+        0,
+        description="应用前面的反向代理层数（nginx 为 1）：按 X-Forwarded-For 取真实客户端地址，"
+        "/metrics 的地址限制与日志据此判断；不在代理后面时必须为 0，否则地址可被伪造。",
+    )
 
     @property
     def video_origins(self) -> tuple[str, ...]:

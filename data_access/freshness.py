@@ -17,6 +17,10 @@ _EVENT_COLUMNS = (
     schema.inspection.c.done_on,
     schema.case_file.c.opened_on,
     schema.entity.c.established_on,
+    # The four screens' event streams (社会共治 scans, 重大事项保障 patrols, 城运 work orders).
+    schema.qr_scan.c.scanned_at,
+    schema.assurance_patrol.c.at,
+    schema.city_work_order.c.created_at,
 )
 
 

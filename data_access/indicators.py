@@ -1041,6 +1041,9 @@ CATALOGUE: tuple[Indicator, ...] = (
     ),
 )
 
+from data_access import indicators_screens4 as _screens4  # noqa: E402  (the last four screens)
+
+CATALOGUE = (*CATALOGUE, *_screens4.catalogue(_count, _ratio))
 INDICATORS: dict[str, Indicator] = {i.id: i for i in CATALOGUE}
 CORE_IDS: tuple[str, ...] = tuple(i.id for i in CATALOGUE if i.core)
 

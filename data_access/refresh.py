@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from data_access.db import get_meta, set_meta
 from data_access.freshness import data_time
+from data_access.indicators import standard_values
 from data_access.marts import (
     CUBES,
     MARTS,
@@ -46,6 +47,7 @@ from data_access.marts import (
     signature,
     table_name,
 )
+from data_access.marts.derived import STANDARD_VALUES, compute_derived, model_frames
 from data_access.schema import SOURCE_TABLES
 
 log = logging.getLogger(__name__)
@@ -223,6 +225,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
             conn.commit()
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-models")
         ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot)
+        # The indicator_value mart stores the indicator library evaluated over this very version.
+        ctx.extra[STANDARD_VALUES] = standard_values
         result = RefreshResult(new, dt, _now(), 0.0)
         bar = tqdm(total=len(MARTS), desc="刷新读优化层", unit="表", disable=not progress, leave=False)
         marts = list(MARTS.values())
@@ -244,6 +248,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
                 "refresh_source_stamps": json.dumps(stamps, sort_keys=True),
                 VERSION_KEY: new,
                 "refreshed_at": result.refreshed_at.isoformat(sep=" "),
+                # for /metrics in the web workers, which never run a refresh themselves
+                "refresh_seconds": f"{time.perf_counter() - t0:.3f}",
                 "source_data_time": dt.isoformat(sep=" ") if dt else None,
                 "read_layer_signature": signature(),
             },
@@ -321,8 +327,6 @@ def _build_parallel(
 
 
 def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
-    from data_access.marts.derived import compute_derived
-
     with engine.connect() as conn, _tuned(conn):
         if snapshot is not None:
             conn.execution_options(isolation_level="REPEATABLE READ")
@@ -339,8 +343,6 @@ def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
 
 
 def _frame_for(ctx: BuildContext, name: str):
-    from data_access.marts.derived import model_frames
-
     return model_frames(ctx)[name.removeprefix("model_")]
 
 

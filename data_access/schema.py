@@ -108,7 +108,23 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("online_store", "status"): ("active", "closed"),
     ("ad_hit", "risk_level"): ("high", "medium", "low"),
     ("ad_hit", "status"): ("pushed", "handling", "handled"),
+    # --- 社会共治, 党建, 重大事项保障, 城运 (data.md §8; docs/screens-data.md) ---
+    ("qr_scan", "kind"): ("elevator_code", "catering_review", "price_check", "complaint_qr", "public_card"),
+    ("self_inspection", "kind"): (
+        "food_safety", "special_equipment", "drug_cosmetics", "product_quality", "price_publicity",
+    ),
+    ("mediation", "result"): ("agreed", "failed", "withdrawn"),
+    ("commitment", "kind"): ("assured_consumption", "no_reason_return"),
+    ("party_org", "kind"): ("bureau", "two_new_enterprise", "two_new_social", "joint"),
+    ("party_activity", "kind"): ("branch_meeting", "party_lecture", "theme_day", "volunteer", "study"),
+    ("assurance_site", "kind"): ("venue", "hotel", "kitchen", "supplier"),
+    ("assurance_site", "risk_tier"): ("high", "medium", "low"),
+    ("assurance_patrol", "result"): ("normal", "problem"),
+    ("city_work_order", "source"): ("ai_alarm", "warning", "complaint", "incident"),
+    ("city_work_order", "status"): ("created", "pushed", "accepted", "closed", "returned"),
 }
+#: A mediation's subject uses the complaint categories.
+ENUMS[("mediation", "category")] = ENUMS[("complaint", "category")]
 
 
 def _enum(table: str, column: str) -> sa.String:
@@ -500,6 +516,288 @@ ad_hit = sa.Table(
     sa.Index(None, "detected_at"),
 )
 
+# --- 社会共治 (/co-governance) -----------------------------------------------------------------
+
+qr_scan = sa.Table(
+    "qr_scan", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", _enum("qr_scan", "kind"), nullable=False),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=True,
+              comment="the entity scanned (an elevator's user unit for elevator codes)"),
+    sa.Column("equipment_code", sa.String(32), sa.ForeignKey("equipment.equipment_code"), nullable=True),
+    sa.Column("street_code", sa.String(12), sa.ForeignKey("street.code"), nullable=False),
+    sa.Column("scanned_at", sa.DateTime, nullable=False),
+    sa.Column("rating", sa.SmallInteger, nullable=True, comment="1-5; null when not rated"),
+    sa.Column("reported_problem", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index(None, "scanned_at"),
+    sa.Index(None, "uscc"),
+)
+
+self_inspection = sa.Table(
+    "self_inspection", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("kind", _enum("self_inspection", "kind"), nullable=False),
+    sa.Column("items", sa.Integer, nullable=False, comment="items checked"),
+    sa.Column("problems", sa.Integer, nullable=False, comment="items found wanting"),
+    sa.Column("rectified_on", sa.Date, nullable=True, comment="all problems rectified on"),
+    sa.Index(None, "done_on"),
+    sa.Index(None, "uscc"),
+)
+
+association = sa.Table(
+    "association", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("industry_code", sa.String(2), nullable=True, comment="GB/T 4754 division; null = all"),
+    sa.Column("members", sa.Integer, nullable=False, comment="member units"),
+)
+
+mediation = sa.Table(
+    "mediation", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("association_id", sa.Integer, sa.ForeignKey("association.id"), nullable=True,
+              comment="null = 区消保委 (consumer rights protection committee)"),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=True, comment="the business"),
+    sa.Column("street_code", sa.String(12), sa.ForeignKey("street.code"), nullable=False),
+    sa.Column("category", _enum("mediation", "category"), nullable=True),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("result", _enum("mediation", "result"), nullable=True, comment="null while open"),
+    sa.Column("amount", MONEY, nullable=True, comment="元 recovered for the consumer"),
+    sa.Index(None, "received_on"),
+    sa.Index(None, "closed_on"),
+)
+
+commitment = sa.Table(
+    "commitment", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=False),
+    sa.Column("kind", _enum("commitment", "kind"), nullable=False),
+    sa.Column("since", sa.Date, nullable=False),
+    sa.Column("revoked_on", sa.Date, nullable=True),
+    sa.Index(None, "uscc"),
+)
+
+# --- 党建 (/party-building) ---------------------------------------------------------------------
+
+party_org = sa.Table(
+    "party_org", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("kind", _enum("party_org", "kind"), nullable=False),
+    sa.Column("street_code", sa.String(12), sa.ForeignKey("street.code"), nullable=True,
+              comment="null for branches of the bureau's departments"),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=True,
+              comment="the enterprise of a single-enterprise organisation"),
+    sa.Column("office_code", sa.String(16), sa.ForeignKey("office.code"), nullable=True,
+              comment="the bureau unit of a bureau branch"),
+    sa.Column("members", sa.Integer, nullable=False, comment="party members"),
+    sa.Column("established_on", sa.Date, nullable=False),
+)
+
+party_org_member = sa.Table(
+    "party_org_member", metadata,
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("party_org.id"), primary_key=True),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), primary_key=True),
+    sa.Column("joined_on", sa.Date, nullable=True),
+    sa.Index(None, "uscc"),
+    comment="enterprises an organisation covers: its own for a single one, several for a joint one",
+)
+
+party_activity = sa.Table(
+    "party_activity", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("org_id", sa.Integer, sa.ForeignKey("party_org.id"), nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("kind", _enum("party_activity", "kind"), nullable=False),
+    sa.Column("participants", sa.Integer, nullable=False),
+    sa.Index(None, "held_on"),
+    sa.Index(None, "org_id"),
+)
+
+# --- 重大事项保障 (/major-events) ----------------------------------------------------------------
+
+assurance_mission = sa.Table(
+    "assurance_mission", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    sa.Column("venue", sa.String(128), nullable=True),
+    sa.Column("venue_lon", sa.Float, nullable=True, comment="WGS-84; the venue may lie outside the district"),
+    sa.Column("venue_lat", sa.Float, nullable=True),
+)
+
+assurance_site = sa.Table(
+    "assurance_site", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mission_id", sa.Integer, sa.ForeignKey("assurance_mission.id"), nullable=False),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=False),
+    sa.Column("street_code", sa.String(12), sa.ForeignKey("street.code"), nullable=False),
+    sa.Column("kind", _enum("assurance_site", "kind"), nullable=False),
+    sa.Column("risk_tier", _enum("assurance_site", "risk_tier"), nullable=False),
+    sa.Column("patrol_interval_hours", sa.Integer, nullable=False, comment="high 2, medium 4, low 24"),
+    sa.Index(None, "mission_id"),
+)
+
+assurance_patrol = sa.Table(
+    "assurance_patrol", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("assurance_site.id"), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("staff_id", sa.Integer, sa.ForeignKey("staff.id"), nullable=True),
+    sa.Column("result", _enum("assurance_patrol", "result"), nullable=False),
+    sa.Column("rapid_tests", sa.Integer, nullable=False, server_default="0",
+              comment="food rapid tests (快检) done on the patrol"),
+    sa.Column("rapid_fails", sa.Integer, nullable=False, server_default="0"),
+    sa.Index(None, "site_id", "at"),
+    sa.Index(None, "at"),
+)
+
+# --- 城运 (/city-ops) ---------------------------------------------------------------------------
+
+city_work_order = sa.Table(
+    "city_work_order", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("source", _enum("city_work_order", "source"), nullable=False),
+    sa.Column("source_id", sa.String(40), nullable=False,
+              comment="id of the alarm/warning/complaint/incident"),
+    sa.Column("category", sa.String(32), nullable=True,
+              comment="the source's kind: alarm kind, warning level, complaint category, incident kind"),
+    sa.Column("uscc", USCC, sa.ForeignKey("entity.uscc"), nullable=True),
+    sa.Column("street_code", sa.String(12), sa.ForeignKey("street.code"), nullable=False),
+    sa.Column("lon", sa.Float, nullable=True),
+    sa.Column("lat", sa.Float, nullable=True),
+    sa.Column("title", sa.String(256), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("pushed_at", sa.DateTime, nullable=True, comment="pushed to the district 城运中心"),
+    sa.Column("accepted_at", sa.DateTime, nullable=True),
+    sa.Column("closed_at", sa.DateTime, nullable=True),
+    sa.Column("due_at", sa.DateTime, nullable=True, comment="handling time limit"),
+    sa.Column("status", _enum("city_work_order", "status"), nullable=False),
+    sa.UniqueConstraint("source", "source_id"),
+    sa.Index(None, "created_at"),
+    sa.Index(None, "closed_at"),
+    sa.Index(None, "status"),
+)
+
+# --- city exchange ("1+16"): what a city store receives from the districts ----------------------
+# Loaded only by ``smartsup exchange import`` (data_access/exchange, docs/exchange.md); one package
+# is one (district_code, period) and its rows are replaced as a whole. Not source tables: the
+# generator and the refresh never touch them.
+
+city_package = sa.Table(
+    "city_package", metadata,
+    sa.Column("district_code", sa.String(6), primary_key=True),
+    sa.Column("period", sa.String(8), primary_key=True, comment="2026-11 or 2026-W47"),
+    sa.Column("period_kind", sa.String(8), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False, comment="exclusive"),
+    sa.Column("district_name", sa.String(32), nullable=False),
+    sa.Column("schema_version", sa.String(16), nullable=False),
+    sa.Column("data_time", sa.DateTime, nullable=False),
+    sa.Column("generated_at", sa.DateTime, nullable=False),
+    sa.Column("complete", sa.Boolean, nullable=False),
+    sa.Column("manifest_sha256", sa.CHAR(64), nullable=False, comment="identifies the package imported"),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    comment="one row per exchange package loaded into this city store",
+)
+
+city_street = sa.Table(
+    "city_street", metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("district_code", sa.String(6), nullable=False),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Index(None, "district_code"),
+)
+
+city_indicator = sa.Table(
+    "city_indicator", metadata,
+    sa.Column("indicator_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("value_type", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("theme", sa.String(32), nullable=False),
+    sa.Column("core", sa.Boolean, nullable=False),
+)
+
+
+def _city_table(name: str, key: tuple[sa.Column, ...], *columns: sa.Column | sa.Index) -> sa.Table:
+    """A table of one package's rows: (district_code, period) + its own key, tied to the package."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("district_code", sa.String(6), primary_key=True),
+        sa.Column("period", sa.String(8), primary_key=True),
+        *key, *columns,
+        sa.ForeignKeyConstraint(["district_code", "period"],
+                                ["city_package.district_code", "city_package.period"]),
+    )
+
+
+city_indicator_value = _city_table(
+    "city_indicator_value",
+    (sa.Column("indicator_id", sa.String(64), primary_key=True),
+     sa.Column("area_code", sa.String(12), primary_key=True, comment="6 digits: district; 12: street")),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Index(None, "period", "indicator_id"),
+)
+
+city_credit_list = _city_table(
+    "city_credit_list",
+    (sa.Column("record_id", sa.String(32), primary_key=True),),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("list", _enum("credit_list", "list"), nullable=False),
+    sa.Column("reason", sa.String(256), nullable=True),
+    sa.Column("listed_on", sa.Date, nullable=False),
+    sa.Column("removed_on", sa.Date, nullable=True),
+)
+
+city_case_decision = _city_table(
+    "city_case_decision",
+    (sa.Column("case_no", sa.String(40), primary_key=True),),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("cause", _enum("case_file", "cause"), nullable=False),
+    sa.Column("law_article", sa.String(128), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("fine_amount", MONEY, nullable=True, comment="元"),
+    sa.Column("confiscation_amount", MONEY, nullable=True, comment="元"),
+    sa.Column("office_name", sa.String(64), nullable=False),
+)
+
+city_inspection_task = _city_table(
+    "city_inspection_task",
+    (sa.Column("task_id", sa.String(32), primary_key=True),),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("office_name", sa.String(64), nullable=False),
+    sa.Column("planned_count", sa.Integer, nullable=False),
+    sa.Column("drawn_on", sa.Date, nullable=False),
+    sa.Column("seed", sa.String(64), nullable=True),
+)
+
+city_inspection_result = _city_table(
+    "city_inspection_result",
+    (sa.Column("inspection_id", sa.String(32), primary_key=True),),
+    sa.Column("task_id", sa.String(32), nullable=True),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("planned_on", sa.Date, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("result", _enum("inspection", "result"), nullable=False),
+)
+
+#: The tables of one package's rows (children of ``city_package``), in load order.
+CITY_PACKAGE_TABLES: tuple[sa.Table, ...] = (
+    city_indicator_value, city_credit_list, city_case_decision, city_inspection_task,
+    city_inspection_result,
+)
+
 # --- bookkeeping ----------------------------------------------------------------------------
 
 meta = sa.Table(
@@ -515,4 +813,6 @@ SOURCE_TABLES: tuple[sa.Table, ...] = (
     food_sampling, inspection_task, inspection, credit_list, complaint, case_file,
     case_stage_event, device, device_reading, device_alarm, warning_rule, warning, incident,
     resource, dispatch, entity_honor, ip_right, online_store, ad_hit,
+    qr_scan, self_inspection, association, mediation, commitment, party_org, party_org_member,
+    party_activity, assurance_mission, assurance_site, assurance_patrol, city_work_order,
 )

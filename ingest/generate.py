@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from data_access import schema
 from data_access.db import bulk_insert, set_meta
-from ingest import gen_events, gen_registry, gen_safety, geography
+from ingest import gen_events, gen_registry, gen_safety, gen_screens4, geography
 from ingest.gen_common import SCALES, Ctx
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ STEPS: tuple[tuple[str, Callable[[Ctx], None]], ...] = (
     ("incident", gen_events.incidents),
     ("entity_honor", gen_registry.honors),
     ("ip_right", gen_registry.ip_rights),
+    *gen_screens4.STEPS,
 )
 
 

@@ -419,4 +419,6 @@ def _assign_ids(conn: sa.Connection, rules: TableRules, good: pd.DataFrame,
 
 
 def _db_value(v: object) -> object:
+    if isinstance(v, np.generic):  # drivers do not bind numpy integers (natural keys led by an int id)
+        return v.item()
     return v.to_pydatetime() if isinstance(v, pd.Timestamp) else v

@@ -3,9 +3,12 @@
 Each tick appends a few complaints, kitchen-camera AI alarms, warnings and, rarely, an incident,
 stamped with the current time in the bureau's time zone (``clock``; never the machine's zone, so
 on a UTC server the events still land after the data time and "数据截至" moves), against active
-entities and existing devices and rules of the store. It marks ``meta.simulated_at`` so
-``needs_refresh`` sees new source data; the refresh (run by ``--refresh-every`` or separately) makes
-them visible on the screens.
+entities and existing devices and rules of the store; the patrols of an active assurance mission's
+sites as they fall due (an overdue site is caught up within the hour, so the 重大事项保障 screen keeps
+a believable few overdue), and the 城运 work orders those new events raise (the rules of
+``ingest.gen_screens4.city_work_orders``). It marks ``meta.simulated_at`` so ``needs_refresh`` sees
+new source data; the refresh (run by ``--refresh-every`` or separately) makes them visible on the
+screens.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ class SimulationStats:
     """What the simulator appended so far."""
 
     ticks: int = 0
-    appended: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATES_PER_MINUTE, 0))
+    appended: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys((*RATES_PER_MINUTE, "patrol", "work_order"), 0)
+    )
 
 
 class Simulator:
@@ -69,8 +74,15 @@ class Simulator:
                           schema.entity.c.lat)
                 .where(schema.entity.c.status == "active").limit(200_000), conn)
             self.cameras = pd.read_sql(
-                sa.select(schema.device.c.device_id).where(schema.device.c.kind == "kitchen_camera",
-                                                           schema.device.c.status == "online"), conn)
+                sa.select(schema.device.c.device_id, schema.device.c.uscc, schema.device.c.street_code,
+                          schema.device.c.lon, schema.device.c.lat)
+                .where(schema.device.c.kind == "kitchen_camera", schema.device.c.status == "online"), conn)
+            self.sites = self._load_sites(conn)
+            staff = pd.read_sql(sa.select(schema.staff.c.id, schema.staff.c.office_code)
+                                .where(schema.staff.c.role != "manager"), conn)
+            self.staff = {k: g["id"].to_numpy() for k, g in staff.groupby("office_code")}
+            self.next_patrol_id = (conn.execute(sa.select(sa.func.max(schema.assurance_patrol.c.id))).scalar()
+                                   or 0) + 1
             self.rules = pd.read_sql(
                 sa.select(schema.warning_rule.c.rule_id, schema.warning_rule.c.name,
                           schema.warning_rule.c.level).where(schema.warning_rule.c.enabled.is_(True)), conn)
@@ -106,6 +118,14 @@ class Simulator:
             counts["warning"] = 0
         if counts["incident"]:
             frames[schema.incident] = self._incidents(now, counts["incident"])
+        patrols = self._patrols(now, minutes)
+        counts["patrol"] = len(patrols)
+        if len(patrols):
+            frames[schema.assurance_patrol] = patrols
+        orders = self._work_orders(now, frames)
+        counts["work_order"] = len(orders)
+        if len(orders):
+            frames[schema.city_work_order] = orders
         with self.engine.begin() as conn:
             for table, frame in frames.items():
                 bulk_insert(conn, table, frame)
@@ -169,6 +189,108 @@ class Simulator:
             "level": self.rng.choice(["III", "IV"], n, p=[0.25, 0.75]), "reported_at": now,
             "street_code": ents["street_code"], "lon": ents["lon"], "lat": ents["lat"], "uscc": ents["uscc"],
             "status": "reported", "summary": [summaries[k] for k in kinds],
+        })
+
+
+    # --- 重大事项保障 and 城运 -------------------------------------------------------------------
+
+    @staticmethod
+    def _load_sites(conn: sa.Connection) -> pd.DataFrame:
+        st, m, p = schema.assurance_site, schema.assurance_mission, schema.assurance_patrol
+        last = sa.select(p.c.site_id, sa.func.max(p.c.at).label("last")).group_by(p.c.site_id).subquery()
+        sites = pd.read_sql(
+            sa.select(st.c.id, st.c.kind, st.c.street_code, st.c.patrol_interval_hours, m.c.starts_on,
+                      m.c.ends_on, last.c.last)
+            .select_from(st.join(m, m.c.id == st.c.mission_id).outerjoin(last, last.c.site_id == st.c.id)),
+            conn)
+        for c in ("starts_on", "ends_on", "last"):
+            sites[c] = pd.to_datetime(sites[c])
+        return sites
+
+    def _patrols(self, now: datetime, minutes: float) -> pd.DataFrame:
+        """Patrols of the active missions' sites: a site falls due at 80 % of its interval and is
+        visited within ten minutes or so; an overdue one is caught up within the hour."""
+        day = pd.Timestamp(now.date())
+        first = self.sites["starts_on"] - pd.Timedelta(days=3)  # patrols begin before the event
+        s = self.sites[(first <= day) & (self.sites["ends_on"] >= day)]
+        if s.empty:
+            return pd.DataFrame()
+        age = (pd.Timestamp(now) - s["last"]).dt.total_seconds().fillna(np.inf).to_numpy()
+        interval = s["patrol_interval_hours"].to_numpy() * 3600.0
+        rate = np.where(age > interval, 1 / 50, np.where(age >= 0.8 * interval, 1 / 10, 0.0)) * self.speed
+        go = self.rng.random(len(s)) < 1 - np.exp(-rate * minutes)
+        s = s[go]
+        n = len(s)
+        if not n:
+            return pd.DataFrame()
+        at = [now - timedelta(seconds=int(x)) for x in self.rng.integers(0, 60, n)]
+        self.sites.loc[s.index, "last"] = pd.to_datetime(at)
+        offices = [self.offices.get(c) for c in s["street_code"]]
+        staff = [int(self.rng.choice(self.staff[o])) if o in self.staff else None for o in offices]
+        tests = np.where(s["kind"].isin(["kitchen", "supplier"]).to_numpy(), self.rng.poisson(2.0, n), 0)
+        fails = self.rng.binomial(tests, 0.01)
+        problem = (self.rng.random(n) < 0.03) | (fails > 0)
+        ids = list(range(self.next_patrol_id, self.next_patrol_id + n))
+        self.next_patrol_id += n
+        return pd.DataFrame({
+            "id": ids, "site_id": s["id"].to_numpy(), "at": at, "staff_id": pd.array(staff, dtype="Int64"),
+            "result": np.where(problem, "problem", "normal"), "rapid_tests": tests, "rapid_fails": fails,
+        })
+
+    def _work_orders(self, now: datetime, frames: dict[sa.Table, pd.DataFrame]) -> pd.DataFrame:
+        """城运 work orders for the new events that raise one: rodent and foreign-object alarms, red and
+        orange warnings, 12345 safety complaints, every incident; created and pushed at once."""
+        parts = []
+        al = frames.get(schema.device_alarm)
+        if al is not None:
+            a = al[al["kind"].isin(["rodent", "foreign_object"])].merge(self.cameras, on="device_id")
+            parts.append(pd.DataFrame({
+                "source": "ai_alarm", "source_id": a["id"].astype(str), "category": a["kind"],
+                "uscc": a["uscc"],
+                "street_code": a["street_code"], "lon": a["lon"], "lat": a["lat"], "t": a["at"],
+                "hours": 24, "title": "AI告警：" + a["kind"].map({"rodent": "后厨发现鼠患",
+                                                                 "foreign_object": "发现异物"}),
+            }))
+        w = frames.get(schema.warning)
+        if w is not None:
+            w = w[w["level"].isin(["red", "orange"])]
+            parts.append(pd.DataFrame({
+                "source": "warning", "source_id": w["id"], "category": w["level"], "uscc": w["uscc"],
+                "street_code": w["street_code"], "lon": None, "lat": None, "t": w["raised_at"],
+                "hours": np.where(w["level"] == "red", 72, 168), "title": w["title"],
+            }))
+        c = frames.get(schema.complaint)
+        if c is not None:
+            c = c[(c["channel"] == "12345") & (c["kind"] != "consultation")
+                  & c["category"].isin(["food", "special_equipment", "product_quality"])]
+            parts.append(pd.DataFrame({
+                "source": "complaint", "source_id": c["id"], "category": c["category"], "uscc": c["uscc"],
+                "street_code": c["street_code"], "lon": c["lon"], "lat": c["lat"], "t": c["received_at"],
+                "hours": 24 * 7, "title": "12345诉求：" + c["summary"].astype(str),
+            }))
+        i = frames.get(schema.incident)
+        if i is not None:
+            parts.append(pd.DataFrame({
+                "source": "incident", "source_id": i["id"], "category": i["kind"], "uscc": i["uscc"],
+                "street_code": i["street_code"], "lon": i["lon"], "lat": i["lat"], "t": i["reported_at"],
+                "hours": 24, "title": i["summary"],
+            }))
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame()
+        o = pd.concat(parts, ignore_index=True)
+        t = pd.to_datetime(o["t"])
+        created = (t + pd.to_timedelta(self.rng.integers(0, 30, len(o)), unit="s")).clip(
+            upper=pd.Timestamp(now))
+        pushed = (created + pd.to_timedelta(self.rng.integers(5, 60, len(o)), unit="s")).clip(
+            upper=pd.Timestamp(now))
+        return pd.DataFrame({
+            "id": self._ids("CYS", now, len(o)), "source": o["source"], "source_id": o["source_id"],
+            "category": o["category"], "uscc": o["uscc"], "street_code": o["street_code"],
+            "lon": o["lon"], "lat": o["lat"], "title": o["title"].astype(str).str.slice(0, 250),
+            "created_at": created.dt.to_pydatetime(), "pushed_at": pushed.dt.to_pydatetime(),
+            "due_at": (created + pd.to_timedelta(o["hours"], unit="h")).dt.to_pydatetime(),
+            "status": "pushed",
         })
 
 

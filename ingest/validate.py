@@ -132,6 +132,104 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "done_on": ("检查日期", "实施日期", "完成日期"),
         "result": ("检查结果", "结果"),
     },
+    "qr_scan": {
+        "id": ("扫码编号", "编号"),
+        "kind": ("扫码类型", "类型"),
+        "uscc": ("被扫主体统一社会信用代码", "统一社会信用代码"),
+        "equipment_code": ("设备代码", "电梯注册代码", "设备注册代码"),
+        "scanned_at": ("扫码时间",),
+        "rating": ("评分", "评价星级"),
+        "reported_problem": ("是否反映问题", "反映问题"),
+    },
+    "self_inspection": {
+        "id": ("自查编号", "编号"),
+        "done_on": ("自查日期",),
+        "kind": ("自查类型", "类型"),
+        "items": ("检查项数", "自查项目数"),
+        "problems": ("问题项数", "发现问题数"),
+        "rectified_on": ("整改完成日期", "整改日期"),
+    },
+    "association": {
+        "id": ("协会编号", "编号"),
+        "name": ("协会名称", "名称"),
+        "industry_code": ("行业代码",),
+        "members": ("会员单位数", "会员数"),
+    },
+    "mediation": {
+        "id": ("调解编号", "编号"),
+        "association_id": ("调解协会编号", "协会编号"),
+        "uscc": ("被诉主体统一社会信用代码", "统一社会信用代码"),
+        "category": ("纠纷类别", "问题类别", "类别"),
+        "received_on": ("受理日期",),
+        "closed_on": ("办结日期", "结案日期"),
+        "result": ("调解结果", "结果"),
+        "amount": ("挽回金额(元)", "挽回经济损失(元)", "挽回金额"),
+    },
+    "commitment": {
+        "id": ("承诺编号", "编号"),
+        "kind": ("承诺类型", "类型"),
+        "since": ("承诺日期", "起始日期"),
+        "revoked_on": ("撤销日期", "退出日期"),
+    },
+    "party_org": {
+        "id": ("党组织编号", "编号"),
+        "name": ("党组织名称", "名称"),
+        "kind": ("党组织类型", "类型"),
+        "uscc": ("所在企业统一社会信用代码", "统一社会信用代码"),
+        "members": ("党员人数", "党员数"),
+        "established_on": ("成立日期", "组建日期"),
+    },
+    "party_org_member": {
+        "org_id": ("党组织编号",),
+        "uscc": ("覆盖企业统一社会信用代码", "统一社会信用代码"),
+        "joined_on": ("纳入日期", "覆盖日期"),
+    },
+    "party_activity": {
+        "id": ("活动编号", "编号"),
+        "org_id": ("党组织编号",),
+        "held_on": ("活动日期",),
+        "kind": ("活动类型", "类型"),
+        "participants": ("参加人数", "参加人次"),
+    },
+    "assurance_mission": {
+        "id": ("任务编号", "编号"),
+        "name": ("任务名称", "名称"),
+        "starts_on": ("开始日期",),
+        "ends_on": ("结束日期",),
+        "venue": ("主场馆", "场馆"),
+        "venue_lon": ("场馆经度",),
+        "venue_lat": ("场馆纬度",),
+    },
+    "assurance_site": {
+        "id": ("点位编号", "编号"),
+        "mission_id": ("任务编号",),
+        "uscc": ("点位主体统一社会信用代码", "统一社会信用代码"),
+        "kind": ("点位类型", "类型"),
+        "risk_tier": ("风险等级",),
+        "patrol_interval_hours": ("巡查间隔(小时)", "巡查频次(小时)", "巡查间隔"),
+    },
+    "assurance_patrol": {
+        "id": ("巡查编号", "编号"),
+        "site_id": ("点位编号",),
+        "at": ("巡查时间",),
+        "staff_id": ("巡查人员编号", "执法人员编号"),
+        "result": ("巡查结果", "结果"),
+        "rapid_tests": ("快检批次",),
+        "rapid_fails": ("快检不合格批次",),
+    },
+    "city_work_order": {
+        "id": ("工单编号", "编号"),
+        "source": ("工单来源", "来源"),
+        "source_id": ("来源编号", "源记录编号"),
+        "category": ("事项类别", "类别"),
+        "title": ("工单标题", "标题"),
+        "created_at": ("生成时间", "创建时间"),
+        "pushed_at": ("推送时间",),
+        "accepted_at": ("受理时间", "签收时间"),
+        "closed_at": ("办结时间",),
+        "due_at": ("办理时限", "应办结时间"),
+        "status": ("工单状态", "状态"),
+    },
     "device": {
         "device_id": ("设备编号",),
         "venue_category": ("场所类别",),
@@ -216,6 +314,44 @@ ENUM_LABELS: dict[tuple[str, str], dict[str, str]] = {
                                "已立案": "case_opened"},
     ("device", "status"): {"在线": "online", "离线": "offline", "故障": "fault", "停用": "retired",
                            "已停用": "retired"},
+    ("qr_scan", "kind"): {"电梯码": "elevator_code", "扫码评价": "catering_review",
+                          "扫码评价(餐饮)": "catering_review", "餐饮评价": "catering_review",
+                          "扫码查价": "price_check", "扫码投诉": "complaint_qr",
+                          "扫码查看主体": "public_card",
+                          "扫码查看": "public_card"},
+    ("self_inspection", "kind"): {"食品安全自查": "food_safety", "食品安全": "food_safety",
+                                  "特种设备自查": "special_equipment", "特种设备": "special_equipment",
+                                  "药品化妆品自查": "drug_cosmetics", "药品化妆品": "drug_cosmetics",
+                                  "产品质量自查": "product_quality", "产品质量": "product_quality",
+                                  "明码标价自查": "price_publicity", "明码标价": "price_publicity"},
+    ("mediation", "result"): {"调解成功": "agreed", "成功": "agreed", "达成协议": "agreed",
+                              "调解不成": "failed", "调解失败": "failed", "失败": "failed",
+                              "撤回": "withdrawn", "撤诉": "withdrawn"},
+    ("commitment", "kind"): {"放心消费承诺": "assured_consumption", "放心消费": "assured_consumption",
+                             "线下无理由退货承诺": "no_reason_return", "线下无理由退货": "no_reason_return",
+                             "无理由退货": "no_reason_return"},
+    ("party_org", "kind"): {"局机关党组织": "bureau", "机关": "bureau",
+                            "非公企业党组织": "two_new_enterprise",
+                            "非公企业": "two_new_enterprise", "社会组织党组织": "two_new_social",
+                            "社会组织": "two_new_social", "联合党组织": "joint", "联合党支部": "joint",
+                            "联合": "joint"},
+    ("party_activity", "kind"): {"三会一课": "branch_meeting", "党课": "party_lecture",
+                                 "主题党日": "theme_day",
+                                 "志愿服务": "volunteer", "学习教育": "study"},
+    ("assurance_site", "kind"): {"场馆": "venue", "接待酒店": "hotel", "酒店": "hotel", "供餐厨房": "kitchen",
+                                 "厨房": "kitchen", "食材供应商": "supplier", "供应商": "supplier"},
+    ("assurance_site", "risk_tier"): {"高": "high", "高风险": "high", "中": "medium", "中风险": "medium",
+                                      "低": "low", "低风险": "low"},
+    ("assurance_patrol", "result"): {"正常": "normal", "未发现问题": "normal", "发现问题": "problem",
+                                     "异常": "problem"},
+    ("city_work_order", "source"): {"AI告警": "ai_alarm", "ai告警": "ai_alarm", "智能预警": "warning",
+                                    "预警": "warning", "12345诉求": "complaint", "12345": "complaint",
+                                    "投诉": "complaint", "突发事件": "incident"},
+    ("city_work_order", "status"): {"已生成": "created", "生成": "created", "已推送": "pushed",
+                                    "推送": "pushed",
+                                    "已受理": "accepted", "受理": "accepted", "已签收": "accepted",
+                                    "已办结": "closed", "办结": "closed", "已退回": "returned",
+                                    "退回": "returned"},
     ("warning", "level"): {"红": "red", "红色": "red", "橙": "orange", "橙色": "orange",
                            "黄": "yellow", "黄色": "yellow", "蓝": "blue", "蓝色": "blue"},
 }
@@ -224,6 +360,7 @@ ENUM_LABELS: dict[tuple[str, str], dict[str, str]] = {
 _ENUM_KEY_OF = {("case_stage_event", "stage"): ("case_file", "stage")}
 #: Columns that take the Chinese labels of another column.
 _LABELS_OF = {("case_stage_event", "stage"): ("case_file", "stage"),
+              ("mediation", "category"): ("complaint", "category"),
               ("warning_rule", "level"): ("warning", "level"),
               ("inspection_task", "kind"): ("inspection", "kind")}
 
@@ -245,6 +382,16 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "credit_list": ("uscc", "list", "listed_on"),
     "device_alarm": ("device_id", "at", "kind"),
     "entity_honor": ("uscc", "kind", "granted_on"),
+    "qr_scan": ("scanned_at", "kind", "street_code"),
+    "self_inspection": ("uscc", "done_on", "kind"),
+    "association": ("name",),
+    "mediation": ("received_on", "street_code", "uscc"),
+    "commitment": ("uscc", "kind", "since"),
+    "party_org": ("name", "kind"),
+    "party_activity": ("org_id", "held_on", "kind"),
+    "assurance_mission": ("name",),
+    "assurance_site": ("mission_id", "uscc", "kind"),
+    "assurance_patrol": ("site_id", "at"),
 }
 
 #: (earlier, later) column pairs: when both are given, later must not precede earlier.
@@ -262,10 +409,21 @@ ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "dispatch": (("dispatched_at", "arrived_at"), ("arrived_at", "finished_at"),
                  ("dispatched_at", "finished_at")),
     "ad_hit": (("detected_at", "handled_at"),),
+    "self_inspection": (("done_on", "rectified_on"),),
+    "mediation": (("received_on", "closed_on"),),
+    "commitment": (("since", "revoked_on"),),
+    "assurance_mission": (("starts_on", "ends_on"),),
+    "city_work_order": (("created_at", "pushed_at"), ("pushed_at", "accepted_at"),
+                        ("accepted_at", "closed_at"), ("created_at", "closed_at"), ("created_at", "due_at")),
 }
 
 #: Numeric columns that must not be negative besides money (every Numeric column of the schema is money).
-_NON_NEGATIVE = {("inspection_task", "planned_count")}
+_NON_NEGATIVE = {
+    ("inspection_task", "planned_count"), ("association", "members"), ("party_org", "members"),
+    ("self_inspection", "items"), ("self_inspection", "problems"), ("party_activity", "participants"),
+    ("assurance_site", "patrol_interval_hours"), ("assurance_patrol", "rapid_tests"),
+    ("assurance_patrol", "rapid_fails"),
+}
 
 #: Within this distance (degrees, ≈ 30 m) of its street's polygon a point still counts as inside:
 #: exports round coordinates, and the approximate polygons share edges exactly.
@@ -751,11 +909,72 @@ def _inspection_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules,
         _require_when(typed, raw, p, typed["result"].notna(), "done_on", "有检查结果时须填写检查日期")
 
 
+def _qr_scan_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems) -> None:
+    if "rating" in typed:
+        r = typed["rating"]
+        p.add(r.notna() & ~r.between(1, 5), "rating", "评分应为 1–5 的整数", raw["rating"])
+    if "kind" in typed:
+        _require_when(typed, raw, p, typed["kind"] == "elevator_code", "equipment_code",
+                      "电梯码扫码须填写设备代码")
+
+
+def _self_inspection_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems) -> None:
+    if "items" in typed and "problems" in typed:
+        bad = typed["items"].notna() & typed["problems"].notna() & (typed["problems"] > typed["items"])
+        p.add(bad, "problems", "问题项数多于检查项数", raw["problems"])
+    if "problems" in typed and "rectified_on" in typed:
+        bad = (typed["problems"] == 0) & typed["rectified_on"].notna()
+        p.add(bad, "rectified_on", "未发现问题却填写了整改完成日期", raw["rectified_on"])
+
+
+def _mediation_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems) -> None:
+    if "closed_on" in typed:
+        _require_when(typed, raw, p, typed["closed_on"].notna(), "result", "已办结的调解须填写调解结果")
+    if "result" in typed:
+        _require_when(typed, raw, p, typed["result"].notna(), "closed_on", "有调解结果时须填写办结日期")
+
+
+def _party_org_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems) -> None:
+    if "kind" in typed:
+        _require_when(typed, raw, p, typed["kind"] == "two_new_enterprise", "uscc",
+                      "非公企业党组织须填写所在企业的统一社会信用代码")
+
+
+def _assurance_site_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems) -> None:
+    if "patrol_interval_hours" in typed:
+        h = typed["patrol_interval_hours"]
+        p.add(h.notna() & ~h.between(1, 168), "patrol_interval_hours", "巡查间隔应为 1–168 小时",
+              raw["patrol_interval_hours"])
+
+
+def _work_order_rules(typed: pd.DataFrame, raw: pd.DataFrame, rules: TableRules, p: Problems) -> None:
+    if "status" in typed:
+        st = typed["status"]
+        _require_when(typed, raw, p, st == "closed", "closed_at", "状态为已办结时须填写办结时间")
+        _require_when(typed, raw, p, st.isin(["accepted", "closed"]), "accepted_at",
+                      "已受理的工单须填写受理时间")
+        _require_when(typed, raw, p, st.isin(["pushed", "accepted", "closed", "returned"]), "pushed_at",
+                      "已推送的工单须填写推送时间")
+        if "closed_at" in typed:
+            p.add(st.notna() & (st != "closed") & typed["closed_at"].notna(), "closed_at",
+                  "状态不是已办结却填写了办结时间", raw["closed_at"])
+    if "source" in typed and "source_id" in typed:
+        k = typed[["source", "source_id"]]
+        dup = k.notna().all(axis=1) & k.duplicated(keep="first")
+        p.add(dup, "source_id", "同一来源记录已有工单（来源与来源编号重复）", raw["source_id"])
+
+
 _EXTRA_RULES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, TableRules, Problems], None]] = {
     "entity": _entity_rules,
     "complaint": _complaint_rules,
     "case_file": _case_rules,
     "inspection": _inspection_rules,
+    "qr_scan": _qr_scan_rules,
+    "self_inspection": _self_inspection_rules,
+    "mediation": _mediation_rules,
+    "party_org": _party_org_rules,
+    "assurance_site": _assurance_site_rules,
+    "city_work_order": _work_order_rules,
 }
 
 
@@ -840,7 +1059,8 @@ def check_foreign_keys(typed: pd.DataFrame, rules: TableRules, raw: pd.DataFrame
         values = typed[name].dropna()
         if values.empty:
             continue
-        wanted = list(values.unique())
+        # Plain Python values: database drivers do not bind numpy integers (integer keys: org_id, …).
+        wanted = [v.item() if isinstance(v, np.generic) else v for v in values.unique()]
         if ref_table == "street":
             known = set(streets.names) & set(wanted)
         else:
@@ -857,4 +1077,6 @@ _REF_LABEL = {
     "inspection_task": "检查任务表（inspection_task）", "case_file": "案件库（case_file）",
     "device": "设备表（device）", "warning_rule": "预警规则表（warning_rule）",
     "incident": "事件表（incident）", "resource": "资源表（resource）",
+    "association": "行业协会表（association）", "party_org": "党组织表（party_org）",
+    "assurance_mission": "保障任务表（assurance_mission）", "assurance_site": "保障点位表（assurance_site）",
 }

@@ -15,50 +15,25 @@ or source filter the same numbers come from the indicator library's breakdowns
 
 from __future__ import annotations
 
-import logging
 from datetime import date
+from functools import partial
 from typing import Any
 
-import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import charts_cases as charts
-from components.charts_common import kpi_cards, unavailable
-from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
-from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
-from components.panels import chart_panel
-from components.permalink import (
-    FilterField,
-    link_notes,
-    period_caption,
-    period_options,
-    read_state,
-    state_search,
-)
-from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from components.charts_common import kpi_cards
+from components.labels import ENUM_LABELS
+from components.layout import ScreenIds, ViewParams
+from components.permalink import FilterField
+from components.tables import Column
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import cases as read
 from data_access.api import extra_screens as extra
 from data_access.api import indicators
 from data_access.api.geo import street_polygons
 
-dash.register_page(
-    __name__,
-    path="/cases",
-    name="稽查办案",
-    title="稽查办案 · 智慧监管·云中心",
-    category="稽查办案",
-    order=50,
-    wall=True,
-)
-
-log = logging.getLogger(__name__)
-
 IDS = ScreenIds("cases")
-FILTERS = FilterIds("cases")
 TITLE = "稽查办案"
 
 KPI_IDS = (
@@ -94,16 +69,6 @@ LIST_LIMIT = 200
 TREND_MONTHS = 12
 OFFICE_KINDS = ("brigade", "station")
 
-CLICK_TARGETS = {
-    IDS.id("map-graph"): "street",
-    IDS.id("source-graph"): "source",
-    IDS.id("cause-graph"): "cause",
-    IDS.id("duration-graph"): "office",
-    IDS.id("trend-graph"): "period",
-    IDS.id("money-graph"): "period",
-}
-CONTROLS = {"period": FILTERS.period, "street": FILTERS.street, "office": FILTERS.office}
-
 COLUMNS = (
     Column("case_no", "案件编号", width=210),
     Column("entity_name", "当事人", link="/entity/{uscc}", width=240),
@@ -118,13 +83,6 @@ COLUMNS = (
 )
 
 
-def _offices() -> dict[str, str]:
-    """The offices that handle cases (brigades and 市场监管所), code → name."""
-    f = extra.offices()
-    f = f[f["kind"].isin(OFFICE_KINDS)]
-    return dict(zip(f["code"], f["name"], strict=True))
-
-
 def _office_names() -> dict[str, str]:
     f = extra.offices()
     return dict(zip(f["code"], f["name"], strict=True))
@@ -132,18 +90,12 @@ def _office_names() -> dict[str, str]:
 
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "办案机构", _offices()),
+        period_field(),
+        street_field(),
+        office_field("办案机构", OFFICE_KINDS),
         FilterField("source", "案件来源", ENUM_LABELS[("case_file", "source")]),
         FilterField("cause", "案由", ENUM_LABELS[("case_file", "cause")]),
     ]
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    return (state["street"],) if state.get("street") else None
 
 
 def _filters(state: dict[str, Any], *, without: str | None = None) -> dict[str, str]:
@@ -224,45 +176,9 @@ def _duration(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFr
 
 
 def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.DataFrame:
-    """The KPI strip: ``screen_kpis`` under the period and street; under an office, cause or source
-    filter each card is read again with the filters its indicator allows (the rest in
-    ``unfiltered``)."""
-    period = state["period"]
-    frame = extra.screen_kpis(ids, period, scope)
-    frame["unfiltered"] = [() for _ in range(len(frame))]
-    f = _filters(state)
-    if not f:
-        return frame
-    bounds = extra.period_bounds(period)
-    catalogue = indicators.indicator_catalogue()
-    dims = {
-        i: {d.strip() for d in str(text).split(",")}
-        for i, text in zip(catalogue["id"], catalogue["dimensions"], strict=True)
-    }
-    groups: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    for i in ids:
-        groups.setdefault(tuple((k, v) for k, v in f.items() if k in dims[i]), []).append(i)
-    now, before = {}, {}
-    for applied, members in groups.items():
-        if not applied:
-            continue
-        got = indicators.indicator_values(
-            tuple(members), bounds["start"], bounds["end"], scope, (), dict(applied)
-        )
-        now.update(zip(got["indicator_id"], got["value"], strict=True))
-        periodic = tuple(frame.set_index("indicator_id").loc[members].query("kind == 'period'").index)
-        if periodic:
-            got = indicators.indicator_values(
-                periodic, bounds["cmp_start"], bounds["cmp_end"], scope, (), dict(applied)
-            )
-            before.update(zip(got["indicator_id"], got["value"], strict=True))
-    ids = frame["indicator_id"]
-    frame["value"] = [float(now.get(i, v)) for i, v in zip(ids, frame["value"], strict=True)]
-    frame["previous"] = [
-        before.get(i, p) if i in now else p for i, p in zip(ids, frame["previous"], strict=True)
-    ]
-    frame["unfiltered"] = [tuple(k for k in f if k not in dims[i]) for i in ids]
-    return frame
+    """The KPI strip under the period, the street and the office, cause or source filters: each card
+    follows the filters its indicator allows; the rest are listed in ``unfiltered``."""
+    return extra.screen_kpis(ids, state["period"], scope, tuple(sorted(_filters(state).items())))
 
 
 def _kpi_note(kpis: pd.DataFrame) -> str:
@@ -275,10 +191,10 @@ def _kpi_note(kpis: pd.DataFrame) -> str:
     return "注：" + "；".join(parts) + "，按全部统计。" if parts else ""
 
 
-def _open_cases(state: dict[str, Any], min_days: int, limit: int):
+def _open_cases(state: dict[str, Any], streets, min_days: int, limit: int):
     """Open cases at least ``min_days`` old under the state (``cases_near_limit``; its rows are
     then narrowed to the chosen cause and source), with the office's name."""
-    rows = read.cases_near_limit(_scope(state), min_days, limit, state.get("office"))
+    rows = read.cases_near_limit(streets, min_days, limit, state.get("office"))
     frame = rows.frame
     for key in ("cause", "source"):
         if state.get(key):
@@ -288,25 +204,24 @@ def _open_cases(state: dict[str, Any], min_days: int, limit: int):
     return rows, frame
 
 
-def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
     """Every panel of the screen for a state: figures and components keyed by panel."""
     bounds = extra.period_bounds(state["period"])
     start, end = bounds["start"], bounds["end"]
-    scope = _scope(state)
+    here = scope.streets
     theme, mode = view.theme, view.mode
     wall = mode == "wall"
     trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
-    trend = _trend(trend_start, trend_end, scope, state)
+    trend = _trend(trend_start, trend_end, here, state)
     month = state["period"] if extra.parse_month(state["period"]) else None
-    kpis = _kpis(state, scope, WALL_KPI_IDS if wall else KPI_IDS)
+    kpis = _kpis(state, here, WALL_KPI_IDS if wall else KPI_IDS)
     out = {
         "kpis": kpi_cards(kpis, mode=mode, better=BETTER),
-        "kpi_note": _kpi_note(kpis),
         "source": charts.source_chart(
-            _by("source", start, end, scope, state), selected=state.get("source"), theme=theme, mode=mode
+            _by("source", start, end, here, state), selected=state.get("source"), theme=theme, mode=mode
         ),
         "cause": charts.cause_chart(
-            _by("cause", start, end, scope, state),
+            _by("cause", start, end, here, state),
             selected=state.get("cause"),
             top=6 if wall else None,
             theme=theme,
@@ -315,15 +230,15 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
         "trend": charts.trend_chart(trend, selected_month=month, theme=theme, mode=mode),
         "map": charts.street_map(
             street_polygons(),
-            _by("street_code", start, end, None, state),
+            _by("street_code", start, end, scope.allowed, state),
             selected=state.get("street"),
             theme=theme,
             mode=mode,
             tile_url=view.tile_url,
         ),
-        "funnel": charts.stage_funnel(_funnel(bounds, scope, state), theme=theme, mode=mode),
+        "funnel": charts.stage_funnel(_funnel(bounds, here, state), theme=theme, mode=mode),
         "duration": charts.office_duration_chart(
-            _duration(start, end, scope, state),
+            _duration(start, end, here, state),
             selected=state.get("office"),
             top=6 if wall else None,
             theme=theme,
@@ -331,7 +246,7 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
         ),
         "money": charts.money_chart(trend, selected_month=month, theme=theme, mode=mode),
         "near": charts.near_limit_list(
-            _open_cases(state, charts.NEAR_DAYS, LIST_LIMIT)[1],
+            _open_cases(state, here, charts.NEAR_DAYS, LIST_LIMIT)[1],
             _office_names(),
             mode=mode,
             visible_rows=4,
@@ -340,243 +255,50 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
     return out, bounds["data_time"]
 
 
-def _period_text(state: dict[str, Any]) -> str:
-    return _fields()[0].text(state["period"])
-
-
-def _caption(state: dict[str, Any]) -> Any:
-    return period_caption(_period_text(state), extra.period_bounds(state["period"]), id=IDS.id("period"))
-
-
-def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
+def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_period_text(state)}" if view.kiosk else ""
-    analyst = not view.kiosk
+    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(f"案件来源{when}", figs["source"], unit="件", id=IDS.id("source"), mode=mode),
-            chart_panel(
-                "案由分布（立案）",
-                figs["cause"],
-                unit="件",
-                id=IDS.id("cause"),
-                mode=mode,
-                note="括号内为移送公安机关（行刑衔接）的案件数。" if analyst else None,
-            ),
-            chart_panel(
-                f"近{TREND_MONTHS}个月立案与结案", figs["trend"], unit="件", id=IDS.id("trend"), mode=mode
-            ),
+            panel("source", f"案件来源{when}", "件"),
+            panel("cause", "案由分布（立案）", "件", note="括号内为移送公安机关（行刑衔接）的案件数。"),
+            panel("trend", f"近{TREND_MONTHS}个月立案与结案", "件"),
         ],
-        "centre": chart_panel(
-            f"各街镇立案分布{when}",
-            figs["map"],
-            unit="件",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note="按当事人所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。" if analyst else None,
-        ),
-        "bottom": chart_panel(
-            f"临近或超过{charts.LIMIT_DAYS}天办案时限的在办案件",
-            html.Div(figs["near"], id=IDS.id("near"), className="panel-fill"),
-            unit="件",
-            mode=mode,
-        ),
+        "centre": panel("map", f"各街镇立案分布{when}", "件", class_name="panel--map",
+                        note="按当事人所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。"),
+        "bottom": panel("near", f"临近或超过{charts.LIMIT_DAYS}天办案时限的在办案件", "件"),
         "right": [
-            chart_panel(
-                "在办案件所处环节（当前）", figs["funnel"], unit="件", id=IDS.id("funnel"), mode=mode
-            ),
-            chart_panel(
-                "各办案机构平均办案时长",
-                figs["duration"],
-                unit="天",
-                id=IDS.id("duration"),
-                mode=mode,
-                note="期间内结案案件从立案到结案的平均天数 · 90天内结案率；点击机构可筛选全屏。"
-                if analyst
-                else None,
-            ),
-            chart_panel(
-                f"近{TREND_MONTHS}个月罚没金额", figs["money"], unit="万元", id=IDS.id("money"), mode=mode
-            ),
+            panel("funnel", "在办案件所处环节（当前）", "件"),
+            panel("duration", "各办案机构平均办案时长", "天",
+                  note="期间内结案案件从立案到结案的平均天数 · 90天内结案率；点击机构可筛选全屏。"),
+            panel("money", f"近{TREND_MONTHS}个月罚没金额", "万元"),
         ],
     }
 
 
-def _grid_frame(state: dict[str, Any], limit: int):
-    return _open_cases(state, 0, limit)
+def _grid(state: dict[str, Any], scope: Scope, limit: int):
+    rows, frame = _open_cases(state, scope.streets, 0, limit)
+    return frame, rows.truncated
 
 
-def _detail(state: dict[str, Any]) -> Any:
-    rows, frame = _grid_frame(state, GRID_LIMIT)
-    grid = detail_grid(IDS.id("grid"), grid_rows(frame, COLUMNS), COLUMNS)
-    return detail_panel(
-        "在办案件明细（当前筛选，立案最早的在前）",
-        grid,
-        caption_id=IDS.id("grid-caption"),
-        caption=_count(rows, frame),
-        csv_id=IDS.id("export-csv"),
-        xlsx_id=IDS.id("export-xlsx"),
-        download_id=IDS.id("download"),
-        id=IDS.id("detail"),
-        note=f"在办案件为截至数据日期尚未结案的案件，不受统计期间影响；最多导出 {EXPORT_LIMIT:,} 条。",
-    )
-
-
-def _count(rows, frame: pd.DataFrame) -> str:
-    return count_text(len(frame), rows.truncated, rows.limit)
-
-
-def _filter_bar(state: dict[str, Any], notes: list[str], kpi_note: str) -> html.Div:
-    fields = _fields()
-    bar = filter_bar(
-        IDS.slug,
-        streets=list(fields[1].choices.items()),
-        offices=list(fields[2].choices.items()),
-        values=state,
-        show=("period", "street", "office"),
-        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
-    )
-    return html.Div(
-        [
-            bar,
-            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
-            _caption(state),
-            link_notes(notes, id=IDS.id("link-notes")),
-            html.Div(kpi_note, id=IDS.id("kpi-note"), className="detail-caption"),
-        ],
-        className="screen-filters",
-    )
-
-
-def layout(**query: object) -> html.Div:
-    view = ViewParams.from_query(query)
-    try:
-        state, notes = read_state(view.extra, _fields())
-        figs, data_time = _draw(view, state)
-    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
-        log.exception("稽查办案页面读取数据失败")
-        return screen_frame(
-            IDS,
-            view,
-            title=TITLE,
-            ok=False,
-            error=type(exc).__name__,
-            centre=unavailable("稽查办案", mode=view.mode, built=extra.read_layer_built()),
-        )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
-    panels = _panels(view, figs, state)
-    return screen_frame(
-        IDS,
-        view,
-        title=TITLE,
-        data_time=data_time,
-        kpis=figs["kpis"],
-        filters=None if view.kiosk else _filter_bar(state, notes, figs["kpi_note"]),
-        left=panels["left"],
-        right=panels["right"],
-        centre=[panels["centre"], *stores],
-        bottom=panels["bottom"],
-        detail=None if view.kiosk else _detail(state),
-    )
+def _note(state: dict[str, Any], scope: Scope) -> str:
+    return _kpi_note(_kpis(state, scope.streets))
 
 
 GRAPHS = ("source", "cause", "trend", "map", "funnel", "duration", "money")
 
-
-@refresh_callback(
-    IDS,
-    Output(IDS.kpis, "children"),
-    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
-    Output(IDS.id("near"), "children"),
-    inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+SCREEN = Screen(
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, refreshed=("kpis", *GRAPHS, "near"),
+    children=("near",),
+    clicks={"map": "street", "source": "source", "cause": "cause", "duration": "office", "trend": "period",
+            "money": "period"},
+    notes=(Note("kpi-note", _note),),
+    scope_by=("street",),  # the office filter is a dimension of the case marts, not a street
+    grid=Grid("在办案件明细（当前筛选，立案最早的在前）", COLUMNS, _grid, "在办案件明细",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              note=f"在办案件为截至数据日期尚未结案的案件，不受统计期间影响；最多导出 {EXPORT_LIMIT:,} 条。"),
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs, data_time = _draw(ViewParams.from_query(view_query), state)
-    return Refreshed([figs["kpis"], *(figs[k] for k in GRAPHS), figs["near"]], data_time=data_time)
-
-
-def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
-    """The screen's new filter state after one event, and everything that shows it.
-
-    ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value
-    (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``). Returns the state, the
-    chips, the URL query, the dropdowns' values and the period options, the (cleared) link note,
-    the period's dates and the note on KPI cards that cannot follow the filter.
-    """
-    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
-    if event is None:
-        return (no_update,) * 10
-    fields = _fields()
-    new = next_state(state, fields, *event)
-    view = ViewParams.from_query(view_query)
-    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
-    return (
-        new,
-        filter_chips(IDS.slug, new, fields),
-        search or "?",
-        new["period"],
-        period_options(fields[0], PERIOD_LABELS, new["period"]),
-        new["street"],
-        new["office"],
-        None,
-        _caption(new).children,
-        _kpi_note(_kpis(new, _scope(new))),
-    )
-
-
-@callback(
-    Output(IDS.id("state"), "data"),
-    Output(IDS.id("chips"), "children"),
-    Output(IDS.id("url"), "search"),
-    Output(FILTERS.period, "value"),
-    Output(FILTERS.period, "options"),
-    Output(FILTERS.street, "value"),
-    Output(FILTERS.office, "value"),
-    Output(IDS.id("link-notes"), "children"),
-    Output(IDS.id("period"), "children"),
-    Output(IDS.id("kpi-note"), "children"),
-    *(Input(i, "value") for i in CONTROLS.values()),
-    *(Input(g, "clickData") for g in CLICK_TARGETS),
-    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
-    State(IDS.id("state"), "data"),
-    State(IDS.view, "data"),
-    prevent_initial_call=True,
-)
-def on_filter(*args: Any) -> tuple:
-    state, view_query = args[-2], args[-1]
-    return update_filters(
-        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
-    )
-
-
-@callback(
-    Output(IDS.id("grid"), "rowData"),
-    Output(IDS.id("grid-caption"), "children"),
-    Input(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def update_grid(state: dict[str, Any]) -> tuple:
-    """The detail grid's rows and caption for a filter state."""
-    rows, frame = _grid_frame(state, GRID_LIMIT)
-    return grid_rows(frame, COLUMNS), _count(rows, frame)
-
-
-def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """The open cases of a filter state as a CSV or XLSX download (at most ``EXPORT_LIMIT`` rows)."""
-    _, frame = _grid_frame(state, EXPORT_LIMIT)
-    as_of = extra.period_bounds(state["period"])["as_of"]
-    return download(frame, COLUMNS, f"在办案件明细_{as_of:%Y%m%d}", fmt)
-
-
-@callback(
-    Output(IDS.id("download"), "data"),
-    Input(IDS.id("export-csv"), "n_clicks"),
-    Input(IDS.id("export-xlsx"), "n_clicks"),
-    State(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
-    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
+register(__name__, SCREEN, path="/cases", order=50)
+layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
+_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids

@@ -18,13 +18,11 @@ from dash import html
 
 from components import charts_complaints as charts
 from components.charts_common import kpi_cards
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
+from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
-from components.tables import Column
-from dashboard.screen import Grid, Scope, Screen, register
+from dashboard.screen import Grid, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import complaints as read
 from data_access.api import extra_screens as extra
 from data_access.api.geo import street_polygons
@@ -57,34 +55,14 @@ TREND_MONTHS = 12
 WALL_ENTITY_DAYS = 90
 
 
-COLUMNS = (
-    Column("id", "编号", width=150),
-    Column("received_at", "受理时间", "datetime"),
-    Column("channel", "渠道", "enum", ("complaint", "channel")),
-    Column("kind", "类型", "enum", ("complaint", "kind")),
-    Column("category", "类别", "enum", ("complaint", "category")),
-    Column("status", "状态", "enum", ("complaint", "status")),
-    Column("street_name", "街镇"),
-    Column("entity_name", "被投诉主体", link="/entity/{uscc}"),
-    Column("uscc", "统一社会信用代码"),
-    Column("summary", "诉求摘要", width=320),
-    Column("complainant_name", "投诉人"),
-    Column("complainant_phone", "联系电话"),
-    Column("due_at", "办理期限", "datetime"),
-    Column("closed_at", "办结时间", "datetime"),
-    Column("satisfied", "是否满意", "bool"),
-    Column("amount_recovered", "挽回金额（元）", "money"),
-)
+COLUMNS = charts.COMPLAINT_COLUMNS
 
 
 def _fields() -> list[FilterField]:
-    stations = extra.offices("station")
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
+        period_field(),
+        street_field(),
+        office_field(),
         FilterField("channel", "渠道", ENUM_LABELS[("complaint", "channel")]),
         FilterField("kind", "类型", ENUM_LABELS[("complaint", "kind")]),
         FilterField("category", "类别", ENUM_LABELS[("complaint", "category")]),

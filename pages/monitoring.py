@@ -11,48 +11,25 @@ listed and exported with links to each venue's 一户一档.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
-import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import html
 
 from components import charts_monitoring as charts
-from components.charts_common import kpi_cards, unavailable
-from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
-from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.charts_common import kpi_cards
+from components.labels import ENUM_LABELS
+from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
-from components.permalink import (
-    FilterField,
-    link_notes,
-    period_caption,
-    period_options,
-    read_state,
-    state_search,
-)
-from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from components.permalink import FilterField
+from components.tables import Column
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import extra_screens as extra
 from data_access.api import monitoring as read
 
-dash.register_page(
-    __name__,
-    path="/monitoring",
-    name="远程监控",
-    title="远程监控 · 智慧监管·云中心",
-    category="远程监控",
-    order=20,
-    wall=True,
-)
-
-log = logging.getLogger(__name__)
-
 IDS = ScreenIds("monitoring")
-FILTERS = FilterIds("monitoring")
 TITLE = "远程监控"
 
 KPI_IDS = (
@@ -85,14 +62,8 @@ COLD_CURVES = 3
 COLD_DAYS = 7
 #: Devices listed as down (offline and fault each).
 DOWN_LIMIT = 50
-
-#: Which filter a click on which graph sets.
-CLICK_TARGETS = {
-    IDS.id("venues-graph"): "venue",
-    IDS.id("devices-graph"): "kind",
-    IDS.id("trend-graph"): "period",
-}
-CONTROLS = {"period": FILTERS.period, "street": FILTERS.street, "office": FILTERS.office}
+#: What the period does not change (a fixed line under the period's dates).
+PERIOD_NOTE = "设备数与在线率为当前状态，不随期间变化；告警按期间统计；顶部指标按期间与街镇统计。"
 
 COLUMNS = (
     Column("device_id", "设备编号", width=130),
@@ -111,30 +82,13 @@ STREAM_TEXT = {"image": "有（图像）", "video": "有（视频）", "external
 
 
 def _fields() -> list[FilterField]:
-    stations = extra.offices("station")
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "市场监管所", dict(zip(stations["code"], stations["name"], strict=True))),
+        period_field(),
+        street_field(),
+        office_field(),
         FilterField("kind", "设备类型", ENUM_LABELS[("device", "kind")]),
         FilterField("venue", "场所类别", ENUM_LABELS[("device", "venue_category")]),
     ]
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    """The streets the state covers: the street, the office's street (a 市场监管所 serves one
-    street), both (their intersection, possibly empty) or the whole district (None)."""
-    chosen = []
-    if state.get("street"):
-        chosen.append({state["street"]})
-    if state.get("office"):
-        stations = extra.offices("station").set_index("code")["street_code"]
-        chosen.append({stations.get(state["office"])} - {None})
-    if not chosen:
-        return None
-    return tuple(sorted(set.intersection(*chosen)))
 
 
 def _cameras(state: dict[str, Any], scope: tuple[str, ...] | None, hosts: tuple[str, ...]) -> pd.DataFrame:
@@ -173,43 +127,43 @@ def _down(state: dict[str, Any], scope: tuple[str, ...] | None) -> pd.DataFrame:
     return f.sort_values("last_seen_at", ascending=False, na_position="last").reset_index(drop=True)
 
 
-def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
     """Every panel of the screen for a state: figures and components keyed by panel."""
     period = state["period"]
     bounds = extra.period_bounds(period)
     start, end = bounds["start"], bounds["end"]
-    scope = _scope(state)
+    here = scope.streets
     kind = state.get("kind")
     theme, mode = view.theme, view.mode
     names = extra.street_names()
-    summary = read.device_summary(scope)
+    summary = read.device_summary(here)
     trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
     out = {
-        "kpis": kpi_cards(extra.screen_kpis(KPI_IDS, period, scope), mode=mode, better=BETTER),
+        "kpis": kpi_cards(extra.screen_kpis(KPI_IDS, period, here), mode=mode, better=BETTER),
         "venues": charts.venue_chart(
-            read.cameras_by_venue(scope), selected=state.get("venue"), theme=theme, mode=mode
+            read.cameras_by_venue(here), selected=state.get("venue"), theme=theme, mode=mode
         ),
         "alarms": charts.alarm_kinds_chart(
-            read.alarms_by_kind(start, end, scope, kind), theme=theme, mode=mode
+            read.alarms_by_kind(start, end, here, kind), theme=theme, mode=mode
         ),
-        "funnel": charts.funnel_chart(read.alarm_funnel(start, end, scope, kind), theme=theme, mode=mode),
+        "funnel": charts.funnel_chart(read.alarm_funnel(start, end, here, kind), theme=theme, mode=mode),
         "devices": charts.device_online_chart(summary, selected=kind, theme=theme, mode=mode),
-        "cold": charts.cold_storage_chart(_cold_curves(scope, bounds["as_of"]), theme=theme, mode=mode),
+        "cold": charts.cold_storage_chart(_cold_curves(here, bounds["as_of"]), theme=theme, mode=mode),
         "elevator": charts.elevator_chart(
-            summary, read.alarms_by_kind(start, end, scope, "elevator_iot"), theme=theme, mode=mode
+            summary, read.alarms_by_kind(start, end, here, "elevator_iot"), theme=theme, mode=mode
         ),
         "trend": charts.alarm_trend_chart(
-            read.alarm_trend(trend_start, trend_end, scope, "month", kind),
+            read.alarm_trend(trend_start, trend_end, here, "month", kind),
             selected_month=period if extra.parse_month(period) else None,
             theme=theme,
             mode=mode,
         ),
         "video": charts.video_wall(
-            _cameras(state, scope, view.video_hosts), names, mode=mode, tiles=WALL_TILES[mode],
+            _cameras(state, here, view.video_hosts), names, mode=mode, tiles=WALL_TILES[mode],
             allowed=view.video_hosts,
         ),
         "down": charts.down_devices_list(
-            _down(state, scope), names, mode=mode, visible_rows=4 if view.kiosk else 20
+            _down(state, here), names, mode=mode, visible_rows=4 if view.kiosk else 20
         ),
     }
     return out, bounds["data_time"]
@@ -220,25 +174,18 @@ def _kind_text(state: dict[str, Any]) -> str:
     return f"（{charts.SHORT_KINDS[kind]}）" if kind else ""
 
 
-def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
     # the wall shows one period for good, so its titles name it; analysts read it over the panels
     when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
     kind = _kind_text(state)
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                "明厨亮灶摄像头（按场所）",
-                figs["venues"],
-                unit="路",
-                id=IDS.id("venues"),
-                mode=mode,
-                note=None
-                if view.kiosk
-                else "括号内为在线率；点击场所类别可筛选视频墙、离线清单与明细（告警统计不分场所）。",
-            ),
-            chart_panel(f"告警类型{kind}{when}", figs["alarms"], unit="条", id=IDS.id("alarms"), mode=mode),
-            chart_panel(f"告警→推送→整改{kind}", figs["funnel"], unit="条", id=IDS.id("funnel"), mode=mode),
+            panel("venues", "明厨亮灶摄像头（按场所）", unit="路",
+                  note="括号内为在线率；点击场所类别可筛选视频墙、离线清单与明细（告警统计不分场所）。"),
+            panel("alarms", f"告警类型{kind}{when}", unit="条"),
+            panel("funnel", f"告警→推送→整改{kind}", unit="条"),
         ],
         "centre": chart_panel(
             "明厨亮灶视频墙",
@@ -251,14 +198,8 @@ def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> di
             else "仅播放本平台可访问的视频流（同源地址）；未登记或位于外部主机的地址显示为“无视频流”。",
         ),
         "bottom": [
-            chart_panel(
-                f"近{TREND_MONTHS}个月告警与整改{kind}",
-                figs["trend"],
-                unit="条",
-                id=IDS.id("trend"),
-                mode=mode,
-                note=None if view.kiosk else "点击某月可把统计期间设为该月。",
-            ),
+            panel("trend", f"近{TREND_MONTHS}个月告警与整改{kind}", unit="条",
+                  note="点击某月可把统计期间设为该月。"),
             chart_panel(
                 "离线与故障设备",
                 html.Div(figs["down"], id=IDS.id("down"), className="panel-fill"),
@@ -267,214 +208,45 @@ def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> di
             ),
         ],
         "right": [
-            chart_panel(
-                "各类感知设备在线率",
-                figs["devices"],
-                unit="%",
-                id=IDS.id("devices"),
-                mode=mode,
-                note=None if view.kiosk else "点击设备类型可筛选告警、设备清单与明细。",
-            ),
-            chart_panel(
-                f"冷库温度（近{COLD_DAYS}天）",
-                figs["cold"],
-                unit="℃",
-                id=IDS.id("cold"),
-                mode=mode,
-                note=None
-                if view.kiosk
-                else f"温度最高的{COLD_CURVES}个冷库；-18℃为冻品贮存要求，高于-15℃触发温度超限告警。",
-            ),
-            chart_panel(
-                f"电梯物联网终端{when}", figs["elevator"], unit="台", id=IDS.id("elevator"), mode=mode
-            ),
+            panel("devices", "各类感知设备在线率", unit="%", note="点击设备类型可筛选告警、设备清单与明细。"),
+            panel("cold", f"冷库温度（近{COLD_DAYS}天）", unit="℃",
+                  note=f"温度最高的{COLD_CURVES}个冷库；-18℃为冻品贮存要求，高于-15℃触发温度超限告警。"),
+            panel("elevator", f"电梯物联网终端{when}", unit="台"),
         ],
     }
 
 
-def _caption(state: dict[str, Any]) -> Any:
-    return period_caption(
-        _fields()[0].text(state["period"]), extra.period_bounds(state["period"]), id=IDS.id("period")
-    )
-
-
-def _grid_frame(state: dict[str, Any], limit: int):
-    rows = read.devices(state.get("kind"), _scope(state), state.get("venue"), limit=limit)
+def _grid(state: dict[str, Any], scope: Scope, limit: int) -> tuple[pd.DataFrame, bool]:
+    rows = read.devices(state.get("kind"), scope.streets, state.get("venue"), limit=limit)
     frame = rows.frame.copy()
     frame["street_name"] = frame["street_code"].map(extra.street_names())
     frame["stream"] = frame["stream_url"].map(lambda u: STREAM_TEXT[charts.stream_kind(u, None)])
-    return rows, frame
-
-
-def _detail(state: dict[str, Any]) -> Any:
-    rows, frame = _grid_frame(state, GRID_LIMIT)
-    grid = detail_grid(IDS.id("grid"), grid_rows(frame, COLUMNS), COLUMNS)
-    return detail_panel(
-        "感知设备明细（当前筛选）",
-        grid,
-        caption_id=IDS.id("grid-caption"),
-        caption=count_text(len(rows), rows.truncated, rows.limit),
-        csv_id=IDS.id("export-csv"),
-        xlsx_id=IDS.id("export-xlsx"),
-        download_id=IDS.id("download"),
-        id=IDS.id("detail"),
-        note=f"在线设备在前；不含已停用设备。导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-    )
-
-
-def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
-    fields = _fields()
-    stations = extra.offices("station")
-    bar = filter_bar(
-        IDS.slug,
-        streets=list(fields[1].choices.items()),
-        offices=list(zip(stations["code"], stations["name"], strict=True)),
-        values=state,
-        show=("period", "street", "office"),
-        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
-    )
-    return html.Div(
-        [
-            bar,
-            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
-            _caption(state),
-            html.Div(
-                "设备数与在线率为当前状态，不随期间变化；告警按期间统计；顶部指标按期间与街镇统计。",
-                className="period-caption",
-            ),
-            link_notes(notes, id=IDS.id("link-notes")),
-        ],
-        className="screen-filters",
-    )
-
-
-def layout(**query: object) -> html.Div:
-    view = ViewParams.from_query(query)
-    try:
-        state, notes = read_state(view.extra, _fields())
-        figs, data_time = _draw(view, state)
-    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
-        log.exception("远程监控页面读取数据失败")
-        return screen_frame(
-            IDS,
-            view,
-            title=TITLE,
-            ok=False,
-            error=type(exc).__name__,
-            centre=unavailable("远程监控", mode=view.mode, built=extra.read_layer_built()),
-        )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
-    panels = _panels(view, figs, state)
-    return screen_frame(
-        IDS,
-        view,
-        title=TITLE,
-        data_time=data_time,
-        kpis=figs["kpis"],
-        filters=None if view.kiosk else _filters(state, notes),
-        left=panels["left"],
-        right=panels["right"],
-        centre=[panels["centre"], *stores],
-        bottom=panels["bottom"],
-        detail=None if view.kiosk else _detail(state),
-    )
+    return frame, rows.truncated
 
 
 GRAPHS = ("venues", "alarms", "funnel", "devices", "cold", "elevator", "trend")
 
-
-@refresh_callback(
+SCREEN = Screen(
     IDS,
-    Output(IDS.kpis, "children"),
-    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
-    Output(IDS.id("video"), "children"),
-    Output(IDS.id("down"), "children"),
-    inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+    TITLE,
+    fields=_fields,
+    draw=draw,
+    panels=panels,
+    refreshed=("kpis", *GRAPHS, "video", "down"),
+    children=("video", "down"),
+    clicks={"venues": "venue", "devices": "kind", "trend": "period"},
+    grid=Grid(
+        "感知设备明细（当前筛选）",
+        COLUMNS,
+        _grid,
+        "感知设备明细",
+        note=f"在线设备在前；不含已停用设备。导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
+        grid_limit=GRID_LIMIT,
+        export_limit=EXPORT_LIMIT,
+    ),
+    notes=(Note("period-note", lambda _state, _scope: PERIOD_NOTE, class_name="period-caption",
+                place="caption", follows=False),),
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs, data_time = _draw(ViewParams.from_query(view_query), state)
-    return Refreshed(
-        [figs["kpis"], *(figs[k] for k in GRAPHS), figs["video"], figs["down"]], data_time=data_time
-    )
-
-
-def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
-    """The screen's new filter state after one event, and everything that shows it.
-
-    ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value.
-    Returns the state, the chips, the URL query, the dropdowns' values and the period options, the
-    (cleared) link note and the period's dates.
-    """
-    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
-    if event is None:
-        return (no_update,) * 9
-    fields = _fields()
-    new = next_state(state, fields, *event)
-    view = ViewParams.from_query(view_query)
-    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
-    return (
-        new,
-        filter_chips(IDS.slug, new, fields),
-        search or "?",
-        new["period"],
-        period_options(fields[0], PERIOD_LABELS, new["period"]),
-        new["street"],
-        new["office"],
-        None,
-        _caption(new).children,
-    )
-
-
-@callback(
-    Output(IDS.id("state"), "data"),
-    Output(IDS.id("chips"), "children"),
-    Output(IDS.id("url"), "search"),
-    Output(FILTERS.period, "value"),
-    Output(FILTERS.period, "options"),
-    Output(FILTERS.street, "value"),
-    Output(FILTERS.office, "value"),
-    Output(IDS.id("link-notes"), "children"),
-    Output(IDS.id("period"), "children"),
-    *(Input(i, "value") for i in CONTROLS.values()),
-    *(Input(g, "clickData") for g in CLICK_TARGETS),
-    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
-    State(IDS.id("state"), "data"),
-    State(IDS.view, "data"),
-    prevent_initial_call=True,
-)
-def on_filter(*args: Any) -> tuple:
-    state, view_query = args[-2], args[-1]
-    return update_filters(
-        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
-    )
-
-
-@callback(
-    Output(IDS.id("grid"), "rowData"),
-    Output(IDS.id("grid-caption"), "children"),
-    Input(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def update_grid(state: dict[str, Any]) -> tuple:
-    """The detail grid's rows and caption for a filter state."""
-    rows, frame = _grid_frame(state, GRID_LIMIT)
-    return grid_rows(frame, COLUMNS), count_text(len(rows), rows.truncated, rows.limit)
-
-
-def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """The devices of a filter state as a CSV or XLSX download (at most ``EXPORT_LIMIT`` rows)."""
-    _, frame = _grid_frame(state, EXPORT_LIMIT)
-    as_of = extra.period_bounds(state["period"])["as_of"]
-    return download(frame, COLUMNS, f"感知设备明细_{as_of:%Y%m%d}", fmt)
-
-
-@callback(
-    Output(IDS.id("download"), "data"),
-    Input(IDS.id("export-csv"), "n_clicks"),
-    Input(IDS.id("export-xlsx"), "n_clicks"),
-    State(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
-    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
+register(__name__, SCREEN, path="/monitoring", order=20)
+layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
+_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids

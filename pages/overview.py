@@ -8,33 +8,25 @@ map; kept in the URL), and the page links to every screen.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import html
 
 from components import charts_overview as charts
-from components.charts_common import kpi_cards, unavailable
-from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
-from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
+from components.charts_common import kpi_cards
+from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
-from components.permalink import FilterField, link_notes, read_state, state_search
+from components.permalink import FilterField
+from dashboard.screen import Scope, Screen, register, street_field
 from data_access.api import cases, complaints, emergency, extra_screens, monitoring, warnings
 from data_access.api.geo import street_polygons
 from data_access.api.overview import OVERVIEW_KPIS, latest_warnings, live_events
 
-log = logging.getLogger(__name__)
-
-dash.register_page(
-    __name__, path="/", name="总览", title="总览 · 智慧监管·云中心", category="总览", order=0, wall=True
-)
-
 IDS = ScreenIds("overview")
-FILTERS = FilterIds("overview")
 TITLE = "应急指挥中心总览"
 
 #: Card titles where the indicator's own name would not say which period it counts.
@@ -48,20 +40,9 @@ RECENT_DAYS = 30
 INCIDENT_DAYS = 90
 CASE_MONTHS = 12
 
-CLICK_TARGETS = {IDS.id("map-graph"): "street"}
-CONTROLS = {"street": FILTERS.street}
-
-
-def _streets() -> dict[str, str]:
-    return {f["id"]: f["properties"]["name"] for f in street_polygons()["features"]}
-
 
 def _fields() -> list[FilterField]:
-    return [FilterField("street", "街镇", _streets())]
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    return (state["street"],) if state.get("street") else None
+    return [street_field()]
 
 
 def _kpis(scope: tuple[str, ...] | None, mode: str) -> list[Any]:
@@ -76,22 +57,22 @@ def _kpis(scope: tuple[str, ...] | None, mode: str) -> list[Any]:
     return kpi_cards(frame, mode=mode, tones=TONES, names=names, ids=ids, delta_label="环比")
 
 
-def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
     """Every panel of the screen for a state."""
-    scope, theme, mode = _scope(state), view.theme, view.mode
+    here, theme, mode = scope.streets, view.theme, view.mode
     month = extra_screens.period_bounds("month")
     as_of = month["as_of"]
     tomorrow = as_of + timedelta(days=1)
     streets = street_polygons()
-    by_street = complaints.complaints_by("street_code", month["start"], month["end"])
+    by_street = complaints.complaints_by("street_code", month["start"], month["end"], scope.allowed)
     values = dict(zip(by_street["street_code"], by_street["n"].astype(float), strict=True))
     case_start, case_end = extra_screens.month_window(as_of, CASE_MONTHS)
     out = {
-        "kpis": _kpis(scope, mode),
+        "kpis": _kpis(here, mode),
         "map": charts.event_map(
             streets,
             values,
-            live_events(EVENT_HOURS, 200, None),
+            live_events(EVENT_HOURS, 200, scope.allowed),
             value_name="本月受理投诉举报",
             unit="件",
             selected=state.get("street"),
@@ -100,77 +81,55 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
             tile_url=view.tile_url,
         ),
         "complaints": charts.complaint_days_chart(
-            complaints.complaint_trend(tomorrow - timedelta(days=RECENT_DAYS), tomorrow, scope, "day"),
+            complaints.complaint_trend(tomorrow - timedelta(days=RECENT_DAYS), tomorrow, here, "day"),
             theme=theme,
             mode=mode,
         ),
-        "warnings": charts.warning_levels_chart(warnings.warning_status(scope), theme=theme, mode=mode),
+        "warnings": charts.warning_levels_chart(warnings.warning_status(here), theme=theme, mode=mode),
         "alarms": charts.alarm_kinds_chart(
-            monitoring.alarms_by_kind(tomorrow - timedelta(days=RECENT_DAYS), tomorrow, scope),
+            monitoring.alarms_by_kind(tomorrow - timedelta(days=RECENT_DAYS), tomorrow, here),
             theme=theme,
             mode=mode,
         ),
-        "devices": charts.device_online_chart(monitoring.device_summary(scope), theme=theme, mode=mode),
+        "devices": charts.device_online_chart(monitoring.device_summary(here), theme=theme, mode=mode),
         "cases": charts.case_trend_chart(
-            cases.case_trend(case_start, case_end, scope), theme=theme, mode=mode
+            cases.case_trend(case_start, case_end, here), theme=theme, mode=mode
         ),
         "incidents": charts.incident_kinds_chart(
-            emergency.incidents_by("kind", tomorrow - timedelta(days=INCIDENT_DAYS), tomorrow, scope),
+            emergency.incidents_by("kind", tomorrow - timedelta(days=INCIDENT_DAYS), tomorrow, here),
             theme=theme,
             mode=mode,
         ),
         "ticker": charts.warnings_ticker(
-            latest_warnings(20, scope).frame, mode=mode, visible_rows=4 if view.kiosk else 20
+            latest_warnings(20, here).frame, mode=mode, visible_rows=4 if view.kiosk else 20
         ),
     }
     return out, month["data_time"]
 
 
-def _panels(view: ViewParams, figs: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
+def panels(view: ViewParams, figs: dict[str, Any], _state: dict[str, Any]) -> dict[str, Any]:
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                f"近{RECENT_DAYS}日受理投诉举报",
-                figs["complaints"],
-                unit="件",
-                id=IDS.id("complaints"),
-                mode=mode,
-            ),
-            chart_panel(
-                "未办结预警（按等级）", figs["warnings"], unit="条", id=IDS.id("warnings"), mode=mode
-            ),
-            chart_panel(
-                f"近{RECENT_DAYS}日设备告警", figs["alarms"], unit="条", id=IDS.id("alarms"), mode=mode
-            ),
+            panel("complaints", f"近{RECENT_DAYS}日受理投诉举报", unit="件"),
+            panel("warnings", "未办结预警（按等级）", unit="条"),
+            panel("alarms", f"近{RECENT_DAYS}日设备告警", unit="条"),
         ],
-        "centre": chart_panel(
+        "centre": panel(
+            "map",
             f"全区态势 · 近{EVENT_HOURS}小时事件",
-            figs["map"],
             unit="件",
-            id=IDS.id("map"),
-            mode=mode,
             class_name="panel--map",
-            note=None
-            if view.kiosk
-            else "色块为本月各街镇受理投诉举报；点为近24小时的突发事件、预警、"
+            note="色块为本月各街镇受理投诉举报；点为近24小时的突发事件、预警、"
             "设备告警与投诉举报；点击街镇可筛选全屏。",
         ),
         "bottom": chart_panel(
-            "最新预警", html.Div(figs["ticker"], id=IDS.id("ticker"), className="panel-fill"), mode=mode
+            "最新预警", html.Div(figs["ticker"], id=IDS.id("ticker"), className="panel-fill"), mode=view.mode
         ),
         "right": [
-            chart_panel("感知设备在线率", figs["devices"], unit="%", id=IDS.id("devices"), mode=mode),
-            chart_panel(
-                f"近{CASE_MONTHS}个月立案与结案", figs["cases"], unit="件", id=IDS.id("cases"), mode=mode
-            ),
-            chart_panel(
-                f"近{INCIDENT_DAYS}日突发事件",
-                figs["incidents"],
-                unit="起",
-                id=IDS.id("incidents"),
-                mode=mode,
-            ),
+            panel("devices", "感知设备在线率", unit="%"),
+            panel("cases", f"近{CASE_MONTHS}个月立案与结案", unit="件"),
+            panel("incidents", f"近{INCIDENT_DAYS}日突发事件", unit="起"),
         ],
     }
 
@@ -183,102 +142,31 @@ def _screens() -> list[dict[str, Any]]:
     ]
 
 
-def _filters(state: dict[str, Any], notes: list[str]) -> html.Div:
-    fields = _fields()
-    return html.Div(
-        [
-            chart_panel(
-                "各系统大屏",
-                charts.screen_links(_screens(), exclude=("/",)),
-                mode="analyst",
-                class_name="panel--links",
-            ),
-            html.Div(
-                filter_bar(IDS.slug, streets=list(fields[0].choices.items()), values=state, show=("street",)),
-                className="mt-3",
-            ),
-            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
-            link_notes(notes, id=IDS.id("link-notes")),
-        ],
-        className="screen-filters",
-    )
-
-
-def layout(**query: object) -> html.Div:
-    view = ViewParams.from_query(query)
-    try:
-        state, notes = read_state(view.extra, _fields())
-        figs, data_time = _draw(view, state)
-    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
-        log.exception("总览页面读取数据失败")
-        return screen_frame(
-            IDS,
-            view,
-            title=TITLE,
-            ok=False,
-            error=type(exc).__name__,
-            centre=unavailable("全区态势", mode=view.mode, built=extra_screens.read_layer_built()),
-        )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
-    panels = _panels(view, figs)
-    return screen_frame(
-        IDS,
-        view,
-        title=TITLE,
-        data_time=data_time,
-        kpis=figs["kpis"],
-        filters=None if view.kiosk else _filters(state, notes),
-        left=panels["left"],
-        right=panels["right"],
-        centre=[panels["centre"], *stores],
-        bottom=panels["bottom"],
+def _links(_state: dict[str, Any]) -> Any:
+    """Every screen of the centre, over the filter bar (analysts only)."""
+    return chart_panel(
+        "各系统大屏",
+        charts.screen_links(_screens(), exclude=("/",)),
+        mode="analyst",
+        class_name="panel--links",
     )
 
 
 GRAPHS = ("map", "complaints", "warnings", "alarms", "devices", "cases", "incidents")
 
-
-@refresh_callback(
+SCREEN = Screen(
     IDS,
-    Output(IDS.kpis, "children"),
-    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
-    Output(IDS.id("ticker"), "children"),
-    inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+    TITLE,
+    fields=_fields,
+    draw=draw,
+    panels=panels,
+    refreshed=("kpis", *GRAPHS, "ticker"),
+    children=("ticker",),
+    controls=("street",),
+    clicks={"map": "street"},
+    filters_head=_links,
+    unavailable_title="全区态势",
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs, data_time = _draw(ViewParams.from_query(view_query), state)
-    return Refreshed([figs["kpis"], *(figs[k] for k in GRAPHS), figs["ticker"]], data_time=data_time)
-
-
-def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
-    """The new street filter after one event (the dropdown, a map click, a chip): the state, the
-    chips, the URL query, the dropdown's value and the (cleared) link note."""
-    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
-    if event is None:
-        return (no_update,) * 5
-    fields = _fields()
-    new = next_state(state, fields, *event)
-    view = ViewParams.from_query(view_query)
-    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
-    return new, filter_chips(IDS.slug, new, fields), search or "?", new["street"], None
-
-
-@callback(
-    Output(IDS.id("state"), "data"),
-    Output(IDS.id("chips"), "children"),
-    Output(IDS.id("url"), "search"),
-    Output(FILTERS.street, "value"),
-    Output(IDS.id("link-notes"), "children"),
-    Input(FILTERS.street, "value"),
-    Input(IDS.id("map-graph"), "clickData"),
-    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
-    State(IDS.id("state"), "data"),
-    State(IDS.view, "data"),
-    prevent_initial_call=True,
-)
-def on_filter(*args: Any) -> tuple:
-    state, view_query = args[-2], args[-1]
-    return update_filters(
-        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
-    )
+register(__name__, SCREEN, path="/", order=0, name="总览")
+layout, refresh, update_filters, _, _ = SCREEN.wire()
+_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids

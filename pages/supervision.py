@@ -15,51 +15,26 @@ filter the trend and the result categories come from the indicator library's bre
 
 from __future__ import annotations
 
-import logging
 from datetime import date
+from functools import partial
 from typing import Any
 
-import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import charts_supervision as charts
-from components.charts_common import kpi_cards, unavailable
-from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
-from components.filters import FilterIds, filter_bar
-from components.formatting import format_month
-from components.labels import ENUM_LABELS, PERIOD_LABELS
-from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
-from components.panels import chart_panel
-from components.permalink import (
-    FilterField,
-    link_notes,
-    period_caption,
-    period_options,
-    read_state,
-    state_search,
-)
-from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from components.charts_common import kpi_cards
+from components.labels import ENUM_LABELS
+from components.layout import ScreenIds, ViewParams
+from components.permalink import FilterField
+from components.tables import Column
+from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import entities as ent
 from data_access.api import extra_screens as extra
 from data_access.api import indicators
 from data_access.api import supervision as read
 from data_access.api.geo import street_polygons
 
-dash.register_page(
-    __name__,
-    path="/supervision",
-    name="综合监管",
-    title="综合监管 · 智慧监管·云中心",
-    category="综合监管",
-    order=15,
-    wall=True,
-)
-
-log = logging.getLogger(__name__)
-
 IDS = ScreenIds("supervision")
-FILTERS = FilterIds("supervision")
 TITLE = "综合监管"
 
 KPI_IDS = (
@@ -98,15 +73,6 @@ TASK_MONTHS = 12
 OFFICE_KINDS = ("station", "brigade")
 DEFAULT_LIST = "joint_punishment"
 
-CLICK_TARGETS = {
-    IDS.id("map-graph"): "street",
-    IDS.id("office-graph"): "office",
-    IDS.id("problem-graph"): "office",
-    IDS.id("trend-graph"): "period",
-    IDS.id("credit-graph"): "list",
-}
-CONTROLS = {"period": FILTERS.period, "street": FILTERS.street, "office": FILTERS.office}
-
 COLUMNS = (
     Column("name", "当事人", link="/entity/{uscc}", width=260),
     Column("uscc", "统一社会信用代码"),
@@ -117,26 +83,13 @@ COLUMNS = (
 )
 
 
-def _offices() -> dict[str, str]:
-    """The offices that inspect (市场监管所 and brigades), code → name."""
-    f = extra.offices()
-    f = f[f["kind"].isin(OFFICE_KINDS)]
-    return dict(zip(f["code"], f["name"], strict=True))
-
-
 def _fields() -> list[FilterField]:
     return [
-        FilterField(
-            "period", "期间", dict(PERIOD_LABELS), "month", accept=extra.is_period, describe=format_month
-        ),
-        FilterField("street", "街镇", extra.street_names()),
-        FilterField("office", "检查机构", _offices()),
+        period_field(),
+        street_field(),
+        office_field("检查机构", OFFICE_KINDS),
         FilterField("list", "信用名录", ENUM_LABELS[("credit_list", "list")], DEFAULT_LIST),
     ]
-
-
-def _scope(state: dict[str, Any]) -> tuple[str, ...] | None:
-    return (state["street"],) if state.get("street") else None
 
 
 def _office_filter(state: dict[str, Any]) -> dict[str, str]:
@@ -174,54 +127,27 @@ def _results(start: date, end: date, scope, state: dict[str, Any]) -> pd.DataFra
     return wide.rename(columns={"inspection.done": "n"}).fillna(0).astype({"n": "int64"})
 
 
-def _streets(start: date, end: date, state: dict[str, Any]) -> pd.DataFrame:
+def _streets(start: date, end: date, allowed, state: dict[str, Any]) -> pd.DataFrame:
     """双随机 inspections planned per street over the whole district (under the office filter)."""
-    wide = _values(("inspection.double_random_planned",), start, end, None, "street_code", state)
+    wide = _values(("inspection.double_random_planned",), start, end, allowed, "street_code", state)
     return wide.rename(columns={"inspection.double_random_planned": "planned"}).fillna(0)
 
 
-def _tasks(state: dict[str, Any], bounds: dict[str, Any], limit: int = 200) -> pd.DataFrame:
+def _tasks(state: dict[str, Any], streets, bounds: dict[str, Any], limit: int = 200) -> pd.DataFrame:
     """Double-random tasks drawn in the year up to the period's end, newest first, of the chosen
     office."""
     end = bounds["end"]
     start = (pd.Timestamp(end) - pd.DateOffset(months=TASK_MONTHS)).date()
-    frame = read.inspection_tasks(start, end, _scope(state), "double_random", limit).frame
+    frame = read.inspection_tasks(start, end, streets, "double_random", limit).frame
     if state.get("office"):
         frame = frame[frame["office_code"] == state["office"]]
     return frame.reset_index(drop=True)
 
 
 def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.DataFrame:
-    """The KPI strip: ``screen_kpis`` under the period and street; under an office filter the
-    inspection cards are read again for that office (the credit cards, which have no office, are
-    listed in ``unfiltered``)."""
-    period = state["period"]
-    frame = extra.screen_kpis(ids, period, scope)
-    frame["unfiltered"] = [() for _ in range(len(frame))]
-    f = _office_filter(state)
-    if not f:
-        return frame
-    bounds = extra.period_bounds(period)
-    catalogue = indicators.indicator_catalogue()
-    dims = {
-        i: {d.strip() for d in str(text).split(",")}
-        for i, text in zip(catalogue["id"], catalogue["dimensions"], strict=True)
-    }
-    members = tuple(i for i in ids if "office_code" in dims[i])
-    now = indicators.indicator_values(members, bounds["start"], bounds["end"], scope, (), f)
-    now = dict(zip(now["indicator_id"], now["value"], strict=True))
-    periodic = tuple(frame.set_index("indicator_id").loc[list(members)].query("kind == 'period'").index)
-    before = {}
-    if periodic:
-        got = indicators.indicator_values(periodic, bounds["cmp_start"], bounds["cmp_end"], scope, (), f)
-        before = dict(zip(got["indicator_id"], got["value"], strict=True))
-    col = frame["indicator_id"]
-    frame["value"] = [float(now.get(i, v)) for i, v in zip(col, frame["value"], strict=True)]
-    frame["previous"] = [
-        before.get(i, p) if i in now else p for i, p in zip(col, frame["previous"], strict=True)
-    ]
-    frame["unfiltered"] = [() if i in now else ("office_code",) for i in col]
-    return frame
+    """The KPI strip under the period, the street and the office filter: the inspection cards follow
+    the office; the credit cards, which have no office, list it in ``unfiltered``."""
+    return extra.screen_kpis(ids, state["period"], scope, tuple(sorted(_office_filter(state).items())))
 
 
 def _kpi_note(kpis: pd.DataFrame) -> str:
@@ -230,43 +156,42 @@ def _kpi_note(kpis: pd.DataFrame) -> str:
     return f"注：{'、'.join(names)}不分检查机构，按全部统计。" if names else ""
 
 
-def _credit_rows(state: dict[str, Any], limit: int):
+def _credit_rows(state: dict[str, Any], streets, limit: int):
     """Entities now on the chosen credit list (street scope), newest first, with the street's name."""
-    rows = read.credit_list_entries(state.get("list") or DEFAULT_LIST, _scope(state), limit)
+    rows = read.credit_list_entries(state.get("list") or DEFAULT_LIST, streets, limit)
     frame = rows.frame.copy()
     frame["street_name"] = frame["street_code"].map(extra.street_names())
     return rows, frame
 
 
-def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
     """Every panel of the screen for a state: figures and components keyed by panel."""
     bounds = extra.period_bounds(state["period"])
     start, end = bounds["start"], bounds["end"]
-    scope = _scope(state)
+    here = scope.streets
     theme, mode = view.theme, view.mode
     wall = mode == "wall"
     trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
     month = state["period"] if extra.parse_month(state["period"]) else None
-    kpis = _kpis(state, scope, WALL_KPI_IDS if wall else KPI_IDS)
-    offices = read.inspections_by_office(start, end, scope)
+    kpis = _kpis(state, here, WALL_KPI_IDS if wall else KPI_IDS)
+    offices = read.inspections_by_office(start, end, here)
     top = 7 if wall else None
-    joint = read.credit_list_entries("joint_punishment", scope, LIST_LIMIT).frame
+    joint = read.credit_list_entries("joint_punishment", here, LIST_LIMIT).frame
     out = {
         "kpis": kpi_cards(kpis, mode=mode, better=BETTER),
-        "kpi_note": _kpi_note(kpis),
         "trend": charts.plan_trend_chart(
-            _trend(trend_start, trend_end, scope, state), selected_month=month, theme=theme, mode=mode
+            _trend(trend_start, trend_end, here, state), selected_month=month, theme=theme, mode=mode
         ),
-        "results": charts.results_donut(_results(start, end, scope, state), theme=theme, mode=mode),
+        "results": charts.results_donut(_results(start, end, here, state), theme=theme, mode=mode),
         "credit": charts.credit_lists_chart(
-            ent.credit_list_counts(scope),
+            ent.credit_list_counts(here),
             selected=None if wall else state.get("list"),
             theme=theme,
             mode=mode,
         ),
         "map": charts.street_map(
             street_polygons(),
-            _streets(start, end, state),
+            _streets(start, end, scope.allowed, state),
             selected=state.get("street"),
             theme=theme,
             mode=mode,
@@ -279,266 +204,60 @@ def _draw(view: ViewParams, state: dict[str, Any]) -> tuple[dict[str, Any], Any]
             offices, selected=state.get("office"), top=top, theme=theme, mode=mode
         ),
         "joint": charts.credit_entry_list(joint, extra.street_names(), mode=mode, visible_rows=4),
-        "tasks": charts.task_list(_tasks(state, bounds), mode=mode, visible_rows=3),
+        "tasks": charts.task_list(_tasks(state, here, bounds), mode=mode, visible_rows=3),
     }
     return out, bounds["data_time"]
 
 
-def _period_text(state: dict[str, Any]) -> str:
-    return _fields()[0].text(state["period"])
-
-
-def _caption(state: dict[str, Any]) -> Any:
-    return period_caption(_period_text(state), extra.period_bounds(state["period"]), id=IDS.id("period"))
-
-
-def _panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    mode = view.mode
-    when = f" · {_period_text(state)}" if view.kiosk else ""
-    analyst = not view.kiosk
+def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
-            chart_panel(
-                f"近{TREND_MONTHS}个月双随机计划与完成",
-                figs["trend"],
-                unit="户次",
-                id=IDS.id("trend"),
-                mode=mode,
-                note="按计划日期统计，完成率为当月计划中已完成的比例；点击月份可筛选全屏。"
-                if analyst
-                else None,
-            ),
-            chart_panel(f"检查结果分类{when}", figs["results"], unit="户次", id=IDS.id("results"), mode=mode),
-            chart_panel(
-                "信用名录在列（当前）",
-                figs["credit"],
-                unit="户",
-                id=IDS.id("credit"),
-                mode=mode,
-                note="括号内为累计列入户数；点击名录可在下方明细中列出其主体。" if analyst else None,
-            ),
+            panel("trend", f"近{TREND_MONTHS}个月双随机计划与完成", "户次",
+                  note="按计划日期统计，完成率为当月计划中已完成的比例；点击月份可筛选全屏。"),
+            panel("results", f"检查结果分类{when}", "户次"),
+            panel("credit", "信用名录在列（当前）", "户",
+                  note="括号内为累计列入户数；点击名录可在下方明细中列出其主体。"),
         ],
-        "centre": chart_panel(
-            f"各街镇双随机计划检查{when}",
-            figs["map"],
-            unit="户次",
-            id=IDS.id("map"),
-            mode=mode,
-            class_name="panel--map",
-            note="按检查对象所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。" if analyst else None,
-        ),
-        "bottom": chart_panel(
-            f"双随机抽查任务与公开种子（近{TASK_MONTHS}个月抽取）",
-            html.Div(figs["tasks"], id=IDS.id("tasks"), className="panel-fill"),
-            unit="户",
-            mode=mode,
-        ),
+        "centre": panel("map", f"各街镇双随机计划检查{when}", "户次", class_name="panel--map",
+                        note="按检查对象所在街镇统计；街镇边界为近似划分；点击街镇可筛选全屏。"),
+        "bottom": panel("tasks", f"双随机抽查任务与公开种子（近{TASK_MONTHS}个月抽取）", "户"),
         "right": [
-            chart_panel(
-                f"各机构双随机完成{when}",
-                figs["office"],
-                unit="户次",
-                id=IDS.id("office"),
-                mode=mode,
-                note="浅色为计划、深色为其中已完成；点击机构可筛选全屏。" if analyst else None,
-            ),
-            chart_panel(
-                f"各机构问题发现率{when}",
-                figs["problem"],
-                unit="%",
-                id=IDS.id("problem"),
-                mode=mode,
-                note="完成检查中结果不是“未发现问题”的比例，括号内为发现问题户次；高于全区平均的标橙。"
-                if analyst
-                else None,
-            ),
-            chart_panel(
-                "联合惩戒名单（最新列入）",
-                html.Div(figs["joint"], id=IDS.id("joint"), className="panel-fill"),
-                unit="户",
-                mode=mode,
-            ),
+            panel("office", f"各机构双随机完成{when}", "户次",
+                  note="浅色为计划、深色为其中已完成；点击机构可筛选全屏。"),
+            panel("problem", f"各机构问题发现率{when}", "%",
+                  note="完成检查中结果不是“未发现问题”的比例，括号内为发现问题户次；高于全区平均的标橙。"),
+            panel("joint", "联合惩戒名单（最新列入）", "户"),
         ],
     }
 
 
-def _detail(state: dict[str, Any]) -> Any:
-    rows, frame = _credit_rows(state, GRID_LIMIT)
-    grid = detail_grid(IDS.id("grid"), grid_rows(frame, COLUMNS), COLUMNS)
-    return detail_panel(
-        "信用名录在列主体明细（当前筛选，最新列入在前）",
-        grid,
-        caption_id=IDS.id("grid-caption"),
-        caption=_count(rows, frame),
-        csv_id=IDS.id("export-csv"),
-        xlsx_id=IDS.id("export-xlsx"),
-        download_id=IDS.id("download"),
-        id=IDS.id("detail"),
-        note=(
-            "名录为截至数据日期的在列状态，随街镇筛选，不受统计期间和检查机构影响；"
-            f"点击“信用名录在列”图可切换名录；最多导出 {EXPORT_LIMIT:,} 条。"
-        ),
-    )
+def _grid(state: dict[str, Any], scope: Scope, limit: int):
+    rows, frame = _credit_rows(state, scope.streets, limit)
+    return frame, rows.truncated
 
 
-def _count(rows, frame: pd.DataFrame) -> str:
-    return count_text(len(frame), rows.truncated, rows.limit)
+def _note(state: dict[str, Any], scope: Scope) -> str:
+    return _kpi_note(_kpis(state, scope.streets))
 
 
-def _filter_bar(state: dict[str, Any], notes: list[str], kpi_note: str) -> html.Div:
-    fields = _fields()
-    bar = filter_bar(
-        IDS.slug,
-        streets=list(fields[1].choices.items()),
-        offices=list(fields[2].choices.items()),
-        values=state,
-        show=("period", "street", "office"),
-        periods=[o["value"] for o in period_options(fields[0], PERIOD_LABELS, state["period"])],
-    )
-    return html.Div(
-        [
-            bar,
-            html.Div(filter_chips(IDS.slug, state, fields), id=IDS.id("chips")),
-            _caption(state),
-            link_notes(notes, id=IDS.id("link-notes")),
-            html.Div(kpi_note, id=IDS.id("kpi-note"), className="detail-caption"),
-        ],
-        className="screen-filters",
-    )
-
-
-def layout(**query: object) -> html.Div:
-    view = ViewParams.from_query(query)
-    try:
-        state, notes = read_state(view.extra, _fields())
-        figs, data_time = _draw(view, state)
-    except Exception as exc:  # the frame shows its "data delayed" state instead of an error page
-        log.exception("综合监管页面读取数据失败")
-        return screen_frame(
-            IDS,
-            view,
-            title=TITLE,
-            ok=False,
-            error=type(exc).__name__,
-            centre=unavailable("综合监管", mode=view.mode, built=extra.read_layer_built()),
-        )
-    stores = [dcc.Store(id=IDS.id("state"), data=state), dcc.Location(id=IDS.id("url"), refresh=False)]
-    panels = _panels(view, figs, state)
-    return screen_frame(
-        IDS,
-        view,
-        title=TITLE,
-        data_time=data_time,
-        kpis=figs["kpis"],
-        filters=None if view.kiosk else _filter_bar(state, notes, figs["kpi_note"]),
-        left=panels["left"],
-        right=panels["right"],
-        centre=[panels["centre"], *stores],
-        bottom=panels["bottom"],
-        detail=None if view.kiosk else _detail(state),
-    )
+def _export_name(state: dict[str, Any] | None) -> str:
+    return f"{ENUM_LABELS[('credit_list', 'list')][(state or {}).get('list') or DEFAULT_LIST]}在列主体"
 
 
 GRAPHS = ("trend", "results", "credit", "map", "office", "problem")
 
-
-@refresh_callback(
-    IDS,
-    Output(IDS.kpis, "children"),
-    *(Output(IDS.id(f"{k}-graph"), "figure") for k in GRAPHS),
-    Output(IDS.id("joint"), "children"),
-    Output(IDS.id("tasks"), "children"),
-    inputs=[Input(IDS.id("state"), "data")],
-    state=[State(IDS.view, "data")],
+SCREEN = Screen(
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, refreshed=("kpis", *GRAPHS, "joint", "tasks"),
+    children=("joint", "tasks"), notes=(Note("kpi-note", _note),),
+    clicks={"map": "street", "office": "office", "problem": "office", "trend": "period", "credit": "list"},
+    scope_by=("street",),  # the office filter is a dimension of the inspection marts, not a street
+    grid=Grid("信用名录在列主体明细（当前筛选，最新列入在前）", COLUMNS, _grid, _export_name,
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              note="名录为截至数据日期的在列状态，随街镇筛选，不受统计期间和检查机构影响；"
+              f"点击“信用名录在列”图可切换名录；最多导出 {EXPORT_LIMIT:,} 条。"),
 )
-def refresh(state: dict[str, Any], view_query: dict[str, Any]) -> Refreshed:
-    figs, data_time = _draw(ViewParams.from_query(view_query), state)
-    return Refreshed(
-        [figs["kpis"], *(figs[k] for k in GRAPHS), figs["joint"], figs["tasks"]], data_time=data_time
-    )
-
-
-def update_filters(trigger: Any, value: Any, state: dict[str, Any], view_query: dict[str, Any]) -> tuple:
-    """The screen's new filter state after one event, and everything that shows it.
-
-    ``trigger`` is the id of what fired (a dropdown, a graph, a chip) and ``value`` its new value
-    (a dropdown value, a Plotly ``clickData``, a chip's ``n_clicks``). Returns the state, the
-    chips, the URL query, the dropdowns' values and the period options, the (cleared) link note,
-    the period's dates and the note on KPI cards that cannot follow the filter.
-    """
-    event = event_of(trigger, value, page=IDS.slug, clicks=CLICK_TARGETS, controls=CONTROLS)
-    if event is None:
-        return (no_update,) * 10
-    fields = _fields()
-    new = next_state(state, fields, *event)
-    view = ViewParams.from_query(view_query)
-    search = state_search(new, fields, keep={"theme": "dark"} if view.theme == "dark" else None)
-    return (
-        new,
-        filter_chips(IDS.slug, new, fields),
-        search or "?",
-        new["period"],
-        period_options(fields[0], PERIOD_LABELS, new["period"]),
-        new["street"],
-        new["office"],
-        None,
-        _caption(new).children,
-        _kpi_note(_kpis(new, _scope(new))),
-    )
-
-
-@callback(
-    Output(IDS.id("state"), "data"),
-    Output(IDS.id("chips"), "children"),
-    Output(IDS.id("url"), "search"),
-    Output(FILTERS.period, "value"),
-    Output(FILTERS.period, "options"),
-    Output(FILTERS.street, "value"),
-    Output(FILTERS.office, "value"),
-    Output(IDS.id("link-notes"), "children"),
-    Output(IDS.id("period"), "children"),
-    Output(IDS.id("kpi-note"), "children"),
-    *(Input(i, "value") for i in CONTROLS.values()),
-    *(Input(g, "clickData") for g in CLICK_TARGETS),
-    Input({"role": CHIP_ROLE, "page": IDS.slug, "name": ALL}, "n_clicks"),
-    State(IDS.id("state"), "data"),
-    State(IDS.view, "data"),
-    prevent_initial_call=True,
-)
-def on_filter(*args: Any) -> tuple:
-    state, view_query = args[-2], args[-1]
-    return update_filters(
-        ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None, state, view_query
-    )
-
-
-@callback(
-    Output(IDS.id("grid"), "rowData"),
-    Output(IDS.id("grid-caption"), "children"),
-    Input(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def update_grid(state: dict[str, Any]) -> tuple:
-    """The detail grid's rows and caption for a filter state."""
-    rows, frame = _credit_rows(state, GRID_LIMIT)
-    return grid_rows(frame, COLUMNS), _count(rows, frame)
-
-
-def export_file(state: dict[str, Any], fmt: str) -> dict[str, Any]:
-    """The chosen credit list's entities under a filter state as a CSV or XLSX download (at most
-    ``EXPORT_LIMIT`` rows)."""
-    _, frame = _credit_rows(state, EXPORT_LIMIT)
-    as_of = extra.period_bounds(state["period"])["as_of"]
-    name = ENUM_LABELS[("credit_list", "list")][state.get("list") or DEFAULT_LIST]
-    return download(frame, COLUMNS, f"{name}在列主体_{as_of:%Y%m%d}", fmt)
-
-
-@callback(
-    Output(IDS.id("download"), "data"),
-    Input(IDS.id("export-csv"), "n_clicks"),
-    Input(IDS.id("export-xlsx"), "n_clicks"),
-    State(IDS.id("state"), "data"),
-    prevent_initial_call=True,
-)
-def on_export(_csv: int, _xlsx: int, state: dict[str, Any]) -> dict[str, Any]:
-    return export_file(state, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
+register(__name__, SCREEN, path="/supervision", order=15)
+layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
+_draw, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.filter_ids, SCREEN.control_ids

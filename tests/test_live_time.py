@@ -182,6 +182,10 @@ def test_lt009_silence_text():
     assert late_sources_text([], datetime(2026, 11, 21)) == ""
 
 
+def _day(value) -> date:
+    return datetime.fromisoformat(str(value)).date()
+
+
 def test_lt010_the_walls_refresh_rolls_over_at_midnight(small_store_url, tmp_path):
     """A wall left open: its next tick after midnight (once a new day's events are in the read
     layer) shows the new day — the overview's refresh callback, called as the tick calls it."""
@@ -196,21 +200,32 @@ def test_lt010_the_walls_refresh_rolls_over_at_midnight(small_store_url, tmp_pat
     import pages.overview as page
 
     def today_complaints(refreshed) -> int:
-        from tests.test_screens_main import _props, _walk
+        found = []
 
-        values = [p["data-value"] for c in refreshed.values[0] for p in map(_props, _walk(c))
-                  if p.get("data-indicator") == "complaint.received"]
-        return int(float(values[0]))   # 今日受理投诉举报 comes before 本周
+        def walk(node) -> None:   # the KPI strip, as components or as their JSON
+            if hasattr(node, "to_plotly_json"):
+                node = node.to_plotly_json()
+            if isinstance(node, list | tuple):
+                for child in node:
+                    walk(child)
+            elif isinstance(node, dict):
+                props = node.get("props", node)
+                if props.get("data-indicator") == "complaint.received":
+                    found.append(props["data-value"])
+                walk(props.get("children"))
+
+        walk(refreshed.values[0])
+        return int(float(found[0]))   # 今日受理投诉举报 comes before 本周
 
     view = {"kiosk": "1", "theme": "dark"}
     try:
         before = page.refresh({"street": None}, view)
-        assert before.data_time.date() == SMALL_UNTIL and today_complaints(before) > 0
+        assert _day(before.data_time) == SMALL_UNTIL and today_complaints(before) > 0
         midnight = datetime.combine(SMALL_UNTIL + timedelta(days=1), time(0, 3))
         counts = Simulator(engine, seed=9, speed=3.0).tick(midnight, minutes=2.0)
         refresh(engine, progress=False)
         after = page.refresh({"street": None}, view)
-        assert after.data_time.date() == midnight.date()
+        assert _day(after.data_time) == midnight.date()
         assert today_complaints(after) == counts["complaint"]
     finally:
         store.dispose()

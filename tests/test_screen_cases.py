@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from components.formatting import format_month
 from components.permalink import read_state
 from dashboard.app import create_app
 from dashboard.settings import Settings
@@ -249,7 +250,7 @@ def test_cas006_street_and_month_clicks_scope_everything_and_travel_in_the_url(p
     busiest = trend.sort_values("opened").iloc[-1]["month"].strftime("%Y-%m")
     month = page.update_filters(page.IDS.id("money-graph"), {"points": [{"customdata": busiest}]}, new, VIEW)
     assert month[0]["period"] == busiest and month[3] == busiest
-    assert {"label": page.format_month(busiest), "value": busiest} in month[4]
+    assert {"label": format_month(busiest), "value": busiest} in month[4]
     assert f"period={busiest}" in month[2] and f"street={QIBAO}" in month[2]
     bounds = extra_screens.period_bounds(busiest)
     figs, _ = page._draw(page.ViewParams.from_query(VIEW), month[0])

@@ -156,3 +156,29 @@ def test_scr007_grid_and_export_follow_the_state(toy):
     table = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig", dtype=str)
     assert list(table.columns) == ["编号", "渠道", "街镇代码"]
     assert list(table["编号"]) == [str(i) for i in expected["id"]]
+
+
+def test_scr008_a_built_screen_is_served_to_every_wall_until_the_data_changes(toy, app, monkeypatch):
+    from data_access import cache as query_cache
+
+    query_cache.init_cache(cache_type="simple")
+    try:
+        first = toy.layout(**WALL)
+        again = toy.layout(**WALL)
+        assert len(toy.SCOPES) == 1  # drawn once
+        assert _text(first) == _text(again)
+        toy.refresh(_state(toy), WALL)
+        toy.refresh(_state(toy), WALL)
+        assert len(toy.SCOPES) == 2  # the refresh: once more, then from the cache
+        with monkeypatch.context() as m:
+            m.setattr(screen, "jurisdiction", lambda: (XINZHUANG,))
+            toy.layout(**WALL)
+        assert len(toy.SCOPES) == 3 and toy.SCOPES[-1].streets == (XINZHUANG,)  # another viewer
+        toy.FAIL["draw"] = True
+        assert toy.layout(**WALL) == again  # the built page stands for this data version
+        failed = toy.layout(**WALL, street=QIBAO)  # a page never built fails visibly …
+        assert "暂时无法读取数据" in _text(failed)
+        toy.FAIL["draw"] = False
+        assert "暂时无法读取数据" not in _text(toy.layout(**WALL, street=QIBAO))  # … and is not cached
+    finally:
+        query_cache.reset()

@@ -39,6 +39,11 @@ def weekly(ctx: click.Context, week: str | None, out_dir: Path | None, timeout: 
     except ReportFailure as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
+    except OSError as exc:  # e.g. the data directory's caches on a full disk: one line, not a trace
+        from dashboard.report.render import write_error
+
+        click.echo(f"错误：写入 {exc.filename or '数据目录'} 失败：{write_error(exc)}，未生成周报", err=True)
+        sys.exit(1)
     click.echo(f"已生成 {result.pdf}（{result.pages} 页，用时 {format_number(result.seconds, 1)} 秒）")
 
 

@@ -10,6 +10,7 @@ archive directory and only then moves it into place with its sidecar. Any failur
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -120,9 +121,11 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
     try:
         archive.directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{exc.strerror}") from None
+        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{write_error(exc)}，未生成周报") from None
+    if not os.access(archive.directory, os.W_OK):  # read-only: say so before a browser starts
+        raise ReportFailure(f"无法写入归档目录 {archive.directory}：文件系统只读或没有写权限，"
+                            "未生成周报（上一份周报保持不变）")
     code = report.week.code
-    tmp = archive.directory / f".{pdf_name(code)}.{os.getpid()}.tmp"
 
     progress(3, f"{STEPS[2]}：{report.week.label}")
     deadline = time.monotonic() + timeout_s
@@ -142,27 +145,21 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
                 _check_page(page, code)
                 progress(4, STEPS[3])
                 _embed_fonts(page, settings)
-                page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
-                         display_header_footer=False, margin=NO_MARGIN, outline=True, tagged=True)
+                # into memory, not a path: the archive writes it, and a full disk is its failure
+                data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                                display_header_footer=False, margin=NO_MARGIN, outline=True, tagged=True)
             finally:
                 browser.close()
     except PlaywrightTimeout:
-        tmp.unlink(missing_ok=True)
         raise ReportFailure(f"渲染超时：{timeout_s:.0f} 秒内周报页面未就绪，"
                             "未生成周报（上一份周报保持不变）") from None
     except PlaywrightError as exc:
-        tmp.unlink(missing_ok=True)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportFailure(f"无头 Chromium 出错，未生成周报：{first}") from None
-    except ReportFailure:
-        tmp.unlink(missing_ok=True)
-        raise
 
     progress(5, STEPS[4])
-    data = tmp.read_bytes()
     pages = pdf_page_count(data)
     if pages != report.pages:
-        tmp.unlink(missing_ok=True)
         raise ReportFailure(f"PDF 有 {pages} 页，版面应为 {report.pages} 页：版面有误，未生成周报")
     digest = hashlib.sha256(data).hexdigest()
     meta = {
@@ -176,8 +173,34 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
         "bytes": len(data),
         "readings": report.readings,
     }
-    final = archive.store(tmp, meta)
+    final = archive_pdf(archive, data, meta)
     return RenderResult(final, final.with_suffix(".json"), code, pages, digest, time.perf_counter() - started)
+
+
+def archive_pdf(archive: ReportArchive, data: bytes, meta: dict) -> Path:
+    """Write the PDF beside its final name and move it into place with its sidecar.
+
+    A full disk or a read-only directory ends in one ``ReportFailure`` line; the temporary files
+    are removed and the previous PDF of the week stays.
+    """
+    tmp = archive.directory / f".{pdf_name(str(meta['week']))}.{os.getpid()}.tmp"
+    try:
+        tmp.write_bytes(data)
+        return archive.store(tmp, meta)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # on a read-only file system even unlink fails
+            tmp.unlink(missing_ok=True)
+        raise ReportFailure(f"无法写入归档目录 {archive.directory}：{write_error(exc)}，"
+                            "未生成周报（上一份周报保持不变）") from None
+
+
+def write_error(exc: OSError) -> str:
+    """An ``OSError`` of a write in Chinese words (full disk and read-only named as such)."""
+    import errno
+
+    known = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "文件系统只读",
+             errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.EFBIG: "文件超出大小限制"}
+    return known.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 @dataclass

@@ -42,6 +42,53 @@ def reading() -> Iterator[Reader]:
         yield marts.reader(conn, pinned_version())
 
 
+@dataclass(frozen=True)
+class Scoped:
+    """A reader bound to the caller's checked scope and, for a period read, its checked period
+    ``[start, end)``: ``aggregate`` and ``breakdown`` read within both unless told otherwise, and
+    ``in_scope`` limits a detail query to the scope's streets."""
+
+    r: Reader
+    scope: tuple[str, ...] | None
+    start: date | None = None
+    end: date | None = None
+
+    def _within(self, kwargs: dict[str, object]) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "scope": self.scope, **kwargs}
+
+    def aggregate(
+        self, source: str, measures: dict[str, object] | list[str], **kwargs: object
+    ) -> pd.DataFrame:
+        """``Reader.aggregate`` within this read's scope and period (a state mart has no period)."""
+        return self.r.aggregate(source, measures, **self._within(kwargs))
+
+    def breakdown(
+        self,
+        source: str,
+        measures: dict[str, object] | list[str],
+        dimension: str,
+        values: Sequence[str] | None = None,
+        **kwargs: object,
+    ) -> pd.DataFrame:
+        """``breakdown`` within this read's scope and period."""
+        return breakdown(self.r, source, measures, dimension, values, **self._within(kwargs))
+
+    def in_scope(self, stmt: sa.Select, street: sa.ColumnElement) -> sa.Select:
+        """``stmt`` limited to rows whose ``street`` is in the scope (unchanged for the district)."""
+        return stmt if self.scope is None else stmt.where(street.in_(self.scope))
+
+
+@contextmanager
+def scoped_reading(
+    scope: Sequence[str] | None, period: tuple[date | str | None, date | str | None] | None = None
+) -> Iterator[Scoped]:
+    """What every screen read does first: check the period (when the read has one), open a reader
+    over the pinned version, and check the scope against that version's streets."""
+    start, end = check_period(*period) if period is not None else (None, None)
+    with reading() as r:
+        yield Scoped(r, check_scope(r, scope), start, end)
+
+
 def as_date(value: date | str | None, name: str) -> date | None:
     """A date from a date, datetime or ISO string (None stays None); ``ValueError`` otherwise."""
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):

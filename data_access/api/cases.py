@@ -12,15 +12,12 @@ from data_access.api._base import (
     Rows,
     as_of,
     bounded,
-    breakdown,
     check_choice,
     check_limit,
-    check_period,
-    check_scope,
     month_buckets,
     office_names,
     ratio,
-    reading,
+    scoped_reading,
     stamp_as_of,
     to_int,
 )
@@ -34,16 +31,11 @@ DIMENSIONS = ("cause", "source", "office_code", "street_code")
 @memoized
 def case_funnel(scope: tuple[str, ...] | None = None, office_code: str | None = None) -> pd.DataFrame:
     """Cases by current stage, in procedure order (立案 → … → 结案): stage, n, open (not closed)."""
-    with reading() as r:
-        scope = check_scope(r, scope)
+    with scoped_reading(scope) as q:
         where = {"office_code": office_code} if office_code else {}
-        f = breakdown(r, "case_state", {"n": "n"}, "stage", STAGES, where=where, scope=scope)
-        f_open = r.aggregate(
-            "case_state",
-            {"open": "n"},
-            by=("stage",),
-            where={**where, "age_band": ("lt60", "60_90", "gt90")},
-            scope=scope,
+        f = q.breakdown("case_state", {"n": "n"}, "stage", STAGES, where=where)
+        f_open = q.aggregate(
+            "case_state", {"open": "n"}, by=("stage",), where={**where, "age_band": ("lt60", "60_90", "gt90")}
         )
     f = f.merge(f_open, on="stage", how="left").fillna({"open": 0.0})
     return to_int(f, "n", "open")
@@ -52,20 +44,15 @@ def case_funnel(scope: tuple[str, ...] | None = None, office_code: str | None = 
 @memoized
 def case_trend(start: date, end: date, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Per month of ``[start, end)``: opened, closed, decisions, fines_yuan, confiscation_yuan."""
-    start, end = check_period(start, end)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        opened = r.aggregate("case_opened", {"opened": "n"}, start=start, end=end, by=("month",), scope=scope)
-        closed = r.aggregate("case_closed", {"closed": "n"}, start=start, end=end, by=("month",), scope=scope)
-        money = r.aggregate(
+    with scoped_reading(scope, (start, end)) as q:
+        opened = q.aggregate("case_opened", {"opened": "n"}, by=("month",))
+        closed = q.aggregate("case_closed", {"closed": "n"}, by=("month",))
+        money = q.aggregate(
             "case_decided",
             {"decisions": "n", "fines_yuan": "fine_yuan", "confiscation_yuan": "confiscation_yuan"},
-            start=start,
-            end=end,
             by=("month",),
-            scope=scope,
         )
-    out = pd.DataFrame({"month": month_buckets(start, end)})
+    out = pd.DataFrame({"month": month_buckets(q.start, q.end)})
     for f in (opened, closed, money):
         out = out.merge(f, on="month", how="left")
     return stamp_as_of(to_int(out.fillna(0.0), "opened", "closed", "decisions"), end)
@@ -76,22 +63,18 @@ def cases_by(dimension: str, start: date, end: date, scope: tuple[str, ...] | No
     """Per cause, source, office_code or street_code over ``[start, end)``: opened, closed,
     transferred_to_police, fines_yuan, confiscation_yuan (largest opened first)."""
     check_choice(dimension, DIMENSIONS, "dimension")
-    start, end = check_period(start, end)
     values = ENUMS[("case_file", dimension)] if dimension in ("cause", "source") else None
-    with reading() as r:
-        scope = check_scope(r, scope)
-        kw = {"start": start, "end": end, "scope": scope}
-        opened = breakdown(
-            r, "case_opened", {"opened": "n", "transferred_to_police": "n_police"}, dimension, values, **kw
+    with scoped_reading(scope, (start, end)) as q:
+        opened = q.breakdown(
+            "case_opened", {"opened": "n", "transferred_to_police": "n_police"}, dimension, values
         )
-        closed = r.aggregate("case_closed", {"closed": "n"}, by=(dimension,), **kw)
-        money = r.aggregate(
+        closed = q.aggregate("case_closed", {"closed": "n"}, by=(dimension,))
+        money = q.aggregate(
             "case_decided",
             {"fines_yuan": "fine_yuan", "confiscation_yuan": "confiscation_yuan"},
             by=(dimension,),
-            **kw,
         )
-        names = office_names(r) if dimension == "office_code" else None
+        names = office_names(q.r) if dimension == "office_code" else None
     out = opened.merge(closed, on=dimension, how="outer").merge(money, on=dimension, how="outer").fillna(0.0)
     out = to_int(out, "opened", "closed", "transferred_to_police")
     if names is not None:
@@ -103,18 +86,13 @@ def cases_by(dimension: str, start: date, end: date, scope: tuple[str, ...] | No
 def duration_by_office(start: date, end: date, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Cases closed in ``[start, end)`` per office: office_code, office_name, closed,
     avg_duration_minutes, within_90d_rate."""
-    start, end = check_period(start, end)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = r.aggregate(
+    with scoped_reading(scope, (start, end)) as q:
+        f = q.aggregate(
             "case_closed",
             {"closed": "n", "within": "n_within_90d", "minutes": "duration_minutes"},
-            start=start,
-            end=end,
             by=("office_code",),
-            scope=scope,
         )
-        names = office_names(r)
+        names = office_names(q.r)
     f["avg_duration_minutes"] = ratio(f["minutes"], f["closed"])
     f["within_90d_rate"] = ratio(f["within"], f["closed"])
     f = to_int(f, "closed")
@@ -131,9 +109,8 @@ def cases_near_limit(
     overdue (more than 90 days)."""
     limit = check_limit(limit)
     f, e = s.case_file, s.entity
-    with reading() as r:
-        scope = check_scope(r, scope)
-        d = as_of(r)
+    with scoped_reading(scope) as q:
+        d = as_of(q.r)
         stmt = (
             sa.select(
                 f.c.case_no,
@@ -149,11 +126,10 @@ def cases_near_limit(
             .where(f.c.closed_on.is_(None), f.c.opened_on <= d - timedelta(days=min_days))
             .order_by(f.c.opened_on, f.c.case_no)
         )
-        if scope is not None:
-            stmt = stmt.where(e.c.street_code.in_(scope))
+        stmt = q.in_scope(stmt, e.c.street_code)
         if office_code:
             stmt = stmt.where(f.c.office_code == office_code)
-        rows = bounded(r, stmt, limit)
+        rows = bounded(q.r, stmt, limit)
     opened = pd.to_datetime(rows.frame["opened_on"])
     rows.frame["days_open"] = (pd.Timestamp(d) - opened).dt.days.astype("int64")
     rows.frame["overdue"] = rows.frame["days_open"] > 90

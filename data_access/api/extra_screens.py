@@ -50,7 +50,9 @@ PERIOD_PRESETS = ("today", "week", "month", "quarter", "year", "last12m")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 #: Dimension filters a KPI strip may be read under (cross-filters of the screens).
-KPI_FILTERS = ("entity_type", "section", "channel", "kind", "category", "level")
+KPI_FILTERS = (
+    "entity_type", "section", "channel", "kind", "category", "level", "office_code", "cause", "source",
+)
 RISK_CLASSES = ("A", "B", "C", "D")
 ENTITY_EVENTS = ("active", "new", "exit")
 

@@ -11,14 +11,11 @@ from data_access import schema as s
 from data_access.api._base import (
     Rows,
     bounded,
-    breakdown,
     check_choice,
     check_limit,
-    check_period,
-    check_scope,
     month_buckets,
     ratio,
-    reading,
+    scoped_reading,
     to_int,
 )
 from data_access.cache import memoized
@@ -36,10 +33,8 @@ def licences_by_kind(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Licences per kind (food business and production, drug retail, medical devices, cosmetics,
     industrial products): kind, valid, expiring_30d (valid, expiring within 30 days of D),
     lapsed (marked valid but past expiry), expired, revoked, cancelled."""
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = breakdown(
-            r,
+    with scoped_reading(scope) as q:
+        f = q.breakdown(
             "licence_stock",
             {
                 "valid": Sum("n", {"status": "valid"}),
@@ -49,7 +44,6 @@ def licences_by_kind(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
             },
             "kind",
             LICENCE_KINDS,
-            scope=scope,
         )
     return to_int(f, "valid", "expiring_30d", "lapsed", "expired", "revoked", "cancelled")
 
@@ -57,9 +51,8 @@ def licences_by_kind(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
 @memoized
 def catering_grades(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Active catering entities per food-safety risk grade (A–D): risk_grade, n, share."""
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = breakdown(r, "catering_grade", ["n"], "risk_grade", ("A", "B", "C", "D"), scope=scope)
+    with scoped_reading(scope) as q:
+        f = q.breakdown("catering_grade", ["n"], "risk_grade", ("A", "B", "C", "D"))
     f = to_int(f, "n")
     f["share"] = ratio(f["n"], pd.Series(f["n"].sum(), index=f.index))
     return f
@@ -69,16 +62,9 @@ def catering_grades(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
 def sampling_by_category(start: date, end: date, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Food samplings in ``[start, end)`` per food category: food_category, n, failed, pass_rate,
     followed (failed ones followed up), followup_rate (most sampled first)."""
-    start, end = check_period(start, end)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = r.aggregate(
-            "food_sampling",
-            {"n": "n", "failed": "n_fail", "followed": "n_followed"},
-            start=start,
-            end=end,
-            by=("food_category",),
-            scope=scope,
+    with scoped_reading(scope, (start, end)) as q:
+        f = q.aggregate(
+            "food_sampling", {"n": "n", "failed": "n_fail", "followed": "n_followed"}, by=("food_category",)
         )
     f["pass_rate"] = 1 - ratio(f["failed"], f["n"])
     f["followup_rate"] = ratio(f["followed"], f["failed"])
@@ -90,11 +76,9 @@ def sampling_by_category(start: date, end: date, scope: tuple[str, ...] | None =
 def failed_samplings(start: date, end: date, scope: tuple[str, ...] | None = None, limit: int = 200) -> Rows:
     """Failed samplings in ``[start, end)``, newest first, with their follow-up: id, sampled_on,
     uscc, entity_name, street_code, food_category, hazard, followed_up_on."""
-    start, end = check_period(start, end)
     limit = check_limit(limit)
     f, e = s.food_sampling, s.entity
-    with reading() as r:
-        scope = check_scope(r, scope)
+    with scoped_reading(scope, (start, end)) as q:
         stmt = (
             sa.select(
                 f.c.id,
@@ -107,12 +91,11 @@ def failed_samplings(start: date, end: date, scope: tuple[str, ...] | None = Non
                 f.c.followed_up_on,
             )
             .join(e, e.c.uscc == f.c.uscc)
-            .where(f.c.result == "fail", f.c.sampled_on >= start, f.c.sampled_on < end)
+            .where(f.c.result == "fail", f.c.sampled_on >= q.start, f.c.sampled_on < q.end)
             .order_by(f.c.sampled_on.desc(), f.c.id.desc())
         )
-        if scope is not None:
-            stmt = stmt.where(e.c.street_code.in_(scope))
-        return bounded(r, stmt, limit)
+        stmt = q.in_scope(stmt, e.c.street_code)
+        return bounded(q.r, stmt, limit)
 
 
 @memoized
@@ -120,16 +103,9 @@ def equipment_by_age(kind: str = "elevator", scope: tuple[str, ...] | None = Non
     """In-use equipment of ``kind`` (default elevators) per age band (years since installation):
     age_band, n, share."""
     check_choice(kind, EQUIPMENT_KINDS, "kind")
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = breakdown(
-            r,
-            "equipment_stock",
-            ["n"],
-            "age_band",
-            AGE_BANDS,
-            where={"kind": kind, "status": "in_use"},
-            scope=scope,
+    with scoped_reading(scope) as q:
+        f = q.breakdown(
+            "equipment_stock", ["n"], "age_band", AGE_BANDS, where={"kind": kind, "status": "in_use"}
         )
     f = to_int(f, "n")
     f["share"] = ratio(f["n"], pd.Series(f["n"].sum(), index=f.index))
@@ -140,16 +116,13 @@ def equipment_by_age(kind: str = "elevator", scope: tuple[str, ...] | None = Non
 def equipment_inspection_due(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """In-use special equipment per kind by next-inspection status: kind, overdue, d30 (due within
     30 days), ok, none (no date), total."""
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = breakdown(
-            r,
+    with scoped_reading(scope) as q:
+        f = q.breakdown(
             "equipment_stock",
             {d: Sum("n", {"due": d}) for d in DUE_BANDS},
             "kind",
             EQUIPMENT_KINDS,
             where={"status": "in_use"},
-            scope=scope,
         )
     f["total"] = f[list(DUE_BANDS)].sum(axis=1)
     return to_int(f, *DUE_BANDS, "total")
@@ -159,11 +132,8 @@ def equipment_inspection_due(scope: tuple[str, ...] | None = None) -> pd.DataFra
 def equipment_inspections(start: date, end: date, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Periodic inspections in ``[start, end)`` per equipment kind: kind, n, passed, failed,
     rectify, pass_rate."""
-    start, end = check_period(start, end)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = breakdown(
-            r,
+    with scoped_reading(scope, (start, end)) as q:
+        f = q.breakdown(
             "equipment_insp",
             {
                 "n": "n",
@@ -173,9 +143,6 @@ def equipment_inspections(start: date, end: date, scope: tuple[str, ...] | None 
             },
             "kind",
             EQUIPMENT_KINDS,
-            start=start,
-            end=end,
-            scope=scope,
         )
     f["pass_rate"] = ratio(f["passed"], f["n"])
     return to_int(f, "n", "passed", "failed", "rectify")
@@ -185,28 +152,14 @@ def equipment_inspections(start: date, end: date, scope: tuple[str, ...] | None 
 def entrapments(start: date, end: date, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Elevator entrapments in ``[start, end)`` per month: month, iot_alarms (elevator IoT
     entrapment alarms), incidents (reported entrapment incidents)."""
-    start, end = check_period(start, end)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        alarms = r.aggregate(
-            "device_alarm",
-            {"iot_alarms": "n"},
-            start=start,
-            end=end,
-            by=("month",),
-            where={"alarm_kind": "entrapment"},
-            scope=scope,
+    with scoped_reading(scope, (start, end)) as q:
+        alarms = q.aggregate(
+            "device_alarm", {"iot_alarms": "n"}, by=("month",), where={"alarm_kind": "entrapment"}
         )
-        incidents = r.aggregate(
-            "incident_reported",
-            {"incidents": "n"},
-            start=start,
-            end=end,
-            by=("month",),
-            where={"kind": "elevator_entrapment"},
-            scope=scope,
+        incidents = q.aggregate(
+            "incident_reported", {"incidents": "n"}, by=("month",), where={"kind": "elevator_entrapment"}
         )
-    out = pd.DataFrame({"month": month_buckets(start, end)})
+    out = pd.DataFrame({"month": month_buckets(q.start, q.end)})
     out = out.merge(alarms, on="month", how="left").merge(incidents, on="month", how="left").fillna(0.0)
     return to_int(out, "iot_alarms", "incidents")
 
@@ -215,14 +168,12 @@ def entrapments(start: date, end: date, scope: tuple[str, ...] | None = None) ->
 def cold_chain(scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Cold-chain traceability status: one row per measure — entities tagged 冷链经营, cold-store
     sensors (not retired), online, offline or faulty, and the online rate: measure, value."""
-    with reading() as r:
-        scope = check_scope(r, scope)
-        tagged = r.aggregate("tag_count", ["n"], where={"tag_id": "cold_chain"}, scope=scope)["n"].iloc[0]
-        dev = r.aggregate(
+    with scoped_reading(scope) as q:
+        tagged = q.aggregate("tag_count", ["n"], where={"tag_id": "cold_chain"})["n"].iloc[0]
+        dev = q.aggregate(
             "device_stock",
             {st: Sum("n", {"status": st}) for st in ("online", "offline", "fault")},
             where={"kind": "cold_storage_sensor"},
-            scope=scope,
         ).iloc[0]
     total = dev.sum()
     return pd.DataFrame(

@@ -12,15 +12,12 @@ from data_access.api._base import (
     Rows,
     as_of,
     bounded,
-    breakdown,
     check_choice,
     check_limit,
-    check_period,
-    check_scope,
     month_buckets,
     office_names,
     ratio,
-    reading,
+    scoped_reading,
     stamp_as_of,
     to_int,
 )
@@ -44,29 +41,15 @@ def inspections_by_office(
 ) -> pd.DataFrame:
     """Per office over ``[start, end)``: planned (planned in the period), done_of_planned, done_rate,
     done (completed in the period), problems, problem_rate; offices with no activity omitted."""
-    start, end = check_period(start, end)
     where = _kind(kind)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        planned = r.aggregate(
-            "insp_planned",
-            {"planned": "n", "done_of_planned": "n_done"},
-            start=start,
-            end=end,
-            by=("office_code",),
-            where=where,
-            scope=scope,
+    with scoped_reading(scope, (start, end)) as q:
+        planned = q.aggregate(
+            "insp_planned", {"planned": "n", "done_of_planned": "n_done"}, by=("office_code",), where=where
         )
-        done = r.aggregate(
-            "insp_done",
-            {"done": "n", "problems": _problem_sum()},
-            start=start,
-            end=end,
-            by=("office_code",),
-            where=where,
-            scope=scope,
+        done = q.aggregate(
+            "insp_done", {"done": "n", "problems": _problem_sum()}, by=("office_code",), where=where
         )
-        names = office_names(r)
+        names = office_names(q.r)
     out = planned.merge(done, on="office_code", how="outer").fillna(0.0)
     out = to_int(out, "planned", "done_of_planned", "done", "problems")
     out["done_rate"] = ratio(out["done_of_planned"], out["planned"])
@@ -84,12 +67,8 @@ def inspection_results(
     start: date, end: date, scope: tuple[str, ...] | None = None, kind: str | None = None
 ) -> pd.DataFrame:
     """Inspections completed in ``[start, end)`` per result category: result, n, share."""
-    start, end = check_period(start, end)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        f = breakdown(
-            r, "insp_done", ["n"], "result", RESULTS, start=start, end=end, where=_kind(kind), scope=scope
-        )
+    with scoped_reading(scope, (start, end)) as q:
+        f = q.breakdown("insp_done", ["n"], "result", RESULTS, where=_kind(kind))
     f = to_int(f, "n")
     f["share"] = ratio(f["n"], pd.Series(f["n"].sum(), index=f.index))
     return f
@@ -100,29 +79,13 @@ def inspection_trend(
     start: date, end: date, scope: tuple[str, ...] | None = None, kind: str | None = "double_random"
 ) -> pd.DataFrame:
     """Per month of ``[start, end)``: planned, done_of_planned, done, problems, done_rate."""
-    start, end = check_period(start, end)
     where = _kind(kind)
-    with reading() as r:
-        scope = check_scope(r, scope)
-        planned = r.aggregate(
-            "insp_planned",
-            {"planned": "n", "done_of_planned": "n_done"},
-            start=start,
-            end=end,
-            by=("month",),
-            where=where,
-            scope=scope,
+    with scoped_reading(scope, (start, end)) as q:
+        planned = q.aggregate(
+            "insp_planned", {"planned": "n", "done_of_planned": "n_done"}, by=("month",), where=where
         )
-        done = r.aggregate(
-            "insp_done",
-            {"done": "n", "problems": _problem_sum()},
-            start=start,
-            end=end,
-            by=("month",),
-            where=where,
-            scope=scope,
-        )
-    out = pd.DataFrame({"month": month_buckets(start, end)}).merge(planned, on="month", how="left")
+        done = q.aggregate("insp_done", {"done": "n", "problems": _problem_sum()}, by=("month",), where=where)
+    out = pd.DataFrame({"month": month_buckets(q.start, q.end)}).merge(planned, on="month", how="left")
     out = out.merge(done, on="month", how="left").fillna(0.0)
     out = to_int(out, "planned", "done_of_planned", "done", "problems")
     out["done_rate"] = ratio(out["done_of_planned"], out["planned"])
@@ -136,12 +99,10 @@ def inspection_tasks(
     """Inspection tasks drawn in ``[start, end)``, newest first: task_id, name, office_code,
     office_name, kind, planned_count, drawn_on, seed (the published draw seed), inspections,
     done."""
-    start, end = check_period(start, end)
     limit = check_limit(limit)
     check_choice(kind, ENUMS[("inspection_task", "kind")], "kind")
     t, i, o = s.inspection_task, s.inspection, s.office
-    with reading() as r:
-        scope = check_scope(r, scope)
+    with scoped_reading(scope, (start, end)) as q:
         counts = (
             sa.select(
                 i.c.task_id, sa.func.count().label("inspections"), sa.func.count(i.c.done_on).label("done")
@@ -166,14 +127,13 @@ def inspection_tasks(
             .select_from(
                 t.join(o, o.c.code == t.c.office_code).outerjoin(counts, counts.c.task_id == t.c.task_id)
             )
-            .where(t.c.drawn_on >= start, t.c.drawn_on < end)
+            .where(t.c.drawn_on >= q.start, t.c.drawn_on < q.end)
             .order_by(t.c.drawn_on.desc(), t.c.task_id)
         )
         if kind:
             stmt = stmt.where(t.c.kind == kind)
-        if scope is not None:
-            stmt = stmt.where(o.c.street_code.in_(scope))
-        return bounded(r, stmt, limit)
+        stmt = q.in_scope(stmt, o.c.street_code)
+        return bounded(q.r, stmt, limit)
 
 
 @memoized
@@ -185,9 +145,8 @@ def credit_list_entries(
     check_choice(list_name, ENUMS[("credit_list", "list")], "list_name")
     limit = check_limit(limit)
     c, e = s.credit_list, s.entity
-    with reading() as r:
-        scope = check_scope(r, scope)
-        d = as_of(r)
+    with scoped_reading(scope) as q:
+        d = as_of(q.r)
         stmt = (
             sa.select(e.c.uscc, e.c.name, e.c.street_code, c.c.list, c.c.reason, c.c.listed_on)
             .join(e, e.c.uscc == c.c.uscc)
@@ -198,6 +157,5 @@ def credit_list_entries(
             )
             .order_by(c.c.listed_on.desc(), e.c.uscc)
         )
-        if scope is not None:
-            stmt = stmt.where(e.c.street_code.in_(scope))
-        return bounded(r, stmt, limit)
+        stmt = q.in_scope(stmt, e.c.street_code)
+        return bounded(q.r, stmt, limit)

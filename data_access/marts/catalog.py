@@ -1,5 +1,10 @@
 """Every mart of the read-optimised layer, in build order.
 
+The cubes and state marts are data: ``CATALOGUE`` holds one ``Spec`` per mart (name, title, dimensions,
+the SELECT of its source rows, measures, time column, topic, meaning) and ``define`` makes each.
+The few marts of another shape (reference tables, the build facts, the entity dynamics computed in
+Python) are written out.
+
 Grains follow what the screens read (product.md §4): each cube has the dimensions a panel groups
 or filters by, and ``street_code`` always, because the caller's scope is a set of streets. Events
 without a street of their own take their entity's street. Counts are named ``n``/``n_*``,
@@ -11,6 +16,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +33,7 @@ from data_access.marts import sqlx
 from data_access.marts.core import (
     DAY_WINDOW_DAYS,
     BuildContext,
+    Columns,
     Cube,
     Mart,
     cube,
@@ -82,6 +90,56 @@ def _minutes(ctx: BuildContext, a: sa.ColumnElement, b: sa.ColumnElement) -> sa.
 
 one = sa.literal(1)
 E = s.entity
+#: The count measure ``n`` that nearly every mart has.
+N = count()
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One mart of the catalogue as data: a cube when its rows have a day (``time``, the source
+    column the day derives from, or a ``frame`` of day rows), else a state mart counted as of D.
+
+    ``source`` returns one row per event or object (see ``cube`` and ``state``); the other fields
+    are those of ``cube`` and ``state``.
+    """
+
+    name: str
+    title: str
+    dims: Columns
+    source: Callable[[BuildContext], sa.Select] | None
+    measures: Columns = (N,)
+    _: KW_ONLY
+    doc: str
+    time: sa.ColumnElement | None = None
+    frame: Callable[[BuildContext], pd.DataFrame] | None = None
+    month: bool = True
+    rollup: bool = True
+    day_days: int = DAY_WINDOW_DAYS
+    topic: str | None = None
+
+    @property
+    def is_cube(self) -> bool:
+        """Whether the mart is an aggregate over a date axis."""
+        return self.time is not None or self.frame is not None
+
+
+def define(spec: Spec) -> Cube | Mart:
+    """The cube or state mart ``spec`` describes."""
+    shared = {"dims": spec.dims, "measures": spec.measures, "source": spec.source, "topic": spec.topic}
+    if not spec.is_cube:
+        return state(spec.name, spec.title, spec.doc, **shared)
+    time = spec.time
+    return cube(
+        spec.name,
+        spec.title,
+        spec.doc,
+        **shared,
+        time_col=None if time is None else lambda: time,
+        frame=spec.frame,
+        month=spec.month,
+        day_days=spec.day_days,
+        rollup=spec.rollup,
+    )
 
 
 # --- reference ---------------------------------------------------------------------------------
@@ -159,77 +217,45 @@ search_key = Mart(
 
 _ENTITY_DIMS = (STREET, ("entity_type", STR), ("section", sa.String(1)))
 
-entity_stock = state(
-    "entity_stock",
-    "市场主体存量",
-    "按街镇 × 类型 × 行业门类 × 状态统计的主体数与注册资本（当前）。",
-    dims=(*_ENTITY_DIMS, ("status", STR)),
-    measures=(count(), amount("capital_yuan")),
-    source=lambda ctx: sa.select(
+
+def _entity_stock(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         E.c.street_code,
         E.c.entity_type,
         section_of(E.c.industry_code).label("section"),
         E.c.status,
         one.label("n"),
         (sa.func.coalesce(E.c.registered_capital, 0) * 10_000).label("capital_yuan"),
-    ),
-    topic="市场主体发展态势",
-)
+    )
 
-entity_reg = cube(
-    "entity_reg",
-    "新设登记",
-    "按成立日期（established_on）统计的新设主体数与注册资本。",
-    dims=_ENTITY_DIMS,
-    measures=(count(), amount("capital_yuan")),
-    source=lambda ctx: sa.select(
+
+def _entity_reg(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         E.c.established_on.label("day"),
         E.c.street_code,
         E.c.entity_type,
         section_of(E.c.industry_code).label("section"),
         one.label("n"),
         (sa.func.coalesce(E.c.registered_capital, 0) * 10_000).label("capital_yuan"),
-    ),
-    topic="市场主体发展态势",
-    time_col=lambda: E.c.established_on,
-)
+    )
 
-entity_exit = cube(
-    "entity_exit",
-    "注销吊销与迁出",
-    "状态为注销、吊销或迁出的主体，按状态变更日期（status_changed_on）统计。",
-    dims=(*_ENTITY_DIMS, ("status", STR)),
-    measures=(count(),),
-    source=lambda ctx: sa.select(
+
+def _entity_exit(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         E.c.status_changed_on.label("day"),
         E.c.street_code,
         E.c.entity_type,
         section_of(E.c.industry_code).label("section"),
         E.c.status,
         one.label("n"),
-    ).where(E.c.status.in_(("cancelled", "revoked", "moved_out"))),
-    topic="市场主体发展态势",
-    time_col=lambda: E.c.status_changed_on,
-)
+    ).where(E.c.status.in_(("cancelled", "revoked", "moved_out")))
 
 
-def _entity_change_source(ctx: BuildContext) -> sa.Select:
+def _entity_change(ctx: BuildContext) -> sa.Select:
     c = s.entity_change
     return sa.select(c.c.changed_on.label("day"), E.c.street_code, c.c.field, one.label("n")).join(
         E, E.c.uscc == c.c.uscc
     )
-
-
-entity_change = cube(
-    "entity_change",
-    "变更登记",
-    "按变更日期统计的变更登记事项（名称、地址、法定代表人、注册资本、股东、经营范围）。",
-    dims=(STREET, ("field", STR)),
-    measures=(count(),),
-    source=_entity_change_source,
-    topic="市场主体发展态势",
-    time_col=lambda: s.entity_change.c.changed_on,
-)
 
 
 def _dynamics_frame(ctx: BuildContext) -> pd.DataFrame:
@@ -294,39 +320,17 @@ def _credit_list_state(ctx: BuildContext) -> sa.Select:
     ).join(E, E.c.uscc == c.c.uscc)
 
 
-credit_list_state = state(
-    "credit_list_state",
-    "信用名录在列",
-    "经营异常名录、严重违法失信名单、联合惩戒名单：当前在列条目数与历史累计条目数。",
-    dims=(STREET, ("list", STR), ("entity_type", STR)),
-    measures=(count("n_current"), count("n_ever")),
-    source=_credit_list_state,
-    topic="企业信用风险分类",
-)
-
-
-def _credit_list_events(ctx: BuildContext) -> sa.Select:
+def _credit_list_added(ctx: BuildContext) -> sa.Select:
     c = s.credit_list
     return sa.select(c.c.listed_on.label("day"), E.c.street_code, c.c.list, one.label("n")).join(
         E, E.c.uscc == c.c.uscc
     )
 
 
-credit_list_added = cube(
-    "credit_list_added",
-    "列入信用名录",
-    "按列入日期统计的列入经营异常名录、严重违法失信名单、联合惩戒名单的条目。",
-    dims=(STREET, ("list", STR)),
-    measures=(count(),),
-    source=_credit_list_events,
-    topic="企业信用风险分类",
-    time_col=lambda: s.credit_list.c.listed_on,
-)
-
 # --- licences, food, special equipment -----------------------------------------------------------
 
 
-def _licence_state(ctx: BuildContext) -> sa.Select:
+def _licence_stock(ctx: BuildContext) -> sa.Select:
     L = s.licence
     d = ctx.as_of
     band = sa.case(
@@ -341,16 +345,6 @@ def _licence_state(ctx: BuildContext) -> sa.Select:
     )
 
 
-licence_stock = state(
-    "licence_stock",
-    "许可证存量",
-    "许可证按街镇 × 种类 × 状态 × 到期区间（已过期未更新 lapsed / 30 天内 / 90 天内 / ok）统计。",
-    dims=(STREET, ("kind", STR), ("status", STR), ("expiry", sa.String(8))),
-    measures=(count(),),
-    source=_licence_state,
-)
-
-
 def _licence_issued(ctx: BuildContext) -> sa.Select:
     L = s.licence
     return sa.select(L.c.issued_on.label("day"), E.c.street_code, L.c.kind, one.label("n")).join(
@@ -358,18 +352,7 @@ def _licence_issued(ctx: BuildContext) -> sa.Select:
     )
 
 
-licence_issued = cube(
-    "licence_issued",
-    "许可证发放",
-    "按发证日期统计的许可证。",
-    dims=(STREET, ("kind", STR)),
-    measures=(count(),),
-    source=_licence_issued,
-    time_col=lambda: s.licence.c.issued_on,
-)
-
-
-def _sampling(ctx: BuildContext) -> sa.Select:
+def _food_sampling(ctx: BuildContext) -> sa.Select:
     f = s.food_sampling
     failed = f.c.result == "fail"
     return sa.select(
@@ -383,18 +366,7 @@ def _sampling(ctx: BuildContext) -> sa.Select:
     ).join(E, E.c.uscc == f.c.uscc)
 
 
-food_sampling = cube(
-    "food_sampling",
-    "食品抽检",
-    "按抽样日期统计的抽检批次、不合格批次与已核查处置的不合格批次。",
-    dims=(STREET, ("food_category", STR), ("result", STR)),
-    measures=(count(), count("n_fail"), count("n_followed")),
-    source=_sampling,
-    time_col=lambda: s.food_sampling.c.sampled_on,
-)
-
-
-def _equipment_state(ctx: BuildContext) -> sa.Select:
+def _equipment_stock(ctx: BuildContext) -> sa.Select:
     q = s.equipment
     d = ctx.as_of
 
@@ -421,33 +393,12 @@ def _equipment_state(ctx: BuildContext) -> sa.Select:
     )
 
 
-equipment_stock = state(
-    "equipment_stock",
-    "特种设备存量",
-    "特种设备按街镇 × 种类 × 状态 × 使用年限（0-5/5-10/10-15/15+ 年）"
-    "× 下次检验（overdue 已超期 / d30 30 天内 / ok / none）统计。",
-    dims=(STREET, ("kind", STR), ("status", STR), ("age_band", sa.String(8)), ("due", sa.String(8))),
-    measures=(count(),),
-    source=_equipment_state,
-)
-
-
 def _equipment_insp(ctx: BuildContext) -> sa.Select:
     i, q = s.equipment_inspection, s.equipment
     return sa.select(
         i.c.inspected_on.label("day"), q.c.street_code, q.c.kind, i.c.result, one.label("n")
     ).join(q, q.c.equipment_code == i.c.equipment_code)
 
-
-equipment_insp = cube(
-    "equipment_insp",
-    "特种设备检验",
-    "按检验日期统计的特种设备定期检验及结论。",
-    dims=(STREET, ("kind", STR), ("result", STR)),
-    measures=(count(),),
-    source=_equipment_insp,
-    time_col=lambda: s.equipment_inspection.c.inspected_on,
-)
 
 # --- 综合监管 ----------------------------------------------------------------------------------
 
@@ -462,17 +413,6 @@ def _insp_planned(ctx: BuildContext) -> sa.Select:
         one.label("n"),
         sqlx.flag(i.c.done_on.is_not(None)).label("n_done"),
     ).join(E, E.c.uscc == i.c.uscc)
-
-
-insp_planned = cube(
-    "insp_planned",
-    "检查计划",
-    "按计划日期（planned_on）统计的检查数与其中已完成数。",
-    dims=(STREET, ("office_code", CODE), ("kind", STR)),
-    measures=(count(), count("n_done")),
-    source=_insp_planned,
-    time_col=lambda: s.inspection.c.planned_on,
-)
 
 
 def _insp_done(ctx: BuildContext) -> sa.Select:
@@ -491,18 +431,7 @@ def _insp_done(ctx: BuildContext) -> sa.Select:
     )
 
 
-insp_done = cube(
-    "insp_done",
-    "检查完成",
-    "按完成日期（done_on）统计的检查数及检查结果（正常、未公示、无法联系、责令整改、立案）。",
-    dims=(STREET, ("office_code", CODE), ("kind", STR), ("result", STR)),
-    measures=(count(),),
-    source=_insp_done,
-    time_col=lambda: s.inspection.c.done_on,
-)
-
-
-def _tasks(ctx: BuildContext) -> sa.Select:
+def _insp_task(ctx: BuildContext) -> sa.Select:
     t, o = s.inspection_task, s.office
     return (
         sa.select(
@@ -518,22 +447,12 @@ def _tasks(ctx: BuildContext) -> sa.Select:
     )
 
 
-insp_task = cube(
-    "insp_task",
-    "检查任务",
-    "按抽取日期统计的检查任务数与计划检查户数（双随机、日常、专项）。",
-    dims=(STREET, ("office_code", CODE), ("kind", STR)),
-    measures=(count(), count("planned_count")),
-    source=_tasks,
-    time_col=lambda: s.inspection_task.c.drawn_on,
-)
-
 # --- 投诉举报 ----------------------------------------------------------------------------------
 
 _CMP_DIMS = (STREET, ("channel", STR), ("kind", STR), ("category", STR))
 
 
-def _cmp_recv(ctx: BuildContext) -> sa.Select:
+def _complaint_recv(ctx: BuildContext) -> sa.Select:
     c = s.complaint
     return sa.select(
         _day(ctx, c.c.received_at).label("day"),
@@ -545,18 +464,7 @@ def _cmp_recv(ctx: BuildContext) -> sa.Select:
     )
 
 
-complaint_recv = cube(
-    "complaint_recv",
-    "投诉举报受理",
-    "按受理时间（received_at 的日期）统计的投诉、举报、咨询件数。",
-    dims=_CMP_DIMS,
-    measures=(count(),),
-    source=_cmp_recv,
-    time_col=lambda: s.complaint.c.received_at,
-)
-
-
-def _cmp_closed(ctx: BuildContext) -> sa.Select:
+def _complaint_closed(ctx: BuildContext) -> sa.Select:
     c = s.complaint
     return sa.select(
         _day(ctx, c.c.closed_at).label("day"),
@@ -573,26 +481,7 @@ def _cmp_closed(ctx: BuildContext) -> sa.Select:
     ).where(c.c.closed_at.is_not(None))
 
 
-complaint_closed = cube(
-    "complaint_closed",
-    "投诉举报办结",
-    "按办结时间（closed_at 的日期）统计的办结件数、按期办结数、参评数、满意数、"
-    "为消费者挽回金额（元）与办理总时长（分钟）。",
-    dims=_CMP_DIMS,
-    measures=(
-        count(),
-        count("n_ontime"),
-        count("n_rated"),
-        count("n_satisfied"),
-        amount("recovered_yuan"),
-        amount("handling_minutes"),
-    ),
-    source=_cmp_closed,
-    time_col=lambda: s.complaint.c.closed_at,
-)
-
-
-def _cmp_open(ctx: BuildContext) -> sa.Select:
+def _complaint_open(ctx: BuildContext) -> sa.Select:
     c = s.complaint
     overdue = sa.and_(c.c.due_at.is_not(None), c.c.due_at < sa.literal(ctx.data_time, sa.DateTime))
     return sa.select(
@@ -600,34 +489,12 @@ def _cmp_open(ctx: BuildContext) -> sa.Select:
     ).where(c.c.status.not_in(("closed", "rejected")))
 
 
-complaint_open = state(
-    "complaint_open",
-    "在办投诉举报",
-    "尚未办结（状态非办结、非不予受理）的投诉举报，及其中已超过办理期限的件数。",
-    dims=(STREET, ("status", STR), ("category", STR)),
-    measures=(count(), count("n_overdue")),
-    source=_cmp_open,
-)
-
-
-def _cmp_entity(ctx: BuildContext) -> sa.Select:
+def _complaint_entity(ctx: BuildContext) -> sa.Select:
     c = s.complaint
     return sa.select(
         _day(ctx, c.c.received_at).label("day"), c.c.street_code, c.c.uscc, c.c.category, one.label("n")
     ).where(c.c.uscc.is_not(None))
 
-
-complaint_entity = cube(
-    "complaint_entity",
-    "被投诉主体",
-    "按受理日期 × 被投诉主体 × 类别统计的件数（用于被投诉最多的主体排行）。",
-    dims=(STREET, ("uscc", sa.CHAR(18)), ("category", STR)),
-    measures=(count(),),
-    source=_cmp_entity,
-    time_col=lambda: s.complaint.c.received_at,
-    month=False,
-    rollup=False,
-)
 
 #: Hot words cover this many days up to D: the panels read recent periods, and tokenising five
 #: years of summaries would cost the refresh more than the screens gain.
@@ -712,18 +579,6 @@ def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
     )
 
 
-complaint_word = cube(
-    "complaint_word",
-    "投诉热词",
-    f"近 {HOT_WORD_DAYS} 天投诉举报摘要中的词（jieba 分词，去掉主体名称、数字与常用词）"
-    f"按受理日期 × 街镇统计的出现件数；日粒度只保留近 {HOT_WORD_DAY_DAYS} 天，更早按月。",
-    dims=(STREET, ("word", sa.String(64))),
-    measures=(count(),),
-    frame=_complaint_words,
-    day_days=HOT_WORD_DAY_DAYS,
-    rollup=False,
-)
-
 # --- 执法办案 ----------------------------------------------------------------------------------
 
 _CASE_DIMS = (STREET, ("office_code", CODE), ("cause", STR), ("source", STR))
@@ -736,20 +591,13 @@ def _case_rows(ctx: BuildContext, day: sa.ColumnElement, *measures: sa.ColumnEle
     ).join(E, E.c.uscc == f.c.uscc)
 
 
-case_opened = cube(
-    "case_opened",
-    "立案",
-    "按立案日期（opened_on）统计的案件数及其中移送公安（行刑衔接）数。",
-    dims=_CASE_DIMS,
-    measures=(count(), count("n_police")),
-    source=lambda ctx: _case_rows(
+def _case_opened(ctx: BuildContext) -> sa.Select:
+    return _case_rows(
         ctx,
         s.case_file.c.opened_on,
         one.label("n"),
         sqlx.flag(s.case_file.c.transferred_to_police.is_(True)).label("n_police"),
-    ),
-    time_col=lambda: s.case_file.c.opened_on,
-)
+    )
 
 
 def _case_closed(ctx: BuildContext) -> sa.Select:
@@ -764,31 +612,14 @@ def _case_closed(ctx: BuildContext) -> sa.Select:
     ).where(f.c.closed_on.is_not(None))
 
 
-case_closed = cube(
-    "case_closed",
-    "结案",
-    "按结案日期（closed_on）统计的案件数、90 天内结案数与办案总时长（分钟）。",
-    dims=_CASE_DIMS,
-    measures=(count(), count("n_within_90d"), amount("duration_minutes")),
-    source=_case_closed,
-    time_col=lambda: s.case_file.c.closed_on,
-)
-
-case_decided = cube(
-    "case_decided",
-    "处罚决定",
-    "按决定日期（decided_on）统计的处罚决定数、罚款与没收金额（元）。",
-    dims=_CASE_DIMS,
-    measures=(count(), amount("fine_yuan"), amount("confiscation_yuan")),
-    source=lambda ctx: _case_rows(
+def _case_decided(ctx: BuildContext) -> sa.Select:
+    return _case_rows(
         ctx,
         s.case_file.c.decided_on,
         one.label("n"),
         sa.func.coalesce(s.case_file.c.fine_amount, 0).label("fine_yuan"),
         sa.func.coalesce(s.case_file.c.confiscation_amount, 0).label("confiscation_yuan"),
-    ).where(s.case_file.c.decided_on.is_not(None)),
-    time_col=lambda: s.case_file.c.decided_on,
-)
+    ).where(s.case_file.c.decided_on.is_not(None))
 
 
 def _case_state(ctx: BuildContext) -> sa.Select:
@@ -811,16 +642,6 @@ def _case_state(ctx: BuildContext) -> sa.Select:
     ).join(E, E.c.uscc == f.c.uscc)
 
 
-case_state = state(
-    "case_state",
-    "案件当前状态",
-    "每个案件的当前阶段与办理时长区间（closed 已结案；未结案按立案距今："
-    "lt60 不足 60 天、60_90 临近 90 天时限、gt90 超过 90 天）。",
-    dims=(*_CASE_DIMS, ("stage", STR), ("age_band", sa.String(8))),
-    measures=(count(),),
-    source=_case_state,
-)
-
 # --- 智能预警 ----------------------------------------------------------------------------------
 
 
@@ -840,23 +661,6 @@ def _warning_raised(ctx: BuildContext) -> sa.Select:
     ).join(r, r.c.rule_id == w.c.rule_id)
 
 
-warning_raised = cube(
-    "warning_raised",
-    "预警发出",
-    "按发出日期统计的预警数，及其中已响应（handled_at 不空）数与响应总时长、已办结数与办结总时长（分钟）。",
-    dims=(STREET, ("level", STR), ("rule_id", STR), ("theme", STR)),
-    measures=(
-        count(),
-        count("n_handled"),
-        amount("response_minutes"),
-        count("n_closed"),
-        amount("closure_minutes"),
-    ),
-    source=_warning_raised,
-    time_col=lambda: s.warning.c.raised_at,
-)
-
-
 def _warning_state(ctx: BuildContext) -> sa.Select:
     w, r = s.warning, s.warning_rule
     return sa.select(w.c.street_code, w.c.level, w.c.rule_id, r.c.theme, w.c.status, one.label("n")).join(
@@ -864,34 +668,20 @@ def _warning_state(ctx: BuildContext) -> sa.Select:
     )
 
 
-warning_state = state(
-    "warning_state",
-    "预警当前状态",
-    "每条预警的当前状态（待派单、处置中、已办结、已核查）按街镇 × 等级 × 规则统计。",
-    dims=(STREET, ("level", STR), ("rule_id", STR), ("theme", STR), ("status", STR)),
-    measures=(count(),),
-    source=_warning_state,
-)
-
 # --- 远程监控 ----------------------------------------------------------------------------------
 
-device_stock = state(
-    "device_stock",
-    "感知设备",
-    "明厨亮灶摄像头、冷库传感器、电梯物联网、燃气传感器按街镇 × 种类 × 场所 × 状态统计。",
-    dims=(STREET, ("kind", STR), ("venue_category", STR), ("status", STR)),
-    measures=(count(),),
-    source=lambda ctx: sa.select(
+
+def _device_stock(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         s.device.c.street_code,
         s.device.c.kind,
         sa.func.coalesce(s.device.c.venue_category, "none").label("venue_category"),
         s.device.c.status,
         one.label("n"),
-    ),
-)
+    )
 
 
-def _alarm(ctx: BuildContext) -> sa.Select:
+def _device_alarm(ctx: BuildContext) -> sa.Select:
     a, dv = s.device_alarm, s.device
     return sa.select(
         _day(ctx, a.c.at).label("day"),
@@ -906,22 +696,6 @@ def _alarm(ctx: BuildContext) -> sa.Select:
         _minutes(ctx, a.c.at, a.c.rectified_at).label("rectify_minutes"),
     ).join(dv, dv.c.device_id == a.c.device_id)
 
-
-device_alarm = cube(
-    "device_alarm",
-    "设备告警",
-    "按告警日期统计的 AI/物联网告警，及推送、整改数与推送、整改总时长（分钟）。",
-    dims=(STREET, ("device_kind", STR), ("venue_category", STR), ("alarm_kind", STR)),
-    measures=(
-        count(),
-        count("n_pushed"),
-        count("n_rectified"),
-        amount("push_minutes"),
-        amount("rectify_minutes"),
-    ),
-    source=_alarm,
-    time_col=lambda: s.device_alarm.c.at,
-)
 
 # --- 应急指挥 ----------------------------------------------------------------------------------
 
@@ -940,37 +714,16 @@ def _incident_reported(ctx: BuildContext) -> sa.Select:
     )
 
 
-incident_reported = cube(
-    "incident_reported",
-    "突发事件",
-    "按报告日期统计的突发事件，及已处置数与处置总时长（分钟）。",
-    dims=(STREET, ("kind", STR), ("level", sa.String(4))),
-    measures=(count(), count("n_resolved"), amount("resolve_minutes")),
-    source=_incident_reported,
-    time_col=lambda: s.incident.c.reported_at,
-)
-
-incident_state = state(
-    "incident_state",
-    "突发事件当前状态",
-    "突发事件按街镇 × 类型 × 等级 × 当前状态统计。",
-    dims=(STREET, ("kind", STR), ("level", sa.String(4)), ("status", STR)),
-    measures=(count(),),
-    source=lambda ctx: sa.select(
+def _incident_state(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         s.incident.c.street_code, s.incident.c.kind, s.incident.c.level, s.incident.c.status, one.label("n")
-    ),
-)
+    )
 
-resource_state = state(
-    "resource_state",
-    "应急资源",
-    "执法队伍、车辆、专家、实验室、无人机按所属机构的街镇 × 种类 × 状态统计（局机关资源无街镇）。",
-    dims=(STREET, ("kind", STR), ("status", STR)),
-    measures=(count(),),
-    source=lambda ctx: sa.select(
+
+def _resource_state(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         s.office.c.street_code, s.resource.c.kind, s.resource.c.status, one.label("n")
-    ).select_from(s.resource.outerjoin(s.office, s.office.c.code == s.resource.c.office_code)),
-)
+    ).select_from(s.resource.outerjoin(s.office, s.office.c.code == s.resource.c.office_code))
 
 
 def _dispatch(ctx: BuildContext) -> sa.Select:
@@ -989,42 +742,19 @@ def _dispatch(ctx: BuildContext) -> sa.Select:
     )
 
 
-dispatch = cube(
-    "dispatch",
-    "指挥调度",
-    "按派遣日期统计的调度次数、已到场次数与到场总时长（分钟）。",
-    dims=(STREET, ("resource_kind", STR)),
-    measures=(count(), count("n_arrived"), amount("arrive_minutes")),
-    source=_dispatch,
-    time_col=lambda: s.dispatch.c.dispatched_at,
-)
-
 # --- 互联网以网管网 ------------------------------------------------------------------------------
 
-online_store_stock = state(
-    "online_store_stock",
-    "网店存量",
-    "辖区主体在各电商平台开设的网店按街镇 × 平台 × 状态统计。",
-    dims=(STREET, ("platform", STR), ("status", STR)),
-    measures=(count(),),
-    source=lambda ctx: sa.select(
-        E.c.street_code, s.online_store.c.platform, s.online_store.c.status, one.label("n")
-    ).join(E, E.c.uscc == s.online_store.c.uscc),
-    topic="互联网以网管网",
-)
 
-online_store_opened = cube(
-    "online_store_opened",
-    "网店开设",
-    "按开设日期统计的网店数。",
-    dims=(STREET, ("platform", STR)),
-    measures=(count(),),
-    source=lambda ctx: sa.select(
+def _online_store_stock(ctx: BuildContext) -> sa.Select:
+    return sa.select(
+        E.c.street_code, s.online_store.c.platform, s.online_store.c.status, one.label("n")
+    ).join(E, E.c.uscc == s.online_store.c.uscc)
+
+
+def _online_store_opened(ctx: BuildContext) -> sa.Select:
+    return sa.select(
         s.online_store.c.opened_on.label("day"), E.c.street_code, s.online_store.c.platform, one.label("n")
-    ).join(E, E.c.uscc == s.online_store.c.uscc),
-    topic="互联网以网管网",
-    time_col=lambda: s.online_store.c.opened_on,
-)
+    ).join(E, E.c.uscc == s.online_store.c.uscc)
 
 
 def _ad_hit(ctx: BuildContext) -> sa.Select:
@@ -1041,17 +771,6 @@ def _ad_hit(ctx: BuildContext) -> sa.Select:
     ).select_from(a.outerjoin(E, E.c.uscc == a.c.uscc))
 
 
-ad_hit = cube(
-    "ad_hit",
-    "广告监测（互联网智能感知）",
-    "按发现日期统计的违法广告监测命中，按媒介 × 风险等级 × 处置状态，及处置总时长（分钟）。",
-    dims=(STREET, ("media", STR), ("risk_level", STR), ("status", STR)),
-    measures=(count(), count("n_handled"), amount("handle_minutes")),
-    source=_ad_hit,
-    topic="互联网以网管网",
-    time_col=lambda: s.ad_hit.c.detected_at,
-)
-
 # --- 高质量发展态势 / 知识产权发展态势 -------------------------------------------------------------
 
 
@@ -1063,26 +782,12 @@ def _honor(ctx: BuildContext, *, stock: bool) -> sa.Select:
     return sa.select(h.c.granted_on.label("day"), *cols).join(E, E.c.uscc == h.c.uscc)
 
 
-honor_stock = state(
-    "honor_stock",
-    "高质量发展主体（在营）",
-    "在营主体持有的高新技术企业、专精特新、品牌、质量奖、标准制定者认定数。",
-    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
-    measures=(count(),),
-    source=lambda ctx: _honor(ctx, stock=True),
-    topic="高质量发展态势",
-)
+def _honor_stock(ctx: BuildContext) -> sa.Select:
+    return _honor(ctx, stock=True)
 
-honor_granted = cube(
-    "honor_granted",
-    "高质量发展认定",
-    "按认定日期统计的高新技术、专精特新、品牌、质量奖、标准制定认定。",
-    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
-    measures=(count(),),
-    source=lambda ctx: _honor(ctx, stock=False),
-    topic="高质量发展态势",
-    time_col=lambda: s.entity_honor.c.granted_on,
-)
+
+def _honor_granted(ctx: BuildContext) -> sa.Select:
+    return _honor(ctx, stock=False)
 
 
 def _ip(ctx: BuildContext, *, stock: bool) -> sa.Select:
@@ -1093,58 +798,154 @@ def _ip(ctx: BuildContext, *, stock: bool) -> sa.Select:
     return sa.select(p.c.registered_on.label("day"), *cols).join(E, E.c.uscc == p.c.uscc)
 
 
-ip_stock = state(
-    "ip_stock",
-    "知识产权存量",
-    "辖区主体持有的商标、发明/实用新型/外观设计专利、地理标志数。",
-    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
-    measures=(count(),),
-    source=lambda ctx: _ip(ctx, stock=True),
-    topic="知识产权发展态势",
+def _ip_stock(ctx: BuildContext) -> sa.Select:
+    return _ip(ctx, stock=True)
+
+
+def _ip_registered(ctx: BuildContext) -> sa.Select:
+    return _ip(ctx, stock=False)
+
+
+#: Every cube and state mart of the catalogue, one row each, grouped by theme. The relative order
+#: of the cubes, and of the state marts, is their build order.
+# fmt: off
+CATALOGUE: tuple[Spec, ...] = (
+    # 登记许可 / 市场主体发展态势
+    Spec("entity_stock", "市场主体存量", (*_ENTITY_DIMS, ("status", STR)), _entity_stock,
+         (N, amount("capital_yuan")), topic="市场主体发展态势",
+         doc="按街镇 × 类型 × 行业门类 × 状态统计的主体数与注册资本（当前）。"),
+    Spec("entity_reg", "新设登记", _ENTITY_DIMS, _entity_reg, (N, amount("capital_yuan")),
+         time=E.c.established_on, topic="市场主体发展态势",
+         doc="按成立日期（established_on）统计的新设主体数与注册资本。"),
+    Spec("entity_exit", "注销吊销与迁出", (*_ENTITY_DIMS, ("status", STR)), _entity_exit,
+         time=E.c.status_changed_on, topic="市场主体发展态势",
+         doc="状态为注销、吊销或迁出的主体，按状态变更日期（status_changed_on）统计。"),
+    Spec("entity_change", "变更登记", (STREET, ("field", STR)), _entity_change,
+         time=s.entity_change.c.changed_on, topic="市场主体发展态势",
+         doc="按变更日期统计的变更登记事项（名称、地址、法定代表人、注册资本、股东、经营范围）。"),
+    Spec("credit_list_state", "信用名录在列", (STREET, ("list", STR), ("entity_type", STR)),
+         _credit_list_state, (count("n_current"), count("n_ever")), topic="企业信用风险分类",
+         doc="经营异常名录、严重违法失信名单、联合惩戒名单：当前在列条目数与历史累计条目数。"),
+    Spec("credit_list_added", "列入信用名录", (STREET, ("list", STR)), _credit_list_added,
+         time=s.credit_list.c.listed_on, topic="企业信用风险分类",
+         doc="按列入日期统计的列入经营异常名录、严重违法失信名单、联合惩戒名单的条目。"),
+    # licences, food, special equipment
+    Spec("licence_stock", "许可证存量", (STREET, ("kind", STR), ("status", STR), ("expiry", sa.String(8))),
+         _licence_stock,
+         doc="许可证按街镇 × 种类 × 状态 × 到期区间（已过期未更新 lapsed / 30 天内 / 90 天内 / ok）统计。"),
+    Spec("licence_issued", "许可证发放", (STREET, ("kind", STR)), _licence_issued, time=s.licence.c.issued_on,
+         doc="按发证日期统计的许可证。"),
+    Spec("food_sampling", "食品抽检", (STREET, ("food_category", STR), ("result", STR)), _food_sampling,
+         (N, count("n_fail"), count("n_followed")), time=s.food_sampling.c.sampled_on,
+         doc="按抽样日期统计的抽检批次、不合格批次与已核查处置的不合格批次。"),
+    Spec("equipment_stock", "特种设备存量",
+         (STREET, ("kind", STR), ("status", STR), ("age_band", sa.String(8)), ("due", sa.String(8))),
+         _equipment_stock,
+         doc="特种设备按街镇 × 种类 × 状态 × 使用年限（0-5/5-10/10-15/15+ 年）"
+             "× 下次检验（overdue 已超期 / d30 30 天内 / ok / none）统计。"),
+    Spec("equipment_insp", "特种设备检验", (STREET, ("kind", STR), ("result", STR)), _equipment_insp,
+         time=s.equipment_inspection.c.inspected_on, doc="按检验日期统计的特种设备定期检验及结论。"),
+    # 综合监管
+    Spec("insp_planned", "检查计划", (STREET, ("office_code", CODE), ("kind", STR)), _insp_planned,
+         (N, count("n_done")), time=s.inspection.c.planned_on,
+         doc="按计划日期（planned_on）统计的检查数与其中已完成数。"),
+    Spec("insp_done", "检查完成", (STREET, ("office_code", CODE), ("kind", STR), ("result", STR)), _insp_done,
+         time=s.inspection.c.done_on,
+         doc="按完成日期（done_on）统计的检查数及检查结果（正常、未公示、无法联系、责令整改、立案）。"),
+    Spec("insp_task", "检查任务", (STREET, ("office_code", CODE), ("kind", STR)), _insp_task,
+         (N, count("planned_count")), time=s.inspection_task.c.drawn_on,
+         doc="按抽取日期统计的检查任务数与计划检查户数（双随机、日常、专项）。"),
+    # 投诉举报
+    Spec("complaint_recv", "投诉举报受理", _CMP_DIMS, _complaint_recv, time=s.complaint.c.received_at,
+         doc="按受理时间（received_at 的日期）统计的投诉、举报、咨询件数。"),
+    Spec("complaint_closed", "投诉举报办结", _CMP_DIMS, _complaint_closed,
+         (N, count("n_ontime"), count("n_rated"), count("n_satisfied"), amount("recovered_yuan"),
+          amount("handling_minutes")),
+         time=s.complaint.c.closed_at,
+         doc="按办结时间（closed_at 的日期）统计的办结件数、按期办结数、参评数、满意数、"
+             "为消费者挽回金额（元）与办理总时长（分钟）。"),
+    Spec("complaint_open", "在办投诉举报", (STREET, ("status", STR), ("category", STR)), _complaint_open,
+         (N, count("n_overdue")),
+         doc="尚未办结（状态非办结、非不予受理）的投诉举报，及其中已超过办理期限的件数。"),
+    Spec("complaint_entity", "被投诉主体", (STREET, ("uscc", sa.CHAR(18)), ("category", STR)),
+         _complaint_entity, time=s.complaint.c.received_at, month=False, rollup=False,
+         doc="按受理日期 × 被投诉主体 × 类别统计的件数（用于被投诉最多的主体排行）。"),
+    Spec("complaint_word", "投诉热词", (STREET, ("word", sa.String(64))), None, frame=_complaint_words,
+         rollup=False, day_days=HOT_WORD_DAY_DAYS,
+         doc=f"近 {HOT_WORD_DAYS} 天投诉举报摘要中的词（jieba 分词，去掉主体名称、数字与常用词）"
+             f"按受理日期 × 街镇统计的出现件数；日粒度只保留近 {HOT_WORD_DAY_DAYS} 天，更早按月。"),
+    # 执法办案
+    Spec("case_opened", "立案", _CASE_DIMS, _case_opened, (N, count("n_police")),
+         time=s.case_file.c.opened_on,
+         doc="按立案日期（opened_on）统计的案件数及其中移送公安（行刑衔接）数。"),
+    Spec("case_closed", "结案", _CASE_DIMS, _case_closed,
+         (N, count("n_within_90d"), amount("duration_minutes")), time=s.case_file.c.closed_on,
+         doc="按结案日期（closed_on）统计的案件数、90 天内结案数与办案总时长（分钟）。"),
+    Spec("case_decided", "处罚决定", _CASE_DIMS, _case_decided,
+         (N, amount("fine_yuan"), amount("confiscation_yuan")), time=s.case_file.c.decided_on,
+         doc="按决定日期（decided_on）统计的处罚决定数、罚款与没收金额（元）。"),
+    Spec("case_state", "案件当前状态", (*_CASE_DIMS, ("stage", STR), ("age_band", sa.String(8))), _case_state,
+         doc="每个案件的当前阶段与办理时长区间（closed 已结案；未结案按立案距今："
+             "lt60 不足 60 天、60_90 临近 90 天时限、gt90 超过 90 天）。"),
+    # 智能预警
+    Spec("warning_raised", "预警发出", (STREET, ("level", STR), ("rule_id", STR), ("theme", STR)),
+         _warning_raised,
+         (N, count("n_handled"), amount("response_minutes"), count("n_closed"), amount("closure_minutes")),
+         time=s.warning.c.raised_at,
+         doc="按发出日期统计的预警数，及其中已响应（handled_at 不空）数与响应总时长、"
+             "已办结数与办结总时长（分钟）。"),
+    Spec("warning_state", "预警当前状态",
+         (STREET, ("level", STR), ("rule_id", STR), ("theme", STR), ("status", STR)), _warning_state,
+         doc="每条预警的当前状态（待派单、处置中、已办结、已核查）按街镇 × 等级 × 规则统计。"),
+    # 远程监控
+    Spec("device_stock", "感知设备", (STREET, ("kind", STR), ("venue_category", STR), ("status", STR)),
+         _device_stock,
+         doc="明厨亮灶摄像头、冷库传感器、电梯物联网、燃气传感器按街镇 × 种类 × 场所 × 状态统计。"),
+    Spec("device_alarm", "设备告警",
+         (STREET, ("device_kind", STR), ("venue_category", STR), ("alarm_kind", STR)), _device_alarm,
+         (N, count("n_pushed"), count("n_rectified"), amount("push_minutes"), amount("rectify_minutes")),
+         time=s.device_alarm.c.at,
+         doc="按告警日期统计的 AI/物联网告警，及推送、整改数与推送、整改总时长（分钟）。"),
+    # 应急指挥
+    Spec("incident_reported", "突发事件", (STREET, ("kind", STR), ("level", sa.String(4))),
+         _incident_reported, (N, count("n_resolved"), amount("resolve_minutes")),
+         time=s.incident.c.reported_at, doc="按报告日期统计的突发事件，及已处置数与处置总时长（分钟）。"),
+    Spec("incident_state", "突发事件当前状态",
+         (STREET, ("kind", STR), ("level", sa.String(4)), ("status", STR)), _incident_state,
+         doc="突发事件按街镇 × 类型 × 等级 × 当前状态统计。"),
+    Spec("resource_state", "应急资源", (STREET, ("kind", STR), ("status", STR)), _resource_state,
+         doc="执法队伍、车辆、专家、实验室、无人机按所属机构的街镇 × 种类 × 状态统计（局机关资源无街镇）。"),
+    Spec("dispatch", "指挥调度", (STREET, ("resource_kind", STR)), _dispatch,
+         (N, count("n_arrived"), amount("arrive_minutes")), time=s.dispatch.c.dispatched_at,
+         doc="按派遣日期统计的调度次数、已到场次数与到场总时长（分钟）。"),
+    # 互联网以网管网
+    Spec("online_store_stock", "网店存量", (STREET, ("platform", STR), ("status", STR)), _online_store_stock,
+         topic="互联网以网管网", doc="辖区主体在各电商平台开设的网店按街镇 × 平台 × 状态统计。"),
+    Spec("online_store_opened", "网店开设", (STREET, ("platform", STR)), _online_store_opened,
+         time=s.online_store.c.opened_on, topic="互联网以网管网", doc="按开设日期统计的网店数。"),
+    Spec("ad_hit", "广告监测（互联网智能感知）",
+         (STREET, ("media", STR), ("risk_level", STR), ("status", STR)), _ad_hit,
+         (N, count("n_handled"), amount("handle_minutes")), time=s.ad_hit.c.detected_at,
+         topic="互联网以网管网",
+         doc="按发现日期统计的违法广告监测命中，按媒介 × 风险等级 × 处置状态，及处置总时长（分钟）。"),
+    # 高质量发展态势 / 知识产权发展态势
+    Spec("honor_stock", "高质量发展主体（在营）", (STREET, ("section", sa.String(1)), ("kind", STR)),
+         _honor_stock, topic="高质量发展态势",
+         doc="在营主体持有的高新技术企业、专精特新、品牌、质量奖、标准制定者认定数。"),
+    Spec("honor_granted", "高质量发展认定", (STREET, ("section", sa.String(1)), ("kind", STR)),
+         _honor_granted, time=s.entity_honor.c.granted_on, topic="高质量发展态势",
+         doc="按认定日期统计的高新技术、专精特新、品牌、质量奖、标准制定认定。"),
+    Spec("ip_stock", "知识产权存量", (STREET, ("section", sa.String(1)), ("kind", STR)), _ip_stock,
+         topic="知识产权发展态势", doc="辖区主体持有的商标、发明/实用新型/外观设计专利、地理标志数。"),
+    Spec("ip_registered", "知识产权登记", (STREET, ("section", sa.String(1)), ("kind", STR)), _ip_registered,
+         time=s.ip_right.c.registered_on, topic="知识产权发展态势",
+         doc="按注册（授权）日期统计的商标、专利、地理标志。"),
+
 )
+# fmt: on
 
-ip_registered = cube(
-    "ip_registered",
-    "知识产权登记",
-    "按注册（授权）日期统计的商标、专利、地理标志。",
-    dims=(STREET, ("section", sa.String(1)), ("kind", STR)),
-    measures=(count(),),
-    source=lambda ctx: _ip(ctx, stock=False),
-    topic="知识产权发展态势",
-    time_col=lambda: s.ip_right.c.registered_on,
-)
-
-
-CUBES: dict[str, Cube] = {
-    c.name: c
-    for c in (
-        entity_reg,
-        entity_exit,
-        entity_change,
-        credit_list_added,
-        licence_issued,
-        food_sampling,
-        equipment_insp,
-        insp_planned,
-        insp_done,
-        insp_task,
-        complaint_recv,
-        complaint_closed,
-        complaint_entity,
-        complaint_word,
-        case_opened,
-        case_closed,
-        case_decided,
-        warning_raised,
-        device_alarm,
-        incident_reported,
-        dispatch,
-        online_store_opened,
-        ad_hit,
-        honor_granted,
-        ip_registered,
-    )
-}
+_DEFINED = tuple(define(spec) for spec in CATALOGUE)
+CUBES: dict[str, Cube] = {c.name: c for c in _DEFINED if isinstance(c, Cube)}
 
 #: Marts that only need the source tables, in build order (cubes expand to day then month).
 SOURCE_MARTS: tuple[Mart, ...] = (
@@ -1152,20 +953,14 @@ SOURCE_MARTS: tuple[Mart, ...] = (
     street_dim,
     office_dim,
     search_key,
-    entity_stock,
-    credit_list_state,
-    licence_stock,
-    equipment_stock,
-    complaint_open,
-    case_state,
-    warning_state,
-    device_stock,
-    incident_state,
-    resource_state,
-    online_store_stock,
-    honor_stock,
-    ip_stock,
+    *(m for m in _DEFINED if isinstance(m, Mart)),
     *(m for c in CUBES.values() for m in (c.day, c.month) if m is not None),
     *(m for c in CUBES.values() for m in (c.day_streets, c.month_streets) if m is not None),
     topic_entity_dynamics,
 )
+
+# The marts of the last four screens (社会共治, 党建, 重大事项保障, 城运) live in their own module.
+from data_access.marts import screens4 as _screens4  # noqa: E402
+
+CUBES.update(_screens4.CUBES)
+SOURCE_MARTS += _screens4.MARTS

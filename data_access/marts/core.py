@@ -87,12 +87,6 @@ class BuildContext:
         """The table of mart ``name`` in the version being built (built earlier in the run)."""
         return self.registry[name].table(self.version, self.conn)
 
-    def reader(self):  # -> query.Reader (imported late: query builds on this module)
-        """A reader over the version being built, on the build's connection."""
-        from data_access.marts.query import Reader
-
-        return Reader(self.conn, self.version, self.registry, self.cubes)
-
 
 Builder = Callable[[BuildContext, sa.Table], None]
 

@@ -2,6 +2,8 @@
 
 ``data_access.tags`` and ``data_access.models`` are called once per refresh; their frames are kept
 in the build context so the several tables each produces are written from one computation.
+``indicator_value`` stores the indicator library's standard values over the version being built;
+the library reads the marts, so it is handed in by the refresh rather than imported here.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import schema as s
-from data_access.marts.catalog import STR, count, section_of
-from data_access.marts.core import BuildContext, Mart, from_frame, state
+from data_access.db import bulk_insert
+from data_access.marts.catalog import STR, STREET, N, Spec, define, section_of
+from data_access.marts.core import BuildContext, Mart, from_frame
+from data_access.marts.query import Reader
 
 E = s.entity
 MODEL_KEYS = ("credit_risk", "catering_risk", "entity_facets", "office_efficacy", "capital_risk")
@@ -102,20 +106,19 @@ def _tag_count(ctx: BuildContext) -> sa.Select:
     return sa.select(E.c.street_code, t.c.tag_id, sa.literal(1).label("n")).join(E, E.c.uscc == t.c.uscc)
 
 
-tag_count = state(
-    "tag_count",
-    "标签命中数",
-    "每个标签按街镇统计的命中主体数。",
-    dims=(("street_code", sa.String(12)), ("tag_id", sa.String(64))),
-    measures=(count(),),
-    source=_tag_count,
+tag_count = define(
+    Spec(
+        "tag_count",
+        "标签命中数",
+        (STREET, ("tag_id", sa.String(64))),
+        _tag_count,
+        doc="每个标签按街镇统计的命中主体数。",
+    )
 )
 
 
 def _build_model(key: str):
     def build(ctx: BuildContext, t: sa.Table) -> None:
-        from data_access.db import bulk_insert
-
         bulk_insert(ctx.conn, t, model_frames(ctx)[key])
 
     return build
@@ -162,19 +165,16 @@ def _credit_class(ctx: BuildContext) -> sa.Select:
     )
 
 
-credit_class = state(
-    "credit_class",
-    "企业信用风险分类（专题库）",
-    "在营主体按街镇 × 类型 × 行业门类 × 信用风险分类统计（none 表示模型未分类），及评分合计。",
-    dims=(
-        ("street_code", sa.String(12)),
-        ("entity_type", STR),
-        ("section", sa.String(1)),
-        ("risk_class", sa.String(8)),
-    ),
-    measures=(count(), ("score_sum", sa.Float())),
-    source=_credit_class,
-    topic="企业信用风险分类",
+credit_class = define(
+    Spec(
+        "credit_class",
+        "企业信用风险分类（专题库）",
+        (STREET, ("entity_type", STR), ("section", sa.String(1)), ("risk_class", sa.String(8))),
+        _credit_class,
+        (N, ("score_sum", sa.Float())),
+        topic="企业信用风险分类",
+        doc="在营主体按街镇 × 类型 × 行业门类 × 信用风险分类统计（none 表示模型未分类），及评分合计。",
+    )
 )
 
 
@@ -187,20 +187,26 @@ def _catering_grade(ctx: BuildContext) -> sa.Select:
     )
 
 
-catering_grade = state(
-    "catering_grade",
-    "餐饮风险等级分布",
-    "在营餐饮主体按街镇 × 食品安全风险等级统计。",
-    dims=(("street_code", sa.String(12)), ("risk_grade", sa.String(8))),
-    measures=(count(),),
-    source=_catering_grade,
+catering_grade = define(
+    Spec(
+        "catering_grade",
+        "餐饮风险等级分布",
+        (STREET, ("risk_grade", sa.String(8))),
+        _catering_grade,
+        doc="在营餐饮主体按街镇 × 食品安全风险等级统计。",
+    )
 )
 
 
-def _indicator_values(ctx: BuildContext) -> pd.DataFrame:
-    from data_access.indicators import standard_values
+#: The key under which the refresh hands the indicator library's ``standard_values`` to the build.
+#: The library reads the marts, so the marts cannot import it: the one who builds both passes it in.
+STANDARD_VALUES = "standard_values"
 
-    return standard_values(ctx.reader(), ctx.as_of)
+
+def _indicator_values(ctx: BuildContext) -> pd.DataFrame:
+    if STANDARD_VALUES not in ctx.extra:
+        raise RuntimeError(f"indicator_value：构建方须在 ctx.extra[{STANDARD_VALUES!r}] 给出标准值的计算")
+    return ctx.extra[STANDARD_VALUES](Reader.for_build(ctx), ctx.as_of)
 
 
 indicator_value = Mart(

@@ -100,6 +100,11 @@ class Reader:
         self._cubes = cubes
         self._info: dict[str, str] | None = None
 
+    @classmethod
+    def for_build(cls, ctx: BuildContext) -> Reader:
+        """A reader over the version ``ctx`` is building, on the build's connection."""
+        return cls(ctx.conn, ctx.version, ctx.registry, ctx.cubes)
+
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
