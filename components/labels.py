@@ -250,3 +250,10 @@ def industry_section_name(section: str) -> str:
     """The Chinese name of a GB/T 4754 section letter (the letter itself if unknown)."""
     entry = INDUSTRY_SECTIONS.get(section)
     return entry[0] if entry else section
+
+
+#: The sources feeding the store, as the wall names a late one (``data_access.api.sources.SOURCES``).
+SOURCE_LABELS: dict[str, str] = {
+    "complaints": "投诉举报", "alarms": "设备告警", "warnings": "预警", "incidents": "突发事件",
+    "readings": "设备读数", "registrations": "主体登记",
+}

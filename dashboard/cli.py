@@ -8,7 +8,6 @@ is instant and nothing connects at import time.
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -72,7 +71,7 @@ def init(ctx: click.Context) -> None:
 @click.option("--seed", type=int, default=20261123, show_default=True,
               help="随机种子：同一种子生成同样的数据。")
 @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="数据截止日期（默认今天）。")
+              help="数据截止日期（默认本局时区的今天，截至当前分钟）。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
 @click.pass_context
 def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> None:
@@ -85,8 +84,9 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
     engine = _engine(ctx)
     upgrade(engine)
     t0 = time.perf_counter()
-    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else date.today()),
-                 progress=not quiet)
+    now = _settings(ctx).now()   # the bureau's clock, not the machine's date
+    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else now.date()),
+                 progress=not quiet, now=now)
     took = time.perf_counter() - t0
     click.echo(f"已生成 {scale} 规模的合成数据（种子 {seed}），用时 {took:.1f} 秒：")
     for name, n in counts.items():
@@ -188,7 +188,8 @@ def simulate(ctx: click.Context, interval: float, duration: float | None, speed:
 
     try:
         stats = run(engine, interval_s=interval, duration_s=duration, speed=speed, seed=seed, on_tick=report,
-                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False))
+                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False),
+                    clock=_settings(ctx).now)
     except KeyboardInterrupt:
         click.echo("已停止。")
         return
@@ -222,7 +223,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, debug: bool) -
 @click.option("--scale", type=click.Choice(["small", "minhang"]), default="minhang", show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> None:
-    """First run: create the embedded store with the synthetic district; then serve."""
+    """First run: create the embedded store with the synthetic district; then serve.
+
+    Generating and refreshing leave this process holding well over a gigabyte (pandas frames,
+    allocator arenas that are never handed back); when either ran, the server is started afresh in
+    a new process image (``exec``), so the worker serving the walls holds only what serving needs.
+    """
     from data_access.db import get_meta
     from data_access.migrate import upgrade
 
@@ -230,25 +236,55 @@ def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> 
     upgrade(engine)
     with engine.connect() as conn:
         generated = get_meta(conn, "generated_at")
+    built = False
     if not generated:
         click.echo("首次运行：正在生成闵行区合成数据（约 2 分钟）……")
         ctx.invoke(generate, scale=scale, seed=20261123, until=None, quiet=False)
-    _maybe_refresh(ctx)
+        built = True
+    built = _maybe_refresh(ctx) or built
     from dashboard.identity_commands import create_demo_accounts
 
     base_url = f"http://{host or _settings(ctx).host}:{port or _settings(ctx).port}"
     create_demo_accounts(engine, base_url)
     click.echo(f"打开 {base_url}/（用上面的演示账户登录）")
+    if built:
+        _exec_serve(_settings(ctx), host, port)
     _serve(_settings(ctx), host, port, debug=False)
 
 
-def _maybe_refresh(ctx: click.Context) -> None:
-    """Build the read-optimised layer when it is missing or older than the source data."""
+def _exec_serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Replace this process with ``smartsup serve`` (same settings; never returns).
+
+    The store's location travels in the environment rather than on the command line, where a
+    database password would show in ``ps``.
+    """
+    import os
+
+    from data_access.db import store
+
+    store.dispose()   # no pooled connection crosses into the new image
+    os.environ["SMARTSUP_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["SMARTSUP_DATABASE_URL"] = settings.database_url
+    argv = [sys.executable, "-m", "dashboard", "serve"]
+    if host:
+        argv += ["--host", host]
+    if port:
+        argv += ["--port", str(port)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+
+
+def _maybe_refresh(ctx: click.Context) -> bool:
+    """Build the read-optimised layer when it is missing or older than the source data; whether it ran."""
     from data_access.refresh import needs_refresh, refresh
 
     engine = _engine(ctx)
     if needs_refresh(engine):
         refresh(engine, progress=True)
+        return True
+    return False
 
 
 @main.group("draw", invoke_without_command=True)

@@ -7,11 +7,13 @@ here or missing from the README's configuration table.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +67,23 @@ class Settings(BaseSettings):
         "如 http://video.mhscjg.internal）；不设时只播放本站地址下的视频流，其余显示“无视频流”。",
     )
     bureau_name: str = Field("闵行区市场监督管理局", description="标题栏与周报页眉上的单位名称。")
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="本局所在时区（IANA 名称）：大屏时钟、数据截至、“今日/本周/本月”、generate 的默认"
+        "截止时刻、simulate 的事件时间都按此时区，与服务器或浏览器的时区无关。",
+    )
+    office_hours: str = Field(
+        "08:00-20:00",
+        description="工作时段（周一至周五，HH:MM-HH:MM，本局时区）：数据源新鲜度在此时段内用较短的"
+        "期限，其余时间（夜间、周末）用较长的期限。",
+    )
+    source_freshness: str = Field(
+        "complaints=120/720,alarms=60/240,warnings=360/1440,incidents=2880/4320,"
+        "readings=60/120,registrations=4320/5760",
+        description="各数据源的预期新鲜度（分钟，工作时段/其余时间）：某数据源最新一行早于此期限时，"
+        "大屏标出“数据源延迟：<数据源> N 小时无新数据”。数据源：complaints 投诉举报、alarms 设备告警、"
+        "warnings 预警、incidents 突发事件、readings 设备读数、registrations 主体登记；未列出的不检查。",
+    )
     chromium_path: Path = Field(
         Path("/usr/bin/chromium"), description="无头 Chromium 的可执行文件（周报 PDF 与浏览器测试）。"
     )
@@ -123,6 +142,24 @@ class Settings(BaseSettings):
     def video_origins(self) -> tuple[str, ...]:
         """``video_hosts`` as normalised origins (``scheme://host[:port]``, lower case, no slash)."""
         return tuple(o.strip().rstrip("/").lower() for o in self.video_hosts.split(",") if o.strip())
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区：{value!r}（应为 IANA 名称，如 Asia/Shanghai）") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The bureau's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def now(self) -> datetime:
+        """The current minute's instant in the bureau's time zone, naive like every time in the store."""
+        return datetime.now(self.tz).replace(tzinfo=None, microsecond=0)
 
     @property
     def effective_database_url(self) -> str:

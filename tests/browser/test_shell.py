@@ -36,7 +36,8 @@ def test_app001_every_page_loads(visit, slug, path, mode):
 
 @pytest.mark.parametrize(("width", "height"), WALL_SIZES, ids=[f"{w}x{h}" for w, h in WALL_SIZES])
 def test_app002_wall_canvas_fills_without_scrollbars(visit, width, height):
-    v = visit("/?kiosk=1", viewport=(width, height), screenshot=f"wall-fit-{width}x{height}")
+    # one canvas (tiles=off): a spliced wall is otherwise filled with several (test_live_walls.py)
+    v = visit("/?kiosk=1&tiles=off", viewport=(width, height), screenshot=f"wall-fit-{width}x{height}")
     v.assert_clean()
     g = v.page.evaluate(_GEOMETRY_JS)
     assert g["scrollW"] <= g["vw"] and g["scrollH"] <= g["vh"], g
