@@ -292,7 +292,8 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
 
     from dashboard.metrics import init_metrics  # /metrics, request timing, access log (ops, issue 14)
 
-    init_metrics(app.server, settings)
-    # last: the content-security policy hashes every inline script registered above
+    # the content-security policy hashes every inline script registered above
     auth_web.init_app(app, settings)
+    # after the sign-in gate is in place, so that its timing can start before the gate
+    init_metrics(app.server, settings)
     return app

@@ -213,10 +213,12 @@ def init_metrics(server: Flask, settings: Settings) -> None:
     query_cache.add_observer(_count_cache)
     structured = settings.log_format == "json"
 
-    @server.before_request
     def _start() -> None:
         g._smartsup_t0 = time.perf_counter()
         g._smartsup_cache = {}
+
+    # first of all, before the sign-in gate: a refused request (401, 400, 403) is a request too
+    server.before_request_funcs.setdefault(None, []).insert(0, _start)
 
     @server.after_request
     def _measure(response: Response) -> Response:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 WORKERS = 2
 ROUTING = ".._pages_content.children..._pages_store.data.."
+
+
+#: The account the smoke signs in with (an administrator: every screen, /audit included).
+SMOKE_USER, SMOKE_PASSWORD = "smoke-admin", "Smoke-test-2026"
 
 
 def _free_port() -> int:
@@ -107,7 +112,16 @@ class SmokeClient:
         self.sign_in()
 
     def sign_in(self) -> None:
-        """Nothing yet. With identity: GET /login, POST #login-username/#login-password here."""
+        """Through the real login form, as a browser would: its CSRF token, then the password."""
+        status, _, page = self.request("/login")
+        assert status == 200, status
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+        fields = {"csrf_token": token, "username": SMOKE_USER, "password": SMOKE_PASSWORD, "next": "/"}
+        form = urllib.parse.urlencode(fields).encode()
+        req = urllib.request.Request(self.base + "/login", data=form,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with self.opener.open(req, timeout=60) as r:
+            assert r.status == 200 and "/login" not in r.url, r.url  # followed the redirect to /
 
     def request(self, path: str, *, body: dict | None = None, headers: dict | None = None):
         """(status, headers, bytes) of one request on a fresh connection."""
@@ -196,12 +210,14 @@ http {{
 @pytest.fixture(scope="module")
 def district() -> Iterator[sa.Engine]:
     """The small district in a PostgreSQL schema of its own, refreshed (this module writes to it)."""
+    from dashboard.auth.accounts import add_user
     from data_access.refresh import refresh
     from ingest.generate import generate
 
     for engine in _pg_store():
         generate(engine, scale="small", seed=SMALL_SEED, until=SMALL_UNTIL, progress=False)
         refresh(engine, progress=False)
+        add_user(SMOKE_USER, "admin", password=SMOKE_PASSWORD, engine=engine)
         yield engine
 
 
@@ -410,8 +426,16 @@ def test_dep005_metrics_sum_every_worker(served):
     assert status == 200  # nginx appends the real client; a forged first hop changes nothing
 
 
-def browser_sign_in(context) -> None:
-    """Nothing yet. With identity: the login form in ``context`` (or its session cookie) goes here."""
+def browser_sign_in(context, base: str) -> None:
+    """The login form in ``context``: its session cookie then serves every page of the context."""
+    page = context.new_page()
+    page.goto(base + "/login", wait_until="load", timeout=60_000)
+    page.fill("#login-username", SMOKE_USER)
+    page.fill("#login-password", SMOKE_PASSWORD)
+    with page.expect_navigation(timeout=60_000):
+        page.click("#login-submit")
+    assert "/login" not in page.url, page.url
+    page.close()
 
 
 #: The screens Chromium draws through the topology: the wall's start screen, an analyst screen with
@@ -448,7 +472,7 @@ def test_dep006_screens_in_chromium_through_nginx(served):
                 timezone_id="Asia/Shanghai",
                 reduced_motion="reduce",
             )
-            browser_sign_in(context)
+            browser_sign_in(context, served.nginx)
             for slug, path in screens:
                 page = context.new_page()
                 v = Visit(

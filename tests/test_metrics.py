@@ -12,6 +12,7 @@ from dashboard.app import create_app
 from dashboard.logging_setup import JsonFormatter
 from dashboard.metrics import CACHE_REQUESTS, address_allowed, screen_of
 from dashboard.settings import Settings
+from tests.auth_support import sign_in
 from tests.test_refresh import refreshed_copy
 
 
@@ -31,7 +32,7 @@ def _families(text: str) -> dict[str, object]:
 
 def test_met001_metrics_in_prometheus_format_with_routes_screens_cache_and_freshness(tmp_path, store_url):
     app = _app(tmp_path, store_url, log_format="json")
-    client = app.server.test_client()
+    client = sign_in(app.server.test_client(), app)
     assert client.get("/health").status_code == 200
     # a callback from the complaints screen (its body is not a valid callback: the timing counts anyway)
     client.post(

@@ -53,8 +53,10 @@ csrf = CSRFProtect()
 
 #: Paths anyone may request: the login page, the health probe, static files, the public scan card.
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/", "/public/")
+#: ``/metrics`` is for a Prometheus scraper, which cannot sign in: it answers only the addresses of
+#: ``SMARTSUP_METRICS_ALLOW`` (``dashboard.metrics.may_read_metrics``).
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/_smartsup/theme.css",
-                          "/favicon.ico"})
+                          "/favicon.ico", "/metrics"})
 #: Paths answered with 401 (not a redirect) without a session: Dash's API and the downloads.
 API_PREFIXES = ("/_dash-", "/_reload-hash", "/reports/files/")
 CALLBACK_PATH = "/_dash-update-component"
