@@ -169,6 +169,9 @@ ENUM_LABELS: dict[tuple[str, str], dict[str, str]] = {
 
 ENUM_LABELS[("mediation", "category")] = ENUM_LABELS[("complaint", "category")]
 
+#: The product's name, in the title bar, the tabs, the login page and the report.
+PRODUCT_NAME = "智慧监管·云中心"
+
 #: GB/T 4754-2017 sections (门类) A–T and their two-digit division ranges (大类).
 INDUSTRY_SECTIONS: dict[str, tuple[str, int, int]] = {
     "A": ("农、林、牧、渔业", 1, 5),

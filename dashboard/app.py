@@ -24,6 +24,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 from flask import Response, jsonify
 
 import pages
+from components.labels import PRODUCT_NAME
 from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL, ViewParams
 from components.sources import late_sources_text
 from components.theme import css_variables
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
-PRODUCT_NAME = "智慧监管·云中心"
 THEME_CSS_ROUTE = "_smartsup/theme.css"
 WALL_SOURCES = "wall-sources"
 

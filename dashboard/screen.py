@@ -51,7 +51,7 @@ from components.charts_common import unavailable
 from components.crossfilter import CHIP_ROLE, event_of, filter_chips, next_state
 from components.filters import FILTER_NAMES, FilterIds, filter_bar
 from components.formatting import format_month
-from components.labels import PERIOD_LABELS
+from components.labels import PERIOD_LABELS, PRODUCT_NAME
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel
 from components.permalink import (
@@ -70,7 +70,6 @@ from data_access.cache import memoized
 
 log = logging.getLogger(__name__)
 
-PRODUCT = "智慧监管·云中心"
 #: Filters that narrow the streets a read covers (the others are dimensions a read filters by).
 SCOPE_FILTERS = ("street", "office")
 
@@ -648,7 +647,7 @@ def register(module: str, screen: Screen, *, path: str, order: int, category: st
     the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
     wall's playlist; ``title``, the browser tab's, defaults to the menu name and the product)."""
     name = name or screen.title
-    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT}",
+    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT_NAME}",
                        category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
 
 

@@ -17,12 +17,12 @@ from dash import html
 
 from components import charts_safety as charts
 from components.charts_common import kpi_cards
-from components.labels import ENUM_LABELS
+from components.labels import ENUM_LABELS, PRODUCT_NAME
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import PRODUCT, Grid, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import Grid, Scope, Screen, office_field, period_field, register, street_field
 from data_access.api import extra_screens as extra
 from data_access.api import safety as read
 from data_access.api.geo import street_choropleth
@@ -207,6 +207,6 @@ SCREEN = Screen(
               grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
               note=f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条；点击主体名称查看一户一档。"),
 )
-register(__name__, SCREEN, path="/safety", order=25, name="三品一特", title=f"{TITLE} · {PRODUCT}")
+register(__name__, SCREEN, path="/safety", order=25, name="三品一特", title=f"{TITLE} · {PRODUCT_NAME}")
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
 _draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.filter_ids, SCREEN.control_ids

@@ -14,24 +14,17 @@ The web side (``web.init_app``) is wired by ``dashboard.app.create_app``.
 
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import g
 from werkzeug.exceptions import Forbidden
 
 from dashboard.auth.audit import record
+from dashboard.auth.current import _gated, current_user_info
 from dashboard.auth.permissions import allowed
 
 __all__ = ["current_streets", "current_user_info", "has_permission", "require", "record", "reveal",
            "Forbidden"]
 
 
-def _gated() -> bool:
-    """True inside a request that went through the sign-in gate (not a test's request context)."""
-    return has_request_context() and bool(g.get("_smartsup_gate"))
-
-
-def current_user_info():
-    """The signed-in user of the current request (``web.UserInfo``), or None (no request, no user)."""
-    return g.get("_smartsup_user") if _gated() else None
 
 
 def current_streets() -> tuple[str, ...] | None:

@@ -17,6 +17,7 @@ from flask import has_request_context, request
 from sqlalchemy.engine import Engine
 
 from dashboard.auth.accounts import now_local
+from dashboard.auth.current import current_user_info
 from data_access import identity
 from data_access.schema import AUDIT_ACTIONS
 
@@ -35,8 +36,6 @@ def record(action: str, target: str | None = None, detail: Mapping[str, Any] | N
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if username is None:
-        from dashboard.auth import current_user_info
-
         info = current_user_info()
         if info is not None:
             username, role = info.username, info.role

@@ -41,6 +41,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from components.labels import PRODUCT_NAME
 from dashboard.auth import accounts
 from dashboard.auth.audit import record
 from dashboard.auth.permissions import ROLE_LABELS, ROLE_PERMISSIONS, permission_for_output
@@ -176,8 +177,6 @@ body { min-height: 100vh; display: flex; align-items: center; justify-content: c
 
 def _login_page(settings: Settings, form: LoginForm, next_url: str, message: str | None = None,
                 level: str = "danger", status: int = 200) -> Response:
-    from dashboard.app import PRODUCT_NAME
-
     kiosk = request.args.get("kiosk") == "1" or _is_kiosk(next_url)
     html = render_template_string(LOGIN_TEMPLATE, form=form, next=next_url, message=message, level=level,
                                   kiosk=kiosk, product=PRODUCT_NAME, bureau=settings.bureau_name,
