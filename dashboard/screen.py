@@ -43,6 +43,7 @@ from datetime import date
 from typing import Any
 
 import dash
+import flask
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from plotly.io.json import to_json_plotly
@@ -89,6 +90,12 @@ def viewer() -> tuple:
     """What of the signed-in user changes what a screen shows (its jurisdiction), for the keys of
     built screens: two viewers with the same key are shown the same page."""
     return (jurisdiction(),)
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the address the current request came in by (a QR code needs a whole URL)."""
+    base = flask.request.host_url if flask.has_request_context() else "http://localhost/"
+    return base.rstrip("/") + path
 
 
 def _intersect(a: Streets, b: Streets) -> Streets:

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         "经 HTTPS 反向代理提供服务时打开。",
     )
     login_max_failures: int = Field(5, description="连续输错密码多少次后锁定账户。")
+    public_rate_limit: str = Field(
+        "30 per minute",
+        description="扫码查看公开页（/public/entity/…，无需登录）每个来源地址的访问频率上限"
+        "（Flask-Limiter 写法）。",
+    )
     lockout_minutes: int = Field(15, description="账户因输错密码被锁定的分钟数。")
     login_rate_limit: str = Field(
         "10 per minute",

@@ -24,9 +24,10 @@ from components.finder import search_form, wall_params
 from components.forbidden import forbidden_page
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel, empty_state
+from components.qr import qr_image
 from dashboard import auth
 from dashboard.auth.web import page_guard
-from dashboard.screen import jurisdiction
+from dashboard.screen import absolute_url, jurisdiction
 from data_access.api.entity_file import EntityNotFound, entity_file
 from data_access.api.geo import street_polygons
 from data_access.api.scope import entity_street
@@ -199,7 +200,9 @@ def _frame(f, view: ViewParams) -> html.Div:
     )
     registration = chart_panel(
         "登记信息",
-        html.Div([ce.registration_card(reg, mode=view.mode, masked=f.masked), _reveal(view)]),
+        html.Div([ce.registration_card(reg, mode=view.mode, masked=f.masked), _reveal(view),
+                  qr_image(absolute_url(f"/public/entity/{f.uscc}"), caption="扫码查看公示信息",
+                           id=IDS.id("qr"), size_px=120 if view.kiosk else 132)]),
         id=IDS.id("registration"),
         mode=view.mode,
         class_name="panel--registration",

@@ -42,6 +42,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from components.labels import PRODUCT_NAME
+from dashboard import public
 from dashboard.auth import accounts
 from dashboard.auth.audit import record
 from dashboard.auth.permissions import ROLE_LABELS, ROLE_PERMISSIONS, permission_for_output
@@ -395,6 +396,7 @@ def _wall_sign_in(token: str, settings: Settings) -> Response:
 def _register_routes(server: Flask, settings: Settings) -> None:
     # one limiter per app (its storage is per app: in-process, or the shared Redis)
     limiter = Limiter(get_remote_address, app=server, default_limits=[], headers_enabled=False)
+    public.register(server, limiter, settings)  # 扫码查看: public, rate-limited by the same limiter
 
     @server.route("/login", methods=["GET", "POST"])
     @limiter.limit(settings.login_rate_limit, methods=["POST"])
