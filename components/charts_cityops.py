@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from components.charts_common import hbar, street_choropleth
+from components.charts_common import hbar, side_legend, street_choropleth
 from components.figures import empty, figure, funnel
 from components.formatting import format_datetime, format_duration, format_number, format_rate
 from components.labels import label
@@ -95,7 +95,7 @@ def trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall")
     closed orders as a line on the right axis."""
     if frame.empty or not frame["total"].sum():
         return empty("期间内无城运工单", theme=theme, mode=mode)
-    p, s = palette(theme), sizes(mode)
+    p, _s = palette(theme), sizes(mode)
     x = list(frame["period"])
     traces: list[Any] = [
         go.Bar(
@@ -107,13 +107,15 @@ def trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall")
         )
         for i, k in enumerate(SOURCES)
     ]
+    rate = (frame["ontime_rate"] * 100).where(frame["closed"] > 0)
     traces.append(
         go.Scatter(
             x=x,
-            y=(frame["ontime_rate"] * 100).tolist(),
+            y=[None if pd.isna(v) else float(v) for v in rate],
             name="按时办结率",
             yaxis="y2",
-            mode="lines",
+            mode="lines+markers",
+            connectgaps=True,
             line=dict(color=p.good, width=2),
             hovertemplate="%{x|%-m月%-d日}<br>按时办结率：%{y:.1f}%<extra></extra>",
         )
@@ -125,7 +127,7 @@ def trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall")
         layout=dict(
             barmode="stack",
             bargap=0.2,
-            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=s.legend)),
+            legend=side_legend(mode),
             xaxis=dict(tickformat="%-m/%-d", showgrid=False),
             yaxis=dict(showgrid=True, nticks=4),
             yaxis2=dict(

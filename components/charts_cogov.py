@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from components.charts_common import hbar, month_axis, street_choropleth, top_with_selected
+from components.charts_common import hbar, month_axis, side_legend, street_choropleth, top_with_selected
 from components.figures import donut, empty, figure
 from components.formatting import format_datetime, format_number, format_rate
 from components.labels import label
@@ -75,7 +75,7 @@ def qr_trend_chart(
     alone (the others are hidden to the legend)."""
     if frame.empty or not frame["total"].sum():
         return empty("暂无扫码记录", theme=theme, mode=mode)
-    p, s = palette(theme), sizes(mode)
+    p, _s = palette(theme), sizes(mode)
     traces = [
         go.Bar(
             x=list(frame["period"]),
@@ -96,7 +96,7 @@ def qr_trend_chart(
         layout=dict(
             barmode="stack",
             bargap=0.3,
-            legend=dict(font=dict(size=s.legend), orientation="h", y=1.02, yanchor="bottom", x=0),
+            legend=side_legend(mode),
             yaxis=dict(showgrid=True, nticks=4),
         ),
     )
@@ -112,7 +112,7 @@ def self_inspection_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str
         return empty("期间内无企业自查", theme=theme, mode=mode)
     names = [label("self_inspection", "kind", k) for k in SELF_KINDS]
     texts = [
-        f"{format_number(n)}（发现问题 {format_rate(r, decimals=0).text}）"
+        f"{format_number(n)}（{format_rate(r, decimals=0).text}）"
         for n, r in zip(f["n"], f["problem_rate"], strict=True)
     ]
     hover = [
@@ -146,7 +146,7 @@ def mediation_chart(
         return empty("期间内无办结的消费纠纷调解", theme=theme, mode=mode)
     names = [str(n).replace("闵行区", "") for n in f["body_name"]]
     texts = [
-        f"{format_number(n)}（成功 {format_rate(r, decimals=0).text}）"
+        f"{format_number(n)}（{format_rate(r, decimals=0).text}）"
         for n, r in zip(f["n"], f["success_rate"], strict=True)
     ]
     hover = [

@@ -14,7 +14,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from components.charts_common import choice_donut, hbar, month_axis, street_choropleth, top_with_selected
+from components.charts_common import (
+    choice_donut,
+    hbar,
+    month_axis,
+    side_legend,
+    street_choropleth,
+    top_with_selected,
+)
 from components.figures import empty, figure
 from components.formatting import format_number, format_rate
 from components.labels import label
@@ -67,7 +74,7 @@ def street_org_chart(
     f = top_with_selected(f, "street_code", top, selected_street)
     if f.empty or not f["n"].sum():
         return empty("暂无党组织", theme=theme, mode=mode)
-    p, s = palette(theme), sizes(mode)
+    p, _s = palette(theme), sizes(mode)
     colours = dict(zip(ORG_KINDS, [PARTY_RED, p.warn, p.accent, p.accent_2], strict=True))
     names = list(f["street_name"])
     traces = [
@@ -94,9 +101,9 @@ def street_org_chart(
             barmode="stack",
             bargap=0.3,
             clickmode="event",
-            yaxis=dict(autorange="reversed", showgrid=False),
+            yaxis=dict(autorange="reversed", showgrid=False, type="category", dtick=1),
             xaxis=dict(showgrid=True, nticks=4),
-            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=s.legend)),
+            legend=side_legend(mode),
         ),
     )
 
@@ -154,7 +161,7 @@ def activity_trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str 
     """Party activities per month stacked by kind (``party_activity_trend``), participants in the hover."""
     if frame.empty or not frame["total"].sum():
         return empty("暂无党组织活动", theme=theme, mode=mode)
-    p, s = palette(theme), sizes(mode)
+    p, _s = palette(theme), sizes(mode)
     traces = [
         go.Bar(
             x=list(frame["period"]),
@@ -172,7 +179,7 @@ def activity_trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str 
         layout=dict(
             barmode="stack",
             bargap=0.3,
-            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=s.legend)),
+            legend=side_legend(mode),
             yaxis=dict(showgrid=True, nticks=4),
         ),
     )

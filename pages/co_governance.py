@@ -140,7 +140,12 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             ),
             panel("trend", f"近{TREND_MONTHS}个月扫码", "次"),
             panel(
-                "self", f"企业自查{when}", "次", note="企业通过自查系统上报的自查，括号内为发现问题的比例。"
+                "self",
+                f"企业自查（括号内为发现问题比例）{when}"
+                if not view.kiosk
+                else f"企业自查（发现问题比例）{when}",
+                "次",
+                note="企业通过自查系统上报的自查，括号内为发现问题的比例。",
             ),
         ],
         "centre": panel(
@@ -154,7 +159,7 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         "right": [
             panel(
                 "mediation",
-                f"消费纠纷调解（按调解组织）{when}",
+                f"消费纠纷调解（括号内为成功率）{when}",
                 "件",
                 note="期间内办结的调解，括号内为调解成功率（成功 / 办结）。",
             ),

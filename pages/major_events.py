@@ -136,7 +136,7 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         ],
         "centre": panel(
             "map",
-            "保障点位分布",
+            "保障点位分布（红色大点：巡查超时）" if view.kiosk else "保障点位分布",
             "个",
             class_name="panel--map",
             note="点按风险等级着色，红色大点为超过巡查间隔未巡查的点位；色块为各街镇点位数；点击街镇可筛选全屏。",

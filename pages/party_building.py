@@ -101,7 +101,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
         "streets": charts.street_org_chart(
             read.party_orgs_by("street_code", scope.allowed),
             selected_street=street,
-            top=7 if wall else None,
+            top=6 if wall else None,
             theme=theme,
             mode=mode,
         ),
