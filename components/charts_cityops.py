@@ -130,9 +130,7 @@ def trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall")
             legend=side_legend(mode),
             xaxis=dict(tickformat="%-m/%-d", showgrid=False),
             yaxis=dict(showgrid=True, nticks=4),
-            yaxis2=dict(
-                overlaying="y", side="right", range=[0, 105], showgrid=False, ticksuffix="%", nticks=3
-            ),
+            yaxis2=dict(overlaying="y", side="right", range=[0, 105], showgrid=False, showticklabels=False),
         ),
     )
 

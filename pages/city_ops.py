@@ -145,7 +145,7 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         "right": [
             panel(
                 "trend",
-                f"工单趋势{when}",
+                f"工单趋势（线：按时办结率）{when}",
                 "件",
                 note="柱为生成的工单，线为当期办结工单的按时办结率（右轴）。",
             ),
