@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from components import charts_cityops as charts
+from components import kpis_screens4 as kpis4
 from components.charts_common import kpi_cards
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
@@ -27,16 +28,7 @@ from data_access.api.geo import street_polygons
 IDS = ScreenIds("city-ops")
 TITLE = "城运大屏"
 
-KPI_IDS = (
-    "cityops.orders",
-    "cityops.orders_open",
-    "cityops.orders_overdue",
-    "cityops.orders_closed",
-    "cityops.ontime_rate",
-    "cityops.push_rate",
-    "cityops.avg_accept_minutes",
-    "cityops.avg_handle_minutes",
-)
+KPI_IDS = kpis4.CITYOPS
 BETTER = {
     "cityops.ontime_rate": True,
     "cityops.push_rate": True,

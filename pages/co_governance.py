@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from components import charts_cogov as charts
+from components import kpis_screens4 as kpis4
 from components.charts_common import kpi_cards
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
@@ -29,16 +30,7 @@ TITLE = "社会共治"
 #: 社会共治 and 党建 share one menu.
 CATEGORY = "共治与党建"
 
-KPI_IDS = (
-    "cogov.qr_scans",
-    "cogov.qr_problem_reports",
-    "cogov.qr_rating_avg",
-    "cogov.self_inspections",
-    "cogov.self_rectify_rate",
-    "cogov.mediations_closed",
-    "cogov.mediation_success_rate",
-    "cogov.commitments_active",
-)
+KPI_IDS = kpis4.COGOV
 BETTER = {"cogov.qr_rating_avg": True, "cogov.self_rectify_rate": True, "cogov.mediation_success_rate": True}
 
 GRID_LIMIT = 500

@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from components import charts_assurance as charts
+from components import kpis_screens4 as kpis4
 from components.charts_common import kpi_cards
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
@@ -28,16 +29,9 @@ from data_access.api.geo import street_polygons
 IDS = ScreenIds("major-events")
 TITLE = "重大事项保障"
 
-KPI_IDS = (
-    "assurance.sites",
-    "assurance.sites_high",
-    "assurance.patrols_overdue",
-    "assurance.patrols",
-    "assurance.patrol_problem_rate",
-    "assurance.rapid_tests",
-)
+KPI_IDS = kpis4.ASSURANCE
 #: The KPIs count the patrols of the day (the mission's sites are state: as of the data time).
-KPI_PERIOD = "today"
+KPI_PERIOD = kpis4.ASSURANCE_PERIOD
 BETTER = {"assurance.patrols_overdue": False, "assurance.patrol_problem_rate": False}
 
 GRID_LIMIT = 2_000

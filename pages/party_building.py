@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from components import charts_party as charts
+from components import kpis_screens4 as kpis4
 from components.charts_common import kpi_cards
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
@@ -31,15 +32,8 @@ IDS = ScreenIds("party-building")
 TITLE = "党建"
 
 #: The organisation KPIs follow the kind filter as ``kind``, the activity ones as ``org_kind``.
-ORG_KPIS = (
-    "party.orgs",
-    "party.orgs_bureau",
-    "party.orgs_two_new",
-    "party.members",
-    "party.two_new_coverage",
-    "party.covered_enterprises",
-)
-ACTIVITY_KPIS = ("party.activities", "party.participants")
+ORG_KPIS = kpis4.PARTY_ORGS
+ACTIVITY_KPIS = kpis4.PARTY_ACTIVITIES
 KPI_IDS = ORG_KPIS + ACTIVITY_KPIS
 BETTER = {"party.two_new_coverage": True}
 
