@@ -250,3 +250,6 @@ def industry_section_name(section: str) -> str:
     """The Chinese name of a GB/T 4754 section letter (the letter itself if unknown)."""
     entry = INDUSTRY_SECTIONS.get(section)
     return entry[0] if entry else section
+
+#: The menu that 社会共治 and 党建 share (both are about society taking part in supervision).
+MENU_COGOV_PARTY = "共治与党建"

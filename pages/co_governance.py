@@ -16,7 +16,7 @@ from typing import Any
 from components import charts_cogov as charts
 from components import kpis_screens4 as kpis4
 from components.charts_common import kpi_cards
-from components.labels import ENUM_LABELS
+from components.labels import ENUM_LABELS, MENU_COGOV_PARTY
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
@@ -28,7 +28,7 @@ from data_access.api.geo import street_polygons
 IDS = ScreenIds("co-governance")
 TITLE = "社会共治"
 #: 社会共治 and 党建 share one menu.
-CATEGORY = "共治与党建"
+CATEGORY = MENU_COGOV_PARTY
 
 KPI_IDS = kpis4.COGOV
 BETTER = {"cogov.qr_rating_avg": True, "cogov.self_rectify_rate": True, "cogov.mediation_success_rate": True}

@@ -18,7 +18,7 @@ import pandas as pd
 from components import charts_party as charts
 from components import kpis_screens4 as kpis4
 from components.charts_common import kpi_cards
-from components.labels import ENUM_LABELS
+from components.labels import ENUM_LABELS, MENU_COGOV_PARTY
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
@@ -26,7 +26,6 @@ from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_fie
 from data_access.api import extra_screens as extra
 from data_access.api import screens4 as read
 from data_access.api.geo import street_polygons
-from pages.co_governance import CATEGORY
 
 IDS = ScreenIds("party-building")
 TITLE = "党建"
@@ -184,6 +183,6 @@ SCREEN = Screen(
         f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
     ),
 )
-register(__name__, SCREEN, path="/party-building", order=56, category=CATEGORY)
+register(__name__, SCREEN, path="/party-building", order=56, category=MENU_COGOV_PARTY)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
 _draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.filter_ids, SCREEN.control_ids
