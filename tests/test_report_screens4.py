@@ -91,3 +91,13 @@ def test_rs4002_a_mission_week_has_its_section(page):
     # the section sits after 智能预警 and before 三品一特安全
     keys = [s.key for s in report.sections]
     assert keys.index("assurance") == keys.index("warnings") + 1
+
+
+def test_rs4003_a_week_without_a_mission_has_no_section(page):
+    missions = api4.assurance_missions()
+    week = ReportWeek.parse("2026-W09")
+    assert not ((missions["starts_on"].dt.date < week.end) & (missions["ends_on"].dt.date >= week.start)).any()
+    report = page.weekly_report("2026-W09", bureau=BUREAU)
+    assert "assurance" not in [s.key for s in report.sections]
+    assert not any(s.text.startswith("【重大事项保障】") for s in report.overview)
+    assert any(s.text.startswith("【社会共治】") for s in report.overview)
