@@ -96,7 +96,8 @@ def test_rs4002_a_mission_week_has_its_section(page):
 def test_rs4003_a_week_without_a_mission_has_no_section(page):
     missions = api4.assurance_missions()
     week = ReportWeek.parse("2026-W09")
-    assert not ((missions["starts_on"].dt.date < week.end) & (missions["ends_on"].dt.date >= week.start)).any()
+    meets = (missions["starts_on"].dt.date < week.end) & (missions["ends_on"].dt.date >= week.start)
+    assert not meets.any()
     report = page.weekly_report("2026-W09", bureau=BUREAU)
     assert "assurance" not in [s.key for s in report.sections]
     assert not any(s.text.startswith("【重大事项保障】") for s in report.overview)
