@@ -159,3 +159,9 @@ def test_s4b002_a_bar_click_filters_screen_and_grid(visit, slug, graph, index, n
         expected = api4.city_order_feed(None, 500, value).frame
     assert rows and [str(r["id"]) for r in rows] == expected["id"].astype(str).tolist()
     v.shot(f"{slug}-filtered-{value}")
+    # the grid draws its rows where the analyst scrolls to it
+    v.page.locator(f"#{slug}-detail").scroll_into_view_if_needed()
+    drawn = v.page.locator(f"#{slug}-grid .ag-center-cols-container .ag-row")
+    drawn.first.wait_for(timeout=SETTLE_TIMEOUT_MS)
+    assert drawn.count() > 0
+    v.shot(f"{slug}-grid-{value}")
