@@ -136,40 +136,34 @@ def trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall")
 
 
 def times_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall") -> go.Figure:
-    """Average time to push, to accept and to close per source (``city_orders_by("source")``), in
-    hours, grouped."""
+    """Average time to close per source (``city_orders_by("source")``, bars in hours), each labelled
+    with it and the average time the 城运中心 took to accept; the hover adds the time to push."""
     f = frame.set_index("source").reindex(list(SOURCES))
     if not f["n"].fillna(0).sum():
         return empty("期间内无城运工单", theme=theme, mode=mode)
-    p, s = palette(theme), sizes(mode)
+    p = palette(theme)
     names = [source_name(k) for k in SOURCES]
-    steps = (
-        ("avg_push_minutes", "推送", p.accent),
-        ("avg_accept_minutes", "受理", p.warn),
-        ("avg_handle_minutes", "办结", p.good),
-    )
-    traces = [
-        go.Bar(
-            x=names,
-            y=(f[col] / 60).round(1).tolist(),
-            name=f"平均{nm}用时",
-            marker=dict(color=c),
-            customdata=[_duration_text(v) for v in f[col]],
-            hovertemplate="%{x}<br>" + f"平均{nm}用时" + "：%{customdata}<extra></extra>",
-        )
-        for col, nm, c in steps
+    texts = [
+        f"{_duration_text(h)}（受理 {_duration_text(a)}）"
+        for h, a in zip(f["avg_handle_minutes"], f["avg_accept_minutes"], strict=True)
     ]
-    return figure(
-        theme,
-        mode,
-        data=traces,
-        layout=dict(
-            barmode="group",
-            bargap=0.25,
-            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=s.legend)),
-            yaxis=dict(showgrid=True, nticks=4, ticksuffix="h"),
-            xaxis=dict(showgrid=False),
-        ),
+    hover = [
+        f"{nm}：平均推送 {_duration_text(pu)}，受理 {_duration_text(a)}，办结 {_duration_text(h)}"
+        for nm, pu, a, h in zip(
+            names, f["avg_push_minutes"], f["avg_accept_minutes"], f["avg_handle_minutes"], strict=True
+        )
+    ]
+    return hbar(
+        names,
+        (f["avg_handle_minutes"].fillna(0) / 60).round(1).tolist(),
+        list(SOURCES),
+        unit="小时",
+        theme=theme,
+        mode=mode,
+        texts=texts,
+        hover=hover,
+        colours=[p.series[i % len(p.series)] for i in range(len(SOURCES))],
+        name="平均办结用时",
     )
 
 

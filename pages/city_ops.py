@@ -143,9 +143,9 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             ),
             panel(
                 "times",
-                "平均办理用时（按来源）",
+                "平均办结用时（按来源）",
                 "小时",
-                note="推送：生成到推送；受理：推送到受理；办结：生成到办结。",
+                note="办结：生成到办结；括号内为受理（推送到受理）用时；悬停可见推送用时。",
             ),
         ],
     }
