@@ -139,7 +139,7 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
                 "trend",
                 f"工单趋势（线：按时办结率）{when}",
                 "件",
-                note="柱为生成的工单，线为当日办结工单的按时办结率（0–100%，悬停可见数值）。",
+                note="柱为生成的工单，线为各日（长期间为各月）办结工单的按时办结率（0–100%，悬停可见数值）。",
             ),
             panel(
                 "times",
