@@ -255,8 +255,15 @@ def sampling_list(frame: pd.DataFrame, *, mode: str = "wall", visible_rows: int 
         }
         for r in frame.itertuples(index=False)
     ]
-    columns = [("on", "抽检日期"), ("entity", "点位"), ("site", "类型"), ("food", "食品"), ("result", "结果")]
-    widths = ["5.5em", "minmax(0, 1fr)", "6em", "6em", "5em"] if mode == "wall" else None
+    if mode == "wall":  # a side panel: the place gets the room, the date its month and day
+        for row in rows:
+            row["on"] = row["on"][5:] if len(row["on"]) == 10 else row["on"]
+        columns = [("on", "日期"), ("entity", "点位"), ("food", "食品"), ("result", "结果")]
+        widths: list[str] | None = ["3.6em", "minmax(0, 1fr)", "5em", "3.4em"]
+    else:
+        columns = [("on", "抽检日期"), ("entity", "点位"), ("site", "类型"), ("food", "食品"),
+                   ("result", "结果")]
+        widths = None
     return scrolling_list(
         rows, columns, mode=mode, visible_rows=visible_rows, widths=widths, empty_text="保障期内暂无抽检"
     )

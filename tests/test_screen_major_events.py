@@ -142,3 +142,29 @@ def test_mev005_the_url_round_trips_and_export_matches(page):
     sheet = xlsx_rows(page.export_file(state, "xlsx"))
     assert [str(r[0]) for r in sheet[1:]] == [r["id"] for r in rows]
     extra_screens.street_names()  # the street is one of the district's
+
+
+@pytest.mark.parametrize(
+    ("phase", "to_start", "to_end", "head", "days"),
+    [("upcoming", 12, 17, "距保障开始", 12), ("active", -2, 3, "剩余", 4), ("past", -30, -25, "已结束", 25)],
+)
+def test_mev006_the_countdown_counts_to_the_start_or_the_end(page, phase, to_start, to_end, head, days):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "name": ["进博会保障"],
+            "phase": [phase],
+            "days_to_start": [to_start],
+            "days_to_end": [to_end],
+            "starts_on": [pd.Timestamp("2026-11-05")],
+            "ends_on": [pd.Timestamp("2026-11-10")],
+            "venue": ["国家会展中心（上海）"],
+            "current": [True],
+        }
+    )
+    box = page.charts.countdown(frame, mode="wall")
+    assert props(box)["data-phase"] == phase and head in str(box)
+    assert next(props(c)["data-days"] for c in walk(box) if "data-days" in props(c)) == str(days)
+    none = page.charts.countdown(frame.assign(current=False))
+    assert "当前无保障任务" in str(none)
