@@ -17,11 +17,49 @@
     rotateTimer: null
   };
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  /* --- time in the bureau's zone ------------------------------------------------------- */
+
+  // The shell carries the bureau's time zone (SMARTSUP_TIMEZONE); the wall PC's own zone is never
+  // used, so a wall set to UTC still shows the time the data is stamped in.
+  var zoneParts = null;
+
+  function timeZone() {
+    var shell = document.getElementById("app-shell");
+    return (shell && shell.getAttribute("data-timezone")) || "Asia/Shanghai";
+  }
+
+  function parts(t) {
+    var zone = timeZone();
+    if (!zoneParts || zoneParts.zone !== zone) {
+      var fmt;
+      try {
+        fmt = new Intl.DateTimeFormat("en-US", {
+          timeZone: zone, year: "numeric", month: "numeric", day: "numeric", weekday: "short",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+        });
+      } catch (e) {
+        fmt = new Intl.DateTimeFormat("en-US", {
+          timeZone: "Asia/Shanghai", year: "numeric", month: "numeric", day: "numeric", weekday: "short",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+        });
+      }
+      zoneParts = { zone: zone, fmt: fmt };
+    }
+    var out = {};
+    zoneParts.fmt.formatToParts(new Date(t)).forEach(function (p) { out[p.type] = p.value; });
+    return out;
+  }
+
+  var WEEKDAYS = { Sun: "日", Mon: "一", Tue: "二", Wed: "三", Thu: "四", Fri: "五", Sat: "六" };
 
   function hhmmss(t) {
-    var d = new Date(t);
-    return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    var p = parts(t);
+    return p.hour + ":" + p.minute + ":" + p.second;
+  }
+
+  function clockText(t) {
+    var p = parts(t);
+    return p.year + "年" + p.month + "月" + p.day + "日 星期" + WEEKDAYS[p.weekday] + " " + hhmmss(t);
   }
 
   /* --- scaling -------------------------------------------------------------------------- */
@@ -61,10 +99,7 @@
   function clock() {
     var el = document.getElementById("wall-clock");
     if (!el) { return; }
-    var d = new Date();
-    var days = "日一二三四五六";
-    var text = d.getFullYear() + "年" + (d.getMonth() + 1) + "月" + d.getDate() + "日 星期" +
-      days.charAt(d.getDay()) + " " + hhmmss(d.getTime());
+    var text = clockText(Date.now());
     if (el.textContent !== text) { el.textContent = text; }
   }
 
@@ -83,6 +118,9 @@
     var chosen = p.playlist.filter(function (s) { return bySlug[s]; }).map(function (s) { return bySlug[s]; });
     return chosen.length ? chosen : all.filter(function (pg) { return pg.wall; });
   }
+
+  // The tile page (assets/head/tiles.js) moves a tile on through this, without reloading it.
+  ss.navigate = function (url) { navigate(url); };
 
   function navigate(url) {
     window.history.pushState({}, "", url);

@@ -24,6 +24,7 @@ from components.formatting import format_duration, format_money, format_number, 
 from components.labels import label
 from components.lists import scrolling_list
 from components.maps import district_map
+from components.partial import mark_trend
 from components.theme import palette, sizes
 
 #: The statutory time limit of a case (days from 立案 to 结案) and when it counts as "approaching".
@@ -131,6 +132,7 @@ def trend_chart(
     fig.update_layout(legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     month_axis(fig, len(frame), narrow=mode == "wall")
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 
@@ -164,6 +166,7 @@ def money_chart(
     )
     month_axis(fig, len(frame), narrow=mode == "wall")
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 

@@ -31,6 +31,7 @@ from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
 from components.lists import scrolling_list
 from components.maps import MapHeat
+from components.partial import mark_trend
 from components.tables import Column
 from components.theme import palette, sizes
 
@@ -114,7 +115,8 @@ def trend_chart(
         textposition="top center",
         texttemplate="",
     )
-    return clickable_months(fig, frame["period"], selected_month, theme)
+    fig = clickable_months(fig, frame["period"], selected_month, theme)
+    return mark_trend(fig, frame, "period", theme=theme, mode=mode)
 
 
 def street_map(

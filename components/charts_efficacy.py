@@ -20,6 +20,7 @@ from components.charts_common import hbar, month_axis
 from components.figures import _fade, empty, figure, radar
 from components.formatting import DASH, format_duration, format_rate, is_missing
 from components.lists import scrolling_list
+from components.partial import mark_trend
 from components.theme import palette, sizes
 
 #: The five measures of the scorecard (docs/models.md §4), in drawing order: column → Chinese name.
@@ -245,6 +246,7 @@ def trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wall")
         layout=dict(yaxis=dict(tickformat=".0%"), margin=dict(l=8, r=12, t=8, b=8)),
     )
     month_axis(fig, len(months), narrow=mode == "wall")
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 
@@ -277,6 +279,7 @@ def response_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "wal
         ),
     )
     month_axis(fig, len(hours), narrow=mode == "wall")
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 

@@ -29,6 +29,7 @@ from components.charts_common import (
 from components.figures import empty, figure, trend
 from components.formatting import format_number, format_rate
 from components.labels import ENUM_LABELS, GRADE_LABELS
+from components.partial import mark_trend
 from components.theme import GRADE_COLOURS, palette, sizes
 
 
@@ -195,7 +196,8 @@ def registration_trend_chart(
         mode=mode,
         others={"注销吊销": frame["deregistered"]},
     )
-    return clickable_months(fig, frame["month"], selected_month, theme)
+    fig = clickable_months(fig, frame["month"], selected_month, theme)
+    return mark_trend(fig, frame, "month", theme=theme, mode=mode)
 
 
 def growth_chart(

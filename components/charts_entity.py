@@ -62,7 +62,8 @@ CAPITAL_FLAGS: dict[str, str] = {
 #: Timeline kinds stamped with a date only (the others carry a time of day).
 _DATE_ONLY = {"inspection", "case", "sampling", "equipment_inspection"}
 
-MASK_NOTE = "法定代表人姓名、电话等个人信息已脱敏显示；登录与授权功能上线前，本页不提供查看原文。"
+MASK_NOTE = ("法定代表人姓名、电话等个人信息已脱敏显示；"
+             "有权限的管理员可逐项点击查看原文，每次查看记入审计日志。")
 FACET_NOTE = "五个方面各 0–100 分，分值越高表示该方面记录越良好。"
 
 

@@ -30,6 +30,7 @@ from components.figures import _fade, empty, template
 from components.formatting import DASH, format_datetime, format_duration, format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
+from components.partial import mark_trend
 from components.theme import palette, sizes
 
 #: Frozen storage is kept at or below −18 ℃ (GB 31605); warmer than −15 ℃ raises an alarm (rule R04).
@@ -374,6 +375,7 @@ def alarm_trend_chart(
     )
     month_axis(fig, len(frame), narrow=mode == "wall")
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "period", theme=theme, mode=mode)
     return fig
 
 

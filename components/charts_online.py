@@ -24,6 +24,7 @@ from components.formatting import format_datetime, format_duration, format_numbe
 from components.labels import label
 from components.lists import scrolling_list
 from components.maps import MapHeat, district_map
+from components.partial import mark_trend
 from components.theme import palette, sizes
 
 #: Risk levels of an ad-monitoring hit, most severe first.
@@ -150,6 +151,7 @@ def ad_trend_chart(
     )
     month_axis(fig, len(frame), narrow=mode == "wall")
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 
@@ -244,6 +246,7 @@ def complaint_trend_chart(
     )
     month_axis(fig, len(frame), narrow=mode == "wall")
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "period", theme=theme, mode=mode)
     return fig
 
 

@@ -23,6 +23,7 @@ from components.formatting import format_datetime, format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
 from components.maps import MapPoints, district_map
+from components.partial import mark_trend
 from components.theme import LEVEL_COLOURS, palette, sizes
 
 #: The kinds of live event on the map, in legend order, with their Chinese names.
@@ -115,6 +116,7 @@ def complaint_days_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str 
         mode=mode,
     )
     fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y年%-m月%-d日", showgrid=False)
+    mark_trend(fig, frame, "period", theme=theme, mode=mode)
     return fig
 
 
@@ -212,6 +214,7 @@ def case_trend_chart(frame: pd.DataFrame, *, theme: str = "dark", mode: str = "w
         others={"结案": frame["closed"]},
     )
     month_axis(fig, len(frame), narrow=True)
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 

@@ -25,6 +25,7 @@ from components.formatting import format_date, format_number, format_rate
 from components.labels import label
 from components.lists import scrolling_list
 from components.maps import district_map
+from components.partial import mark_trend
 from components.theme import palette, sizes
 
 #: Order of the credit lists, from the widest to the hardest sanction.
@@ -111,6 +112,7 @@ def plan_trend_chart(
     )
     month_axis(fig, len(frame), narrow=mode == "wall")
     select_month(fig, months, selected_month, theme)
+    mark_trend(fig, frame, "month", theme=theme, mode=mode)
     return fig
 
 

@@ -93,6 +93,9 @@ class ReportWeek:
         if not m:
             raise WeekError(f"周次格式不正确：{str(text)!r}，应为 YYYY-Www，例如 2026-W47")
         year, week = int(m.group(1)), int(m.group(2))
+        # the report also reads the same week a year earlier and a quarter of weeks before it
+        if not 1901 <= year <= 9998:
+            raise WeekError(f"周次 {str(text)!r} 的年份超出范围（1901–9998），例如 2026-W47")
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import dash
 import dash_bootstrap_components as dbc
@@ -23,13 +24,18 @@ from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 from flask import Response, jsonify
 
 import pages
-from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL
+from components.layout import APP_CONFIG, STATUS_ROLE, TICK_ROLE, WALL_INTERVAL, ViewParams
+from components.sources import late_sources_text
 from components.theme import css_variables
+from dashboard import auth
+from dashboard.auth import web as auth_web
 from dashboard.kiosk import PageInfo, nav_groups, registered_pages, wall_playlist
 from dashboard.report.archive import ReportArchive
 from dashboard.settings import Settings, get_settings
 from dashboard.static import PLOTLY_ROUTE, StaticFiles
+from dashboard.tiles import TILES_ROUTE, tiles_page
 from data_access import cache as query_cache
+from data_access.api.sources import late_sources, parse_freshness, parse_office_hours
 from data_access.api.status import health
 from data_access.db import store
 
@@ -39,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = ROOT / "assets"
 PRODUCT_NAME = "智慧监管·云中心"
 THEME_CSS_ROUTE = "_smartsup/theme.css"
+WALL_SOURCES = "wall-sources"
 
 #: Vendored stylesheets, loaded before the app's own CSS in ``assets/`` (which overrides them).
 VENDOR_CSS = (
@@ -107,6 +114,9 @@ def _navbar(settings: Settings, groups: list[tuple[str, list[PageInfo]]]) -> dbc
                 html.Div([
                     dbc.NavLink([html.I(className="bi bi-display me-1"), "大屏模式"], id="nav-wall-link",
                                 href="/?kiosk=1", className="nav-wall-link", external_link=True),
+                    html.Span(id="nav-user", className="nav-user small text-secondary"),
+                    dbc.NavLink([html.I(className="bi bi-box-arrow-right me-1"), "退出"], id="nav-logout",
+                                href="/logout", external_link=True),
                 ], className="d-flex align-items-center gap-3"),
             ], id="nav-collapse", navbar=True, is_open=False),
         ], fluid=True),
@@ -120,7 +130,9 @@ def _titlebar(settings: Settings) -> html.Header:
                   html.Div(PRODUCT_NAME, className="wall-product")], className="wall-title-left"),
         html.Div(html.H1(id="wall-screen-name", className="wall-screen-name"), className="wall-title-centre"),
         html.Div([html.Div(id="wall-clock", className="wall-clock"),
-                  html.Div(id="wall-data-time", className="wall-data-time")], className="wall-title-right"),
+                  html.Div(id="wall-data-time", className="wall-data-time"),
+                  html.Div(id=WALL_SOURCES, className="wall-sources", role="status")],
+                 className="wall-title-right"),
     ], className="wall-titlebar")
 
 
@@ -141,10 +153,34 @@ def _shell(settings: Settings, page_list: list[PageInfo]) -> html.Div:
         ], id="wall-canvas", className="wall-canvas"), className="wall-viewport"),
     ], id="app-shell", className="app-shell",
         **{"data-pages": json.dumps([p.as_json() for p in page_list], ensure_ascii=False),
-           "data-playlist": ",".join(playlist)})
+           "data-playlist": ",".join(playlist),
+           # the wall clock and every time the browser formats use the bureau's zone, not the PC's
+           "data-timezone": settings.timezone})
 
 
-def _register_shell_callbacks(app: dash.Dash) -> None:
+def _late_sources_note(settings: Settings) -> Any:
+    """The title bar's note on sources that stopped feeding the store, re-read whenever a screen's
+    status changes (its load and every wall refresh), so it follows the clock without a reload."""
+    limits = parse_freshness(settings.source_freshness)
+    hours = parse_office_hours(settings.office_hours)
+
+    def note(_statuses: Any, search: str | None) -> str:
+        if not ViewParams.from_query(parse_qs((search or "").lstrip("?"))).kiosk:
+            return ""   # the note lives in the wall's title bar; analysts pay no query for it
+        now = settings.now()
+        try:
+            late = late_sources(now, limits, hours)
+        except Exception:  # noqa: BLE001 — the database being down is the other banner's business
+            log.warning("数据源新鲜度读取失败", exc_info=True)
+            return ""
+        return late_sources_text(late, now)
+
+    return note
+
+
+def _register_shell_callbacks(app: dash.Dash, settings: Settings) -> None:
+    app.callback(Output(WALL_SOURCES, "children"), Input({"role": STATUS_ROLE, "page": ALL}, "data"),
+                 State("app-url", "search"))(_late_sources_note(settings))
     app.clientside_callback(
         ClientsideFunction("smartsup", "intervalFromUrl"),
         Output(WALL_INTERVAL, "interval"), Output(WALL_INTERVAL, "disabled"),
@@ -171,6 +207,21 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output("nav-collapse", "is_open"), Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"),
         prevent_initial_call=True,
     )
+
+
+def _register_user_callback(app: dash.Dash) -> None:
+    @app.callback(Output("nav-user", "children"), Input("app-url", "pathname"))
+    def _nav_user(_pathname: str | None) -> Any:
+        """Who is signed in (and, for those who may read it, the way to the audit log)."""
+        info = auth.current_user_info()
+        if info is None:
+            return ""
+        where = f" · {info.office_code}" if info.office_code else ""
+        who = f"{info.display_name}（{info.role_label}{where}）"
+        if not auth.has_permission("audit"):
+            return who
+        return [dcc.Link([html.I(className="bi bi-journal-text me-1"), "审计日志"], href="/audit",
+                         id="nav-audit", className="me-3"), who]
 
 
 def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] = ()) -> dash.Dash:
@@ -206,8 +257,10 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
                         .replace("__PLOTLY__", app.get_relative_path("/" + PLOTLY_ROUTE)))
     query_cache.init_cache_from_settings(settings, app.server)
     _import_pages(extra_pages)
-    app.layout = _shell(settings, registered_pages(dash.page_registry))
-    _register_shell_callbacks(app)
+    page_list = registered_pages(dash.page_registry)
+    app.layout = _shell(settings, page_list)
+    _register_shell_callbacks(app, settings)
+    _register_user_callback(app)
     # Dash binds the callbacks registered with ``dash.callback`` (the pages') to an app at its
     # first request; do that now, so two apps built in one process (tests) never share them.
     with app.server.test_request_context("/"):
@@ -221,6 +274,14 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     def _theme_css() -> Response:
         return Response(theme_css, mimetype="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
+    tiles_html = tiles_page(page_list, title=f"{settings.bureau_name} {PRODUCT_NAME}",
+                            boot_url=app.get_asset_url("head/boot.js"),
+                            tiles_url=app.get_asset_url("head/tiles.js"))
+
+    @app.server.route(app.config.routes_pathname_prefix + TILES_ROUTE)
+    def _tiles() -> Response:
+        return Response(tiles_html, mimetype="text/html", headers={"Cache-Control": "no-cache"})
+
     @app.server.route("/health")
     def _health() -> Any:
         # 200 even when the database is down: the body says so ("database": "error"), and a probe
@@ -229,4 +290,10 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    from dashboard.metrics import init_metrics  # /metrics, request timing, access log (ops, issue 14)
+
+    # the content-security policy hashes every inline script registered above
+    auth_web.init_app(app, settings)
+    # after the sign-in gate is in place, so that its timing can start before the gate
+    init_metrics(app.server, settings)
     return app

@@ -298,6 +298,7 @@ def _screens4(f: Fixture) -> dict[str, list[Call]]:
             ("open_points", lambda: s4.city_order_feed(None, 1000, None, open_only=True)),
             ("feed", lambda: s4.city_order_feed(None, 30)),
             ("grid", lambda: s4.city_order_feed(None, 500)),
+            ("handling", lambda: s4.city_order_handling(*month)),
         ],
     }
 

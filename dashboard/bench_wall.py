@@ -118,6 +118,7 @@ def measure_wall(settings, *, warm_reps: int, echo: Callable[[str], None]) -> li
             for slug, path, name in wall_pages(app):
                 res = WallResult(slug, path, name)
                 context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+                context.add_cookies([_wall_cookie(app, base)])
                 page = context.new_page()
                 encodings: set[str] = set()
 
@@ -144,17 +145,26 @@ def measure_wall(settings, *, warm_reps: int, echo: Callable[[str], None]) -> li
                      f"首次 {res.cold_s:.2f} s，再次 {res.warm_median:.2f} s（最慢 {res.warm_max:.2f} s）"
                      + (f"，错误 {len(res.errors)}" if res.errors else ""))
                 results.append(res)
-            _rotations(browser, base, results, warm_reps, echo)
+            _rotations(browser, base, results, warm_reps, echo, _wall_cookie(app, base))
         finally:
             browser.close()
     return results
 
 
-def _rotations(browser, base: str, results: list[WallResult], reps: int, echo: Callable[[str], None]) -> None:
+def _wall_cookie(app, base: str) -> dict:
+    """A wall display's session for the measuring browser (kiosk, read-only; see ``auth.web``)."""
+    from dashboard.auth.web import browser_cookie
+
+    return browser_cookie(app, base, "bench-wall", role="wall", ttl_s=6 * 3600)
+
+
+def _rotations(browser, base: str, results: list[WallResult], reps: int, echo: Callable[[str], None],
+               cookie: dict) -> None:
     """Rotate through the playlist as a wall does; the first round warms up, then ``reps`` rounds count."""
     if len(results) < 2:
         return
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.add_cookies([cookie])
     page = context.new_page()
     page.goto(base + results[-1].path + WALL_QUERY, wait_until="commit", timeout=TIMEOUT_MS)
     page.evaluate(_DRAWN_AT_JS)

@@ -58,7 +58,18 @@ TRANSFER_JS = """() => {
 }"""
 
 
-class _QuietHandler(WSGIRequestHandler):
+class BannerlessHandler(WSGIRequestHandler):
+    """Werkzeug's request handler without its ``Server: Werkzeug/x Python/y`` banner (versions help an
+    attacker pick an exploit and tell nobody else anything)."""
+
+    server_version = "smartsup"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
+
+
+class _QuietHandler(BannerlessHandler):
     def log(self, type: str, message: str, *args: object) -> None:  # noqa: A002 — werkzeug's signature
         """The commands show their own progress; one log line per asset request would bury it."""
 

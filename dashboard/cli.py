@@ -7,9 +7,7 @@ is instant and nothing connects at import time.
 
 from __future__ import annotations
 
-import logging
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -42,9 +40,9 @@ def main(ctx: click.Context, database_url: str | None, data_dir: Path | None) ->
     base = get_settings()
     overrides = {k: v for k, v in {"database_url": database_url, "data_dir": data_dir}.items() if v}
     settings = base.model_copy(update=overrides) if overrides else base
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from dashboard.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     ctx.obj = {"settings": settings}
 
 
@@ -73,7 +71,7 @@ def init(ctx: click.Context) -> None:
 @click.option("--seed", type=int, default=20261123, show_default=True,
               help="随机种子：同一种子生成同样的数据。")
 @click.option("--until", "until", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="数据截止日期（默认今天）。")
+              help="数据截止日期（默认本局时区的今天，截至当前分钟）。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
 @click.pass_context
 def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> None:
@@ -86,8 +84,9 @@ def generate(ctx: click.Context, scale: str, seed: int, until, quiet: bool) -> N
     engine = _engine(ctx)
     upgrade(engine)
     t0 = time.perf_counter()
-    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else date.today()),
-                 progress=not quiet)
+    now = _settings(ctx).now()   # the bureau's clock, not the machine's date
+    counts = run(engine, scale=scale, seed=seed, until=(until.date() if until else now.date()),
+                 progress=not quiet, now=now)
     took = time.perf_counter() - t0
     click.echo(f"已生成 {scale} 规模的合成数据（种子 {seed}），用时 {took:.1f} 秒：")
     for name, n in counts.items():
@@ -117,6 +116,9 @@ def import_(ctx: click.Context, table: str, file: Path, reject_file: Path | None
                              all_or_nothing=all_or_nothing, encoding=encoding, progress=True)
     except ImportError_ as exc:
         _fail(str(exc), 2)
+    from dashboard.auth import record
+
+    record("import", table, {"file": file.name, "summary": result.summary()[:200]}, engine=engine)
     click.echo(result.summary())
     if result.rejected:
         sys.exit(3)
@@ -142,6 +144,9 @@ def boundaries_import(ctx: click.Context, file: Path, code_field: str) -> None:
         n = replace_street_polygons(engine, file, code_field=code_field)
     except BoundaryError as exc:
         _fail(str(exc), 2)
+    from dashboard.auth import record
+
+    record("import", "boundaries", {"file": file.name, "streets": n}, engine=engine)
     click.echo(f"已替换 {n} 个街镇的边界（来源：{file.name}）。")
 
 
@@ -183,7 +188,8 @@ def simulate(ctx: click.Context, interval: float, duration: float | None, speed:
 
     try:
         stats = run(engine, interval_s=interval, duration_s=duration, speed=speed, seed=seed, on_tick=report,
-                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False))
+                    refresh_every_s=refresh_every, refresh=lambda: refresh(engine, progress=False),
+                    clock=_settings(ctx).now)
     except KeyboardInterrupt:
         click.echo("已停止。")
         return
@@ -194,9 +200,11 @@ def simulate(ctx: click.Context, interval: float, duration: float | None, speed:
 
 def _serve(settings: Settings, host: str | None, port: int | None, debug: bool) -> None:
     from dashboard.app import create_app
+    from dashboard.browser import BannerlessHandler
 
     app = create_app(settings)
-    app.run(host=host or settings.host, port=port or settings.port, debug=debug)
+    app.run(host=host or settings.host, port=port or settings.port, debug=debug,
+            request_handler=BannerlessHandler)
 
 
 @main.command()
@@ -215,7 +223,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, debug: bool) -
 @click.option("--scale", type=click.Choice(["small", "minhang"]), default="minhang", show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> None:
-    """First run: create the embedded store with the synthetic district; then serve."""
+    """First run: create the embedded store with the synthetic district; then serve.
+
+    Generating and refreshing leave this process holding well over a gigabyte (pandas frames,
+    allocator arenas that are never handed back); when either ran, the server is started afresh in
+    a new process image (``exec``), so the worker serving the walls holds only what serving needs.
+    """
     from data_access.db import get_meta
     from data_access.migrate import upgrade
 
@@ -223,21 +236,55 @@ def demo(ctx: click.Context, host: str | None, port: int | None, scale: str) -> 
     upgrade(engine)
     with engine.connect() as conn:
         generated = get_meta(conn, "generated_at")
+    built = False
     if not generated:
         click.echo("首次运行：正在生成闵行区合成数据（约 2 分钟）……")
         ctx.invoke(generate, scale=scale, seed=20261123, until=None, quiet=False)
-    _maybe_refresh(ctx)
-    click.echo(f"打开 http://{host or _settings(ctx).host}:{port or _settings(ctx).port}/")
+        built = True
+    built = _maybe_refresh(ctx) or built
+    from dashboard.identity_commands import create_demo_accounts
+
+    base_url = f"http://{host or _settings(ctx).host}:{port or _settings(ctx).port}"
+    create_demo_accounts(engine, base_url)
+    click.echo(f"打开 {base_url}/（用上面的演示账户登录）")
+    if built:
+        _exec_serve(_settings(ctx), host, port)
     _serve(_settings(ctx), host, port, debug=False)
 
 
-def _maybe_refresh(ctx: click.Context) -> None:
-    """Build the read-optimised layer when it is missing or older than the source data."""
+def _exec_serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Replace this process with ``smartsup serve`` (same settings; never returns).
+
+    The store's location travels in the environment rather than on the command line, where a
+    database password would show in ``ps``.
+    """
+    import os
+
+    from data_access.db import store
+
+    store.dispose()   # no pooled connection crosses into the new image
+    os.environ["SMARTSUP_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["SMARTSUP_DATABASE_URL"] = settings.database_url
+    argv = [sys.executable, "-m", "dashboard", "serve"]
+    if host:
+        argv += ["--host", host]
+    if port:
+        argv += ["--port", str(port)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+
+
+def _maybe_refresh(ctx: click.Context) -> bool:
+    """Build the read-optimised layer when it is missing or older than the source data; whether it ran."""
     from data_access.refresh import needs_refresh, refresh
 
     engine = _engine(ctx)
     if needs_refresh(engine):
         refresh(engine, progress=True)
+        return True
+    return False
 
 
 @main.group("draw", invoke_without_command=True)
@@ -260,7 +307,9 @@ def draw_command(ctx: click.Context, office, streets, entity_types, sections, ra
     """Risk-weighted 双随机 draw: entities by credit class, two inspectors each (docs/draw.md)."""
     if ctx.invoked_subcommand is not None:
         return
-    from data_access.draw import DrawError, run_draw
+    import getpass
+
+    from data_access.draw import DrawError, draw_audit, run_draw
 
     try:
         ratios = dict(part.split("=", 1) for part in ratio.split(",") if part.strip()) if ratio else None
@@ -271,7 +320,7 @@ def draw_command(ctx: click.Context, office, streets, entity_types, sections, ra
     try:
         r = run_draw(_engine(ctx), seed=seed, office=office, streets=streets, entity_types=entity_types,
                      sections=sections, ratios=ratios, size=size, on=on.date() if on else None,
-                     dry_run=dry_run)
+                     dry_run=dry_run, audit=draw_audit(f"cli:{getpass.getuser()}", None))
     except DrawError as exc:
         _fail(str(exc), 2)
     d = r.draw
@@ -313,6 +362,43 @@ def draw_verify(ctx: click.Context, task_id: str) -> None:
         sys.exit(1)
 
 
+# --- 预警规则 (issue 11, docs/rules.md) ------------------------------------------------------------
+
+@main.group("rules", invoke_without_command=True)
+@click.pass_context
+def rules_command(ctx: click.Context) -> None:
+    """The warning rules: the catalogue with its parameters (``smartsup rules``), or ``rules run``."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from data_access.rules import ensure_catalogue, rule_catalogue
+
+    engine = _engine(ctx)
+    with engine.begin() as conn:
+        ensure_catalogue(conn)
+    for r in rule_catalogue(engine):
+        state = "启用" if r["enabled"] else "停用"
+        params = "，".join(f"{k}={v}" for k, v in r["params"].items())
+        bad = f"  定义无效：{r['error']}" if r.get("error") else ""
+        click.echo(f"{r['rule_id']}  {state}  {r['level']:<6}  {r['name']}  {params}{bad}")
+
+
+@rules_command.command("run")
+@click.pass_context
+def rules_run(ctx: click.Context) -> None:
+    """Evaluate the enabled rules now and raise the new warnings (``smartsup refresh`` does this too)."""
+    from data_access.rules import evaluate
+
+    run = evaluate(_engine(ctx))
+    click.echo(run.summary())
+    for rule_id, n in run.raised.items():
+        if n:
+            click.echo(f"  {rule_id}：新预警 {n} 条")
+    for rule_id, message in run.errors.items():
+        click.echo(f"  {rule_id}：{message}", err=True)
+    if run.errors:
+        sys.exit(1)
+
+
 from dashboard.bench import bench_command  # noqa: E402
 from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
 
@@ -322,6 +408,21 @@ main.add_command(bench_command)
 from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)
+
+# --- operations and the city exchange (issue 14): one block -------------------------------------
+from dashboard.exchange_cli import exchange  # noqa: E402
+from dashboard.ops_cli import backup_command, restore_command  # noqa: E402
+from dashboard.static_export import static  # noqa: E402
+
+main.add_command(exchange)
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(static)
+# --- identity: accounts and the audit log (issue 10) ---
+from dashboard.identity_commands import audit_command, users_command  # noqa: E402
+
+main.add_command(users_command)
+main.add_command(audit_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

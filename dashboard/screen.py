@@ -63,6 +63,7 @@ from components.permalink import (
     state_search,
 )
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
+from dashboard import auth
 from data_access import cache as query_cache
 from data_access.api import extra_screens as extra
 from data_access.cache import memoized
@@ -78,12 +79,11 @@ Streets = tuple[str, ...] | None
 
 
 def jurisdiction() -> Streets:
-    """The streets the current user may see: None for the whole district.
-
-    Until sign-in exists every viewer sees the district; the identity layer replaces this one
-    function, and with it the scope of every screen.
-    """
-    return None
+    """The streets the signed-in user may see: None for the whole district (leaders, analysts,
+    duty officers, admins, walls), the streets of their office for station staff, ``()`` — nothing —
+    for a request without a user (the gate lets none through; if one ever came, it fails closed).
+    Every read of every page gets its scope through here, never from the URL."""
+    return auth.current_streets()
 
 
 def viewer() -> tuple:
@@ -529,11 +529,14 @@ class Screen:
         """The grid's records for a state as a CSV or XLSX download (at most ``export_limit`` rows)."""
         grid = self.grid
         assert grid is not None
+        auth.require("export")  # a wall account, for one, may not
         frame, _ = self._grid_frame(state, grid.export_limit)
         as_of: date = extra.period_bounds()["as_of"]
-        name = grid.filename(state) if callable(grid.filename) else grid.filename
-        log.info("export %s %s: %d rows", self.ids.slug, fmt, len(frame))
-        return download(frame, grid.columns_for(state), f"{name}_{as_of:%Y%m%d}", fmt)
+        name = f"{grid.filename(state) if callable(grid.filename) else grid.filename}_{as_of:%Y%m%d}"
+        file = download(frame, grid.columns_for(state), name, fmt)
+        # who exported what (可追溯): the screen, the filters, the rows and the file
+        auth.record("export", self.ids.slug, {"file": file["filename"], "rows": len(frame), "filters": state})
+        return file
 
     # ---- wiring ----------------------------------------------------------------------------
     def wire(self) -> tuple[Callable[..., Any], ...]:

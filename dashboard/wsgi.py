@@ -7,14 +7,19 @@ Each gunicorn worker imports it once, so each worker has its own engine pool and
 
 from __future__ import annotations
 
-import logging
-
 from dashboard.app import create_app
+from dashboard.logging_setup import configure_logging
 from dashboard.settings import get_settings
 
+try:  # gunicorn names itself in every response's Server header; say only the product
+    import gunicorn.http.wsgi as _gunicorn_wsgi
+
+    _gunicorn_wsgi.SERVER = "smartsup"
+except ImportError:  # another WSGI server
+    pass
+
 _settings = get_settings()
-logging.basicConfig(level=_settings.log_level.upper(),
-                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+configure_logging(_settings.log_level, _settings.log_format)
 
 app = create_app(_settings)
 server = app.server

@@ -67,6 +67,24 @@ class _State:
 
 _state = _State()
 
+#: Called with ``"hit"``, ``"miss"``, ``"error"`` or ``"uncached"`` on every call of a memoized read
+#: (``dashboard.metrics`` counts them); an observer must be cheap, and its failure is ignored.
+_observers: list[Callable[[str], None]] = []
+
+
+def add_observer(fn: Callable[[str], None]) -> None:
+    """Have ``fn`` told the outcome of every memoized read's cache lookup."""
+    if fn not in _observers:
+        _observers.append(fn)
+
+
+def _tell(outcome: str) -> None:
+    for fn in _observers:
+        try:
+            fn(outcome)
+        except Exception:  # noqa: BLE001 — accounting must never break a read
+            log.debug("cache observer failed", exc_info=True)
+
 
 def init_cache(
     app: Flask | None = None,
@@ -253,6 +271,7 @@ def memoized(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not _backend_usable():
+            _tell("uncached")
             return fn(*args, **kwargs)
         store_id, version = _store_identity()
         key = _state.prefix + make_key(fn, args, kwargs, version, store_id)
@@ -261,6 +280,9 @@ def memoized(fn: F) -> F:
             hit = _state.backend.get(key)
         except Exception as exc:  # noqa: BLE001 — any backend failure degrades to an uncached read
             _backend_failed("读取", exc)
+            _tell("error")
+        else:
+            _tell("hit" if hit is not None else "miss")
         if hit is not None:
             return hit[0]
         with pin_version(version):

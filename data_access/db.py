@@ -50,7 +50,11 @@ def make_engine(url: str, *, statement_timeout_ms: int = 0) -> Engine:
         return engine
     connect_args: dict[str, Any] = {}
     if statement_timeout_ms and u.get_backend_name() == "postgresql":
-        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+        # connect_args replace the URL's own ``options`` (e.g. a search_path): keep those too
+        given = u.query.get("options")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        timeout = f"-c statement_timeout={int(statement_timeout_ms)}"
+        connect_args["options"] = f"{given} {timeout}" if given else timeout
     return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 

@@ -8,7 +8,9 @@ Two layers:
   inputs and seed give the same result whatever the order of the rows or of dict/set iteration.
 - :func:`run_draw` reads the inputs from the store (population filter, credit classes of the live
   read layer, the office's certified staff, the last 12 months of inspections), draws, and writes
-  the task, one inspection row per entity and the draw record in one transaction;
+  the task (its record in ``inspection_task.params``) and one inspection row per entity (both
+  inspectors) in one transaction; :func:`preview_draw` and :func:`store_draw` (audited) are what
+  the draw panel calls;
   :func:`verify_draw` re-runs a stored draw from its record and compares.
 
 See docs/draw.md for the rules, the storage choices and how the public verifies a published draw.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,7 +33,8 @@ from sqlalchemy.engine import Engine
 
 from data_access import marts
 from data_access import schema as s
-from data_access.db import get_meta, set_meta
+from data_access.audit_rows import write_audit
+from data_access.db import set_meta
 from data_access.freshness import data_time
 from data_access.marts import industry_sections
 
@@ -54,7 +57,6 @@ INSPECTOR_ROLES = ("enforcement", "inspector")
 #: An inspector does not inspect an entity he inspected (or was assigned to) this many months back.
 CONFLICT_MONTHS = 12
 SEED_MAX_CHARS = 64  # inspection_task.seed is VARCHAR(64)
-_META_PREFIX = "draw:"
 
 
 class DrawError(ValueError):
@@ -460,22 +462,18 @@ def _as_of(conn: sa.Connection) -> date:
 def _conflicts(conn: sa.Connection, pool: list[int], population: set[str], on: date) -> list[tuple[int, str]]:
     i = s.inspection
     cutoff = conflict_cutoff(on)
-    rows = conn.execute(sa.select(i.c.staff_id, i.c.uscc).distinct().where(
-        i.c.staff_id.in_(pool), sa.func.coalesce(i.c.done_on, i.c.planned_on) >= cutoff))
-    found = {(int(sid), u) for sid, u in rows if u in population}
-    t = s.inspection_task
-    recent = conn.execute(sa.select(t.c.task_id).where(t.c.kind == "double_random", t.c.drawn_on >= cutoff))
-    members = set(pool)
-    for (task_id,) in recent:
-        record = _record(conn, task_id)
-        if record:
-            found.update((int(p[2]), p[0]) for p in record["pairs"]
-                         if int(p[2]) in members and p[0] in population)
+    recent = sa.func.coalesce(i.c.done_on, i.c.planned_on) >= cutoff
+    found: set[tuple[int, str]] = set()
+    # Lead and second inspectors of the window (the second of a 双随机 pair is a column since 0005).
+    for column in (i.c.staff_id, i.c.second_staff_id):
+        rows = conn.execute(sa.select(column, i.c.uscc).distinct().where(column.in_(pool), recent))
+        found.update((int(sid), u) for sid, u in rows if u in population)
     return sorted(found)
 
 
 def _record(conn: sa.Connection, task_id: str) -> dict | None:
-    value = get_meta(conn, _META_PREFIX + task_id)
+    value = conn.execute(sa.select(s.inspection_task.c.params)
+                         .where(s.inspection_task.c.task_id == task_id)).scalar()
     return json.loads(value) if value else None
 
 
@@ -511,12 +509,14 @@ def run_draw(
     on: date | None = None,
     unclassified: str | None = "B",
     dry_run: bool = False,
+    audit: Callable[[sa.Connection, DrawResult], None] | None = None,
 ) -> DrawResult:
     """Read the inputs (:func:`load_inputs`), draw (:func:`draw`) and, unless ``dry_run``, store it
-    in one transaction: an ``inspection_task`` (double_random, planned_count, drawn_on, seed), one
-    ``inspection`` per entity (staff_id = the lead inspector, planned_on = the draw date, not done)
-    and the draw record in ``meta`` (``draw:<task_id>``: inputs, ratios, digest and both inspectors
-    of every pair — the schema has no column for the second one). Raises :class:`DrawError`."""
+    in one transaction: an ``inspection_task`` (double_random, planned_count, drawn_on, seed, and
+    the draw record in ``params``: inputs, ratios, digest and both inspectors of every pair), one
+    ``inspection`` per entity (staff_id = the lead inspector, second_staff_id = the second,
+    planned_on = the draw date, not done). ``audit`` is called on the transaction's connection
+    after the rows are written (the UI's audit row). Raises :class:`DrawError`."""
     seed = _check_seed(seed)
     ratio_map = {str(k).strip().upper(): str(v) for k, v in (ratios or {}).items()}
     validate_ratios(ratio_map)  # bad arguments fail before the store is read
@@ -551,15 +551,6 @@ def run_draw(
         out = DrawResult(task_id, name, seed, inputs.on, inputs.office_code, result, inputs, dry_run, rows)
         if dry_run:
             return out
-        conn.execute(sa.insert(s.inspection_task).values(
-            task_id=task_id, name=name, office_code=inputs.office_code, kind="double_random",
-            planned_count=len(result.assignments), drawn_on=inputs.on, seed=seed))
-        conn.execute(sa.insert(s.inspection), [
-            {"id": int(r.id), "task_id": task_id, "uscc": r.uscc, "office_code": r.office_code,
-             "staff_id": int(r.staff_id), "kind": "double_random", "planned_on": inputs.on,
-             "done_on": None, "result": None}
-            for r in rows.itertuples()
-        ])
         record = {
             "algorithm": ALGORITHM,
             "numpy": np.__version__,
@@ -578,8 +569,19 @@ def run_draw(
             "conflicts": [[a, b] for a, b in inputs.conflicts],
             "pairs": [[a.uscc, *a.inspectors] for a in result.assignments],
         }
-        set_meta(conn, {_META_PREFIX + task_id: json.dumps(record, ensure_ascii=False, separators=(",", ":")),
-                        "drawn_at": f"{task_id} {inputs.on.isoformat()}"})
+        conn.execute(sa.insert(s.inspection_task).values(
+            task_id=task_id, name=name, office_code=inputs.office_code, kind="double_random",
+            planned_count=len(result.assignments), drawn_on=inputs.on, seed=seed,
+            params=json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
+        conn.execute(sa.insert(s.inspection), [
+            {"id": int(r.id), "task_id": task_id, "uscc": r.uscc, "office_code": r.office_code,
+             "staff_id": int(r.staff_id), "second_staff_id": int(r.second_staff_id),
+             "kind": "double_random", "planned_on": inputs.on, "done_on": None, "result": None}
+            for r in rows.itertuples()
+        ])
+        set_meta(conn, {"drawn_at": f"{task_id} {inputs.on.isoformat()}"})
+        if audit is not None:
+            audit(conn, out)
     return out
 
 
@@ -597,7 +599,8 @@ def verify_draw(engine: Engine, task_id: str) -> Verification:
         record = _record(conn, task_id)
         if record is None:
             raise DrawError(f"任务 {task_id} 没有抽取记录（不是由本系统的风险分类抽取生成的），无法复核")
-        stored = conn.execute(sa.select(i.c.uscc, i.c.staff_id).where(i.c.task_id == task_id)).all()
+        stored = conn.execute(sa.select(i.c.uscc, i.c.staff_id, i.c.second_staff_id)
+                              .where(i.c.task_id == task_id)).all()
     if record.get("algorithm") != ALGORITHM:
         raise DrawError(f"任务 {task_id} 由抽取程序 {record.get('algorithm')} 生成，本程序为 {ALGORITHM}")
     population = {u: c for u, c in record["population"]}
@@ -614,11 +617,15 @@ def verify_draw(engine: Engine, task_id: str) -> Verification:
     recorded = {p[0]: (int(p[1]), int(p[2])) for p in record["pairs"]}
     if recorded != expected:
         diffs.append("抽取记录中的检查人员配对与重新抽取的结果不同")
-    in_store = {u.strip(): int(sid) if sid is not None else None for u, sid in stored}
+    in_store = {u.strip(): int(sid) if sid is not None else None for u, sid, _ in stored}
+    seconds = {u.strip(): int(sid) if sid is not None else None for u, _, sid in stored}
     missing = sorted(set(expected) - set(in_store))
     extra = sorted(set(in_store) - set(expected))
-    moved = sorted(u for u in set(expected) & set(in_store) if in_store[u] != expected[u][0])
-    for label, items in (("缺少", missing), ("多出", extra), ("主检人员不同", moved)):
+    both = set(expected) & set(in_store)
+    moved = sorted(u for u in both if in_store[u] != expected[u][0])
+    moved2 = sorted(u for u in both if seconds[u] != expected[u][1])
+    checks = (("缺少", missing), ("多出", extra), ("主检人员不同", moved), ("副检人员不同", moved2))
+    for label, items in checks:
         if items:
             diffs.append(f"检查记录{label} {len(items)} 户（如 {items[0]}）")
     if len(stored) != len(in_store):
@@ -627,6 +634,51 @@ def verify_draw(engine: Engine, task_id: str) -> Verification:
         diffs.append(f"任务计划数 {task['planned_count']} 与重新抽取的 {len(expected)} 户不同")
     return Verification(task_id, task["seed"], not diffs, digest == record["input_digest"],
                         len(expected), len(stored), diffs)
+
+
+# --- the draw panel (/supervision): preview, then store with its audit row ---------------------
+
+#: Roles that may store a draw; station staff only for their own office.
+DRAW_ROLES = frozenset({"admin", "leader", "station"})
+
+
+class DrawNotPermitted(DrawError):
+    """The user may not store this draw; the message is Chinese."""
+
+
+def preview_draw(engine: Engine, **inputs: object) -> DrawResult:
+    """The draw the panel previews: exactly :func:`run_draw` with ``dry_run=True`` (nothing
+    written). ``inputs`` are run_draw's keywords (seed, office, streets, entity_types, sections,
+    ratios, size, on, unclassified)."""
+    return run_draw(engine, dry_run=True, **inputs)
+
+
+def store_draw(engine: Engine, *, username: str, role: str, user_office: str | None = None,
+               ip: str | None = None, **inputs: object) -> DrawResult:
+    """Store a draw as ``smartsup draw`` does (same inputs and seed → same task, rows and record)
+    with a ``draw`` audit row in the same transaction. ``role`` must be in :data:`DRAW_ROLES`;
+    a station user (``user_office``) only for his office. Raises :class:`DrawError`."""
+    if role not in DRAW_ROLES:
+        raise DrawNotPermitted("只有管理员、局领导或市场监管所可以发起双随机抽取")
+    return run_draw(engine, audit=draw_audit(username, role, ip, user_office=user_office), **inputs)
+
+
+def draw_audit(username: str, role: str | None, ip: str | None = None, *,
+               user_office: str | None = None) -> Callable[[sa.Connection, DrawResult], None]:
+    """The ``audit`` callback of :func:`run_draw`: a ``draw`` audit row in the draw's transaction
+    (station users only for their own office). The command passes ``cli:<os user>``."""
+
+    def audit(conn: sa.Connection, result: DrawResult) -> None:
+        if role == "station" and result.office_code != user_office:
+            raise DrawNotPermitted("市场监管所只能为本所发起双随机抽取")
+        record = json.loads(conn.execute(sa.select(s.inspection_task.c.params)
+                                         .where(s.inspection_task.c.task_id == result.task_id)).scalar())
+        write_audit(conn, username, role, "draw", result.task_id, {
+            "seed": result.seed, "office_code": result.office_code, "drawn_on": result.on.isoformat(),
+            "filter": record["filter"], "ratios": record["ratios"], "size": record["size"],
+            "input_digest": record["input_digest"], "planned_count": len(result.draw.assignments)}, ip)
+
+    return audit
 
 
 def published_record(engine: Engine, task_id: str) -> dict:
@@ -642,5 +694,7 @@ __all__: Sequence[str] = (
     "ALGORITHM", "BANDS", "CLASSES", "CONFLICT_MONTHS", "DEFAULT_RATIOS", "INSPECTOR_ROLES",
     "Assignment", "Draw", "DrawError", "DrawInputs", "DrawResult", "Verification",
     "conflict_cutoff", "draw", "eligible_inspectors", "input_digest", "load_inputs", "make_rng",
-    "published_record", "run_draw", "task_id_for", "validate_ratios", "verify_draw",
+    "DRAW_ROLES", "DrawNotPermitted", "draw_audit", "preview_draw", "published_record", "run_draw",
+    "store_draw",
+    "task_id_for", "validate_ratios", "verify_draw",
 )

@@ -270,6 +270,8 @@ inspection_task = sa.Table(
     sa.Column("planned_count", sa.Integer, nullable=False),
     sa.Column("drawn_on", sa.Date, nullable=True),
     sa.Column("seed", sa.String(64), nullable=True, comment="published seed of the random draw"),
+    sa.Column("params", sa.Text, nullable=True,
+              comment="JSON: the draw's inputs and record (filter, ratios, population, pool, pairs)"),
 )
 
 inspection = sa.Table(
@@ -283,6 +285,8 @@ inspection = sa.Table(
     sa.Column("planned_on", sa.Date, nullable=False),
     sa.Column("done_on", sa.Date, nullable=True),
     sa.Column("result", _enum("inspection", "result"), nullable=True),
+    sa.Column("second_staff_id", sa.Integer, sa.ForeignKey("staff.id"), nullable=True,
+              comment="the second inspector of a 双随机 pair (staff_id leads)"),
     sa.Index(None, "uscc"),
     sa.Index(None, "planned_on"),
     sa.Index(None, "done_on"),
@@ -409,6 +413,10 @@ warning_rule = sa.Table(
     sa.Column("level", _enum("warning_rule", "level"), nullable=False),
     sa.Column("condition", sa.Text, nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("definition", sa.Text, nullable=True,
+              comment="JSON: the executable definition (data_access.rules.RuleDefinition)"),
+    sa.Column("updated_at", sa.DateTime, nullable=True),
+    sa.Column("updated_by", sa.String(64), nullable=True),
 )
 
 warning = sa.Table(
@@ -424,9 +432,43 @@ warning = sa.Table(
     sa.Column("office_code", sa.String(16), sa.ForeignKey("office.code"), nullable=True),
     sa.Column("handled_at", sa.DateTime, nullable=True),
     sa.Column("closed_at", sa.DateTime, nullable=True),
+    sa.Column("subject", sa.String(128), nullable=True,
+              comment="what the rule matched (uscc, equipment code, device id, …); null for generated rows"),
+    sa.Column("deadline_at", sa.DateTime, nullable=True, comment="handling deadline, by level"),
+    sa.Column("verified_at", sa.DateTime, nullable=True),
     sa.Index(None, "status", "level"),
     sa.Index(None, "raised_at"),
     sa.Index(None, "uscc"),
+    sa.Index(None, "rule_id", "status"),
+)
+
+# No foreign key to ``warning``: ``smartsup generate`` truncates the source tables, which
+# PostgreSQL refuses for a table other tables reference; the generator clears these itself.
+warning_event = sa.Table(
+    "warning_event", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("warning_id", sa.String(32), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("from_status", sa.String(8), nullable=True),
+    sa.Column("to_status", sa.String(8), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("office_code", sa.String(16), nullable=True, comment="office assigned by this step"),
+    sa.Index(None, "warning_id"),
+    sa.Index(None, "at"),
+    comment="one row per workflow transition of a warning (data.md §8)",
+)
+
+warning_match = sa.Table(
+    "warning_match", metadata,
+    sa.Column("rule_id", sa.String(32), primary_key=True),
+    sa.Column("match_key", sa.String(200), primary_key=True),
+    sa.Column("subject", sa.String(128), nullable=False),
+    sa.Column("matched_at", sa.DateTime, nullable=False),
+    sa.Column("warning_id", sa.String(32), nullable=True, comment="the warning raised or already open"),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Index(None, "rule_id", "subject"),
+    comment="the rule engine's ledger: every match it has seen, so a match raises at most once",
 )
 
 # --- 应急指挥 ---------------------------------------------------------------------------------
@@ -681,6 +723,168 @@ city_work_order = sa.Table(
     sa.Index(None, "created_at"),
     sa.Index(None, "closed_at"),
     sa.Index(None, "status"),
+)
+
+# --- city exchange ("1+16"): what a city store receives from the districts ----------------------
+# Loaded only by ``smartsup exchange import`` (data_access/exchange, docs/exchange.md); one package
+# is one (district_code, period) and its rows are replaced as a whole. Not source tables: the
+# generator and the refresh never touch them.
+
+city_package = sa.Table(
+    "city_package", metadata,
+    sa.Column("district_code", sa.String(6), primary_key=True),
+    sa.Column("period", sa.String(8), primary_key=True, comment="2026-11 or 2026-W47"),
+    sa.Column("period_kind", sa.String(8), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False, comment="exclusive"),
+    sa.Column("district_name", sa.String(32), nullable=False),
+    sa.Column("schema_version", sa.String(16), nullable=False),
+    sa.Column("data_time", sa.DateTime, nullable=False),
+    sa.Column("generated_at", sa.DateTime, nullable=False),
+    sa.Column("complete", sa.Boolean, nullable=False),
+    sa.Column("manifest_sha256", sa.CHAR(64), nullable=False, comment="identifies the package imported"),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    comment="one row per exchange package loaded into this city store",
+)
+
+city_street = sa.Table(
+    "city_street", metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("district_code", sa.String(6), nullable=False),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Index(None, "district_code"),
+)
+
+city_indicator = sa.Table(
+    "city_indicator", metadata,
+    sa.Column("indicator_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("value_type", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("theme", sa.String(32), nullable=False),
+    sa.Column("core", sa.Boolean, nullable=False),
+)
+
+
+def _city_table(name: str, key: tuple[sa.Column, ...], *columns: sa.Column | sa.Index) -> sa.Table:
+    """A table of one package's rows: (district_code, period) + its own key, tied to the package."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("district_code", sa.String(6), primary_key=True),
+        sa.Column("period", sa.String(8), primary_key=True),
+        *key, *columns,
+        sa.ForeignKeyConstraint(["district_code", "period"],
+                                ["city_package.district_code", "city_package.period"]),
+    )
+
+
+city_indicator_value = _city_table(
+    "city_indicator_value",
+    (sa.Column("indicator_id", sa.String(64), primary_key=True),
+     sa.Column("area_code", sa.String(12), primary_key=True, comment="6 digits: district; 12: street")),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Index(None, "period", "indicator_id"),
+)
+
+city_credit_list = _city_table(
+    "city_credit_list",
+    (sa.Column("record_id", sa.String(32), primary_key=True),),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("list", _enum("credit_list", "list"), nullable=False),
+    sa.Column("reason", sa.String(256), nullable=True),
+    sa.Column("listed_on", sa.Date, nullable=False),
+    sa.Column("removed_on", sa.Date, nullable=True),
+)
+
+city_case_decision = _city_table(
+    "city_case_decision",
+    (sa.Column("case_no", sa.String(40), primary_key=True),),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("cause", _enum("case_file", "cause"), nullable=False),
+    sa.Column("law_article", sa.String(128), nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("fine_amount", MONEY, nullable=True, comment="元"),
+    sa.Column("confiscation_amount", MONEY, nullable=True, comment="元"),
+    sa.Column("office_name", sa.String(64), nullable=False),
+)
+
+city_inspection_task = _city_table(
+    "city_inspection_task",
+    (sa.Column("task_id", sa.String(32), primary_key=True),),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("office_name", sa.String(64), nullable=False),
+    sa.Column("planned_count", sa.Integer, nullable=False),
+    sa.Column("drawn_on", sa.Date, nullable=False),
+    sa.Column("seed", sa.String(64), nullable=True),
+)
+
+city_inspection_result = _city_table(
+    "city_inspection_result",
+    (sa.Column("inspection_id", sa.String(32), primary_key=True),),
+    sa.Column("task_id", sa.String(32), nullable=True),
+    sa.Column("uscc", USCC, nullable=False),
+    sa.Column("entity_name", sa.String(128), nullable=False),
+    sa.Column("planned_on", sa.Date, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("result", _enum("inspection", "result"), nullable=False),
+)
+
+#: The tables of one package's rows (children of ``city_package``), in load order.
+CITY_PACKAGE_TABLES: tuple[sa.Table, ...] = (
+    city_indicator_value, city_credit_list, city_case_decision, city_inspection_task,
+    city_inspection_result,
+)
+
+# --- identity (data.md §8; not source data: never generated, imported or truncated) ---------------
+
+#: Roles of product.md §6; what each may do is ``dashboard.auth.permissions``.
+ROLES: tuple[str, ...] = ("leader", "analyst", "station", "duty", "admin", "wall")
+
+#: Actions of the audit log (data.md §8); the writes of the operations screens add theirs here.
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "login", "login_failed", "logout", "view_entity", "export", "unmask", "import", "user_admin",
+    "dispatch", "warning_transition", "rule_change", "draw",
+)
+
+# "user" is reserved on PostgreSQL, hence app_user. office_code carries no foreign key on purpose:
+# ``smartsup generate`` truncates office with the other source tables, and accounts must survive it
+# (the CLI checks the code when an account is created).
+app_user = sa.Table(
+    "app_user", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),
+    sa.Column("office_code", sa.String(16), nullable=True,
+              comment="station staff: their 市场监管所, whose street_code is their jurisdiction"),
+    sa.Column("password_hash", sa.String(255), nullable=True, comment="argon2id; null for wall accounts"),
+    sa.Column("wall_token_hash", sa.String(64), nullable=True, unique=True,
+              comment="sha256 of the wall display's token; null = no valid token"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+    sa.Column("last_login_at", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    comment="accounts of the web app (identity); role in ROLES",
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=True, comment="as typed for login_failed"),
+    sa.Column("role", sa.String(8), nullable=True),
+    sa.Column("action", sa.String(24), nullable=False),
+    sa.Column("target", sa.String(256), nullable=True),
+    sa.Column("detail", sa.JSON, nullable=True),
+    sa.Column("ip", sa.String(45), nullable=True),
+    sa.Index(None, "at"),
+    sa.Index(None, "username", "at"),
+    comment="append-only: who did or viewed what (可追溯、可问责); action in AUDIT_ACTIONS",
 )
 
 # --- bookkeeping ----------------------------------------------------------------------------

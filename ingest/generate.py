@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from data_access import schema
+from data_access import rules, schema
 from data_access.db import bulk_insert, set_meta
 from ingest import gen_events, gen_registry, gen_safety, gen_screens4, geography
 from ingest.gen_common import SCALES, Ctx
@@ -65,9 +65,10 @@ STEPS: tuple[tuple[str, Callable[[Ctx], None]], ...] = (
 
 
 def cutoff_for(until: date, now: datetime | None = None) -> datetime:
-    """The data's cut-off instant: ``until`` 23:59:59, or the current minute when ``until`` is today."""
+    """The data's cut-off instant: ``until`` 23:59:59, or the current minute when ``until`` is today
+    (or later: data is never stamped after now). ``now`` is naive bureau time (default: Asia/Shanghai)."""
     now = now or datetime.now(TZ).replace(tzinfo=None)
-    if until == now.date():
+    if until >= now.date():
         return now.replace(second=0, microsecond=0)
     return datetime.combine(until, datetime.min.time()) + timedelta(days=1, seconds=-1)
 
@@ -105,9 +106,13 @@ def build(
 
 
 def generate(
-    engine: Engine, *, scale: str = "minhang", seed: int = 20261123, until: date, progress: bool = True
+    engine: Engine, *, scale: str = "minhang", seed: int = 20261123, until: date, progress: bool = True,
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Replace the store's source tables with the synthetic district; returns rows written per table.
+
+    ``now`` is the current instant in the bureau's time zone, naive (default: Asia/Shanghai's); it
+    caps the data's cut-off, so the data time is never later than the wall clock.
 
     Each table is loaded (one transaction each) as soon as its recipe has built it. The ``meta`` keys
     that mark a complete store are removed first and written last.
@@ -120,7 +125,7 @@ def generate(
             conn.execute(sa.delete(schema.meta).where(schema.meta.c.key.in_(META_KEYS)))
             _empty_source_tables(conn)
         with tqdm(total=len(schema.SOURCE_TABLES), desc="生成", unit="表", disable=not progress) as bar:
-            for name, frame in _tables(scale, seed, until):
+            for name, frame in _tables(scale, seed, until, now):
                 t0 = time.perf_counter()
                 with conn.begin():
                     if name == "street":
@@ -137,9 +142,12 @@ def generate(
                     "scale": scale,
                     "seed": seed,
                     "until": until.isoformat(),
-                    "generated_at": datetime.now(TZ).replace(tzinfo=None).isoformat(timespec="seconds"),
+                    "generated_at": (now or datetime.now(TZ).replace(tzinfo=None)).isoformat(
+                        timespec="seconds"),
                 },
             )
+    # The generated history carries its own warnings: the rule engine starts its ledger here.
+    rules.baseline(engine)
     return {t.name: counts[t.name] for t in schema.SOURCE_TABLES}
 
 

@@ -1,12 +1,14 @@
 """The live simulator: appends plausible events in real time so the wall visibly moves.
 
 Each tick appends a few complaints, kitchen-camera AI alarms, warnings and, rarely, an incident,
-stamped with the current local time, against active entities and existing devices and rules of the
-store; the patrols of an active assurance mission's sites as they fall due (an overdue site is caught
-up within the hour, so the 重大事项保障 screen keeps a believable few overdue), and the 城运 work orders
-those new events raise (the rules of ``ingest.gen_screens4.city_work_orders``). It marks
-``meta.simulated_at`` so ``needs_refresh`` sees new source data; the refresh (run by
-``--refresh-every`` or separately) makes them visible on the screens.
+stamped with the current time in the bureau's time zone (``clock``; never the machine's zone, so
+on a UTC server the events still land after the data time and "数据截至" moves), against active
+entities and existing devices and rules of the store; the patrols of an active assurance mission's
+sites as they fall due (an overdue site is caught up within the hour, so the 重大事项保障 screen keeps
+a believable few overdue), and the 城运 work orders those new events raise (the rules of
+``ingest.gen_screens4.city_work_orders``). It marks ``meta.simulated_at`` so ``needs_refresh`` sees
+new source data; the refresh (run by ``--refresh-every`` or separately) makes them visible on the
+screens.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -27,8 +30,12 @@ from data_access.db import bulk_insert, set_meta
 
 log = logging.getLogger(__name__)
 
+#: The store's zone when the caller passes no clock (``smartsup simulate`` passes the setting's).
+BUREAU_TZ = ZoneInfo("Asia/Shanghai")
+
 #: Average events per minute of each kind during office hours (about a weekday's pace at minhang scale).
-RATES_PER_MINUTE = {"complaint": 6.0, "alarm": 3.0, "warning": 0.6, "incident": 0.05}
+#: No fabricated warnings (rate 0): the rule engine raises them from these events at the next refresh.
+RATES_PER_MINUTE = {"complaint": 6.0, "alarm": 3.0, "warning": 0.0, "incident": 0.05}
 
 _COMPLAINT_TEXT = {
     "food": ["在该店用餐后腹泻，怀疑食材不新鲜", "外卖餐品中发现异物，要求退款", "购买的熟食已过保质期"],
@@ -290,13 +297,18 @@ class Simulator:
 
 def run(engine: Engine, *, interval_s: float = 10.0, duration_s: float | None = None, speed: float = 1.0,
         seed: int | None = None, on_tick: Callable[[datetime, dict[str, int]], None] | None = None,
-        refresh_every_s: float = 0.0, refresh: Callable[[], object] | None = None) -> SimulationStats:
-    """Append events every ``interval_s`` seconds until ``duration_s`` elapses (forever when None)."""
+        refresh_every_s: float = 0.0, refresh: Callable[[], object] | None = None,
+        clock: Callable[[], datetime] | None = None) -> SimulationStats:
+    """Append events every ``interval_s`` seconds until ``duration_s`` elapses (forever when None).
+
+    ``clock`` gives the current naive instant in the bureau's time zone (default: Asia/Shanghai).
+    """
+    clock = clock or (lambda: datetime.now(BUREAU_TZ).replace(tzinfo=None))
     sim = Simulator(engine, seed=seed, speed=speed)
     stats = SimulationStats()
     started = last_refresh = time.monotonic()
     while duration_s is None or time.monotonic() - started < duration_s:
-        now = datetime.now().replace(microsecond=0)
+        now = clock().replace(microsecond=0)
         counts = sim.tick(now, interval_s / 60.0)
         stats.ticks += 1
         for k, v in counts.items():

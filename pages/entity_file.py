@@ -1,8 +1,12 @@
 """一户一档 (/entity/<uscc>): one entity's whole file — registration, licences, tags, credit and
 catering grades, the 五官图 radar, the event timeline and a map pin — on the wall and for analysts.
 
-Personal data is read masked (``unmasked=False``): there is no login yet, so nobody may unmask.
-A malformed code in the URL gets the checker's reason and a search box; an unknown one says so.
+Personal data is read masked (``unmasked=False``); a user with the ``unmask`` permission reveals one
+field with a click, which writes an ``unmask`` audit row. A station user sees only the entities of
+their streets: another street's file answers "无权查看" (HTTP 403 for a full page load, through the
+page guard; the page and its callbacks check again). Every file shown to a signed-in user writes a
+``view_entity`` audit row. A malformed code in the URL gets the checker's reason and a search box; an
+unknown one says so.
 """
 
 from __future__ import annotations
@@ -12,14 +16,20 @@ from typing import Any
 from urllib.parse import unquote
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import MATCH, Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
 from components import charts_entity as ce
 from components.finder import search_form, wall_params
+from components.forbidden import forbidden_page
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.panels import chart_panel, empty_state
+from dashboard import auth
+from dashboard.auth.web import page_guard
+from dashboard.screen import jurisdiction
 from data_access.api.entity_file import EntityNotFound, entity_file
 from data_access.api.geo import street_polygons
+from data_access.api.scope import entity_street
 from data_access.api.status import data_status
 from data_access.uscc import InvalidUSCC
 
@@ -44,6 +54,32 @@ SHOWN = {"analyst": 150, "wall": 30}
 KINDS = IDS.id("kinds")
 TIMELINE = IDS.id("timeline-body")
 USCC = IDS.id("uscc")
+#: Pattern-matching ids of the reveal buttons and what they reveal (``auth.permissions`` requires
+#: ``unmask`` for any callback writing an ``entity-unmask…`` output).
+UNMASK = "entity-unmask"
+UNMASKED = "entity-unmasked"
+PERSONAL_FIELDS = {"legal_rep_name": "法定代表人", "legal_rep_phone": "联系电话"}
+PATH_PREFIX = "/entity/"
+
+
+def _in_scope(street_code: str | None) -> bool:
+    streets = jurisdiction()
+    return streets is None or street_code in streets
+
+
+def _guard(path: str) -> str | None:
+    """Why the signed-in user may not load the entity file at ``path`` (None: they may, or the page
+    itself will explain a bad or unknown code)."""
+    if jurisdiction() is None:
+        return None
+    try:
+        street = entity_street(unquote(path[len(PATH_PREFIX):]).strip())
+    except Exception:  # noqa: BLE001 — malformed code, database down: the page explains itself
+        return None
+    return None if street is None or _in_scope(street) else "辖区外主体"
+
+
+page_guard(PATH_PREFIX, _guard)
 
 
 def _read(code: str):
@@ -163,7 +199,7 @@ def _frame(f, view: ViewParams) -> html.Div:
     )
     registration = chart_panel(
         "登记信息",
-        ce.registration_card(reg, mode=view.mode, masked=f.masked),
+        html.Div([ce.registration_card(reg, mode=view.mode, masked=f.masked), _reveal(view)]),
         id=IDS.id("registration"),
         mode=view.mode,
         class_name="panel--registration",
@@ -215,6 +251,20 @@ def _frame(f, view: ViewParams) -> html.Div:
     )
 
 
+def _reveal(view: ViewParams) -> html.Div | None:
+    """Buttons revealing one personal field each, for users who may unmask (never on the wall)."""
+    if view.kiosk or not auth.has_permission("unmask"):
+        return None
+    return html.Div([
+        html.Small("个人信息已脱敏；查看完整信息将记入审计日志：", className="text-secondary me-2"),
+        *[html.Span([
+            html.Button(f"显示{label}", id={"type": UNMASK, "field": field}, n_clicks=0,
+                        className="btn btn-sm btn-outline-secondary me-1", **{"data-field": field}),
+            html.Span(id={"type": UNMASKED, "field": field}, className="unmasked-value me-3"),
+        ]) for field, label in PERSONAL_FIELDS.items()],
+    ], className="entity-unmask mt-2")
+
+
 def layout(uscc: str | None = None, **query: Any) -> html.Div:
     view = ViewParams.from_query(query)
     code = unquote(uscc or "").strip()
@@ -246,7 +296,29 @@ def layout(uscc: str | None = None, **query: Any) -> html.Div:
                 ),
             )
         )
+    if not _in_scope(f.registration.get("street_code")):
+        return forbidden_page()
+    if auth.current_user_info() is not None:
+        auth.record("view_entity", f.uscc, {"name": f.registration.get("name")})
     return _frame(f, view)
+
+
+@callback(
+    Output({"type": UNMASKED, "field": MATCH}, "children"),
+    Input({"type": UNMASK, "field": MATCH}, "n_clicks"),
+    State(USCC, "data"),
+    prevent_initial_call=True,
+)
+def reveal(n_clicks: int | None, code: str) -> str:
+    """Show one personal field of this entity in full, and record who saw it."""
+    auth.require("unmask")
+    field = (ctx.triggered_id or {}).get("field")
+    if not n_clicks or field not in PERSONAL_FIELDS:
+        raise PreventUpdate
+    if not _in_scope(entity_street(code)):
+        raise auth.Forbidden("无权查看")
+    reg = auth.reveal(code, field, lambda: entity_file(code, unmasked=True, timeline_limit=1).registration)
+    return str(reg.get(field) or "（空）")
 
 
 @refresh_callback(
@@ -260,6 +332,8 @@ def layout(uscc: str | None = None, **query: Any) -> html.Div:
 def refresh(kinds: list[str] | None, code: str, view_query: dict) -> Refreshed:
     view = ViewParams.from_query(view_query)
     f = _read(code)
+    if not _in_scope(f.registration.get("street_code")):  # a forged state naming a foreign entity
+        raise auth.Forbidden("无权查看")
     facts = ce.fact_strip(f.registration, f.credit, f.catering, f.timeline, truncated=f.timeline_truncated)
     return Refreshed(
         [facts, ce.facet_radar(f.facets, theme=view.theme, mode=view.mode), _timeline(f, view, kinds or [])],

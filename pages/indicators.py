@@ -32,6 +32,8 @@ from components.kpi import kpi_card
 from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback, screen_frame
 from components.lists import scrolling_list
 from components.panels import chart_panel, empty_state
+from dashboard import auth
+from dashboard.screen import jurisdiction
 from data_access.api.indicators import indicator_catalogue
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,8 @@ VALUE_TYPES = {"count": "计数", "rate": "比率", "money": "金额", "duration
 
 
 def _read() -> pd.DataFrame:
-    return indicator_catalogue(period=PERIOD)
+    # values over the signed-in user's streets (a station's own; None = the district)
+    return indicator_catalogue(scope=jurisdiction(), period=PERIOD)
 
 
 def _kpis(cat: pd.DataFrame, view: ViewParams) -> list[html.Div]:
@@ -309,6 +312,9 @@ def filter_theme(theme: str | None) -> list[dict[str, Any]]:
 
 @callback(Output(GRID, "exportDataAsCsv"), Input(EXPORT, "n_clicks"), prevent_initial_call=True)
 def export_csv(n_clicks: int) -> bool:
+    auth.require("export")
+    if n_clicks:
+        auth.record("export", "indicators", {"format": "csv"})
     return bool(n_clicks)
 
 

@@ -9,10 +9,11 @@ has been drawn, ``data-ready="true"`` — the signal ``smartsup report weekly`` 
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -69,6 +70,8 @@ from components.report import (
     sub_heading,
     week_is_complete,
 )
+from dashboard import auth
+from dashboard.screen import jurisdiction
 from data_access.api.cases import cases_by
 from data_access.api.complaints import complaints_by, top_complained_entities
 from data_access.api.entities import credit_class_split
@@ -83,6 +86,26 @@ from data_access.api.screens4 import (
 )
 from data_access.api.status import data_status
 from data_access.api.warnings import warnings_by
+
+
+def _scoped(read: Callable[..., Any]) -> Callable[..., Any]:
+    """``read`` limited to the signed-in user's streets (a station's report covers its streets;
+    ``smartsup report weekly --office`` acts as that station), unless a call names its scope."""
+    @functools.wraps(read)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("scope", jurisdiction())
+        return read(*args, **kwargs)
+
+    return call
+
+
+cases_by, complaints_by, top_complained_entities, credit_class_split = map(
+    _scoped, (cases_by, complaints_by, top_complained_entities, credit_class_split))
+indicator_catalogue, indicator_trend, indicator_values = map(
+    _scoped, (indicator_catalogue, indicator_trend, indicator_values))
+equipment_inspection_due, sampling_by_category, warnings_by = map(
+    _scoped, (equipment_inspection_due, sampling_by_category, warnings_by))
+
 
 # No category: not in the navigation; wall=False: not on the wall playlist; slug: root "page-report".
 dash.register_page(__name__, path="/report/weekly", name="周报", title=f"{REPORT_TITLE} · 智慧监管·云中心",
@@ -936,13 +959,24 @@ def _context(week: object, bureau: str) -> ReportContext:
     return ctx
 
 
+def _with_office(bureau: str) -> str:
+    """The issuer on the cover: the bureau, and the station for a station's own report."""
+    info = auth.current_user_info()
+    if info is None or info.streets is None or not info.office_code:
+        return bureau
+    from data_access.identity import get_office
+
+    office = get_office(info.office_code)
+    return f"{bureau} {office['name']}" if office else bureau
+
+
 def weekly_report(week: object = None, *, bureau: str, generated_at: datetime | None = None) -> WeeklyReport:
     """Build the report of ``week`` (``YYYY-Www``; default: the last full week before the data time).
 
     Raises ``WeekError`` for a malformed week and ``NoData`` when the store has nothing for it; a
     failing read raises whatever the read API raised.
     """
-    ctx = _context(week, bureau)
+    ctx = _context(week, _with_office(bureau))
     generated_at = generated_at or datetime.now(LOCAL_TZ).replace(tzinfo=None)
     sections = [built for spec in section_specs() if (built := spec.build(ctx)) is not None]
     overview, overview_body, overview_ids = _overview(ctx, sections)
@@ -966,7 +1000,7 @@ def weekly_report(week: object = None, *, bureau: str, generated_at: datetime | 
         bodies.append(("body", [html.H2(title, className="report-h2"),
                                 data_table(["指标", "口径", "单位", "编号"], rows,
                                            class_name="report-table--definitions")]))
-    bodies[0] = ("cover", cover(bureau=bureau, week=ctx.week, data_time=ctx.data_time,
+    bodies[0] = ("cover", cover(bureau=ctx.bureau, week=ctx.week, data_time=ctx.data_time,
                                 data_version=ctx.data_version, generated_at=generated_at))
     bodies[1] = ("toc", contents(toc, _notes(ctx)))
     header = (bureau, f"{REPORT_TITLE} · {ctx.week.short_label}")

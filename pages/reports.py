@@ -14,6 +14,7 @@ from flask import current_app
 
 from components.panels import empty_state
 from components.report import REPORT_TITLE, archive_table
+from dashboard.screen import jurisdiction
 
 dash.register_page(__name__, path="/reports", name="周报归档", title=f"{REPORT_TITLE}归档 · 智慧监管·云中心",
                    category="智能报表", order=90, wall=False)
@@ -34,6 +35,14 @@ def _help() -> html.Div:
 
 def layout(**_query: Any) -> html.Div:
     archive = current_app.extensions.get(ARCHIVE_KEY)
+    if jurisdiction() is not None:
+        # the archive holds the district's reports; a station's own are written per office
+        # (smartsup report weekly --office) and handed out by the administrators
+        return html.Div([
+            html.Div([html.H2(f"{REPORT_TITLE}归档", className="screen-title")], className="screen-header"),
+            empty_state("归档中是全区周报", "本所辖区的周报由管理员按所生成后分发；在线预览本所辖区："
+                        "周报版式页面只统计本所街镇。"),
+        ], id=ROOT_ID, className="reports-archive")
     entries = archive.entries(dash.get_relative_path("/reports/files/")) if archive is not None else []
     body: Any = archive_table(entries) if entries else empty_state(
         "归档中还没有周报", "生成第一份周报后，这里会列出每一周的 PDF 供下载。")

@@ -18,6 +18,8 @@ from components.layout import ScreenIds, ViewParams, screen_frame
 from components.lists import scrolling_list
 from components.panels import chart_panel, empty_state
 from components.tables import Column, detail_grid, detail_panel, download, grid_rows
+from dashboard import auth
+from dashboard.screen import jurisdiction
 from data_access.api.search import search
 from data_access.api.status import data_status
 from data_access.uscc import InvalidUSCC, validate_uscc
@@ -72,7 +74,8 @@ def _hits(text: str) -> tuple[pd.DataFrame, bool]:
     """The matching entities (empty for a query shorter than ``MIN_LENGTH``) and whether they were cut."""
     if len(text) < MIN_LENGTH:
         return pd.DataFrame(columns=["uscc", "name"]), False
-    rows = search(text, limit=LIMIT)
+    # a station user finds only the entities of their streets (never widened by the URL)
+    rows = search(text, limit=LIMIT, scope=jurisdiction())
     frame = rows.frame.assign(matched_by=rows.frame["matched"].map(MATCH_LABELS))
     return frame, rows.truncated
 
@@ -197,4 +200,8 @@ def export_file(text: str, fmt: str) -> dict[str, Any]:
     prevent_initial_call=True,
 )
 def export(_csv: int, _xlsx: int, text: str) -> dict[str, Any]:
-    return export_file(text, "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv")
+    auth.require("export")
+    fmt = "xlsx" if ctx.triggered_id == IDS.id("export-xlsx") else "csv"
+    result = export_file(text, fmt)
+    auth.record("export", "search", {"q": _query(text), "format": fmt})
+    return result

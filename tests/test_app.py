@@ -16,6 +16,7 @@ from components.layout import Refreshed
 from dashboard.app import create_app
 from dashboard.kiosk import nav_groups, page_slug, registered_pages, wall_playlist
 from dashboard.settings import Settings, get_settings
+from tests.auth_support import sign_in
 
 DOWN_URL = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 WALL_QUERY = {"kiosk": "1", "theme": "dark"}
@@ -33,7 +34,7 @@ def app(store_url: str, tmp_path: Path) -> dash.Dash:
 
 @pytest.fixture
 def client(app: dash.Dash):
-    return app.server.test_client()
+    return sign_in(app.server.test_client(), app)
 
 
 def test_app101_pages_registered_and_navigation_from_the_registry(app, client):
@@ -84,7 +85,7 @@ def test_app103_every_asset_is_local_and_compressed(client):
 
 def test_app104_vendor_css_comes_before_the_apps_own():
     app = create_app(Settings(database_url="sqlite://", cache_type="null"))
-    html = app.server.test_client().get("/").get_data(as_text=True)
+    html = sign_in(app.server.test_client(), app).get("/").get_data(as_text=True)
     order = [html.index(s) for s in ("bootstrap.min.css", "bootstrap-icons.min.css", "theme.css", "app.css")]
     assert order == sorted(order)
     assert html.index("boot.js") < html.index("bootstrap.min.css")
@@ -94,7 +95,8 @@ def test_app105_two_apps_in_one_process_do_not_share_callbacks(tmp_path):
     first = create_app(Settings(database_url="sqlite://", cache_type="null"))
     second = create_app(Settings(database_url="sqlite://", cache_type="null"))
     for app in (first, second):
-        outputs = [d["output"] for d in app.server.test_client().get("/_dash-dependencies").json]
+        client = sign_in(app.server.test_client(), app)
+        outputs = [d["output"] for d in client.get("/_dash-dependencies").json]
         assert len(outputs) == len(set(outputs)), outputs
         assert any("overview-kpis" in o for o in outputs)
 
@@ -106,7 +108,7 @@ def test_app106_extra_page_modules_register_beside_the_pages_package(store_url, 
 
     pages = {p.slug: p for p in registered_pages(dash.page_registry)}
     assert pages["probe"].path == "/_probe" and pages["probe"].category is None
-    client = app.server.test_client()
+    client = sign_in(app.server.test_client(), app)
     layout = json.dumps(client.get("/_dash-layout").json, ensure_ascii=False)
     assert '"href": "/_probe"' not in layout and '\\"slug\\": \\"probe\\"' in layout
     outputs = [d["output"] for d in client.get("/_dash-dependencies").json]

@@ -401,13 +401,28 @@ def test_cmp023_components_import_nothing_of_the_project_but_components():
         assert _project_imports(path) <= {"components"}, path.name
 
 
-def test_cmp024_pages_import_only_components_data_access_and_the_screen_controller():
-    # the controller (dashboard.screen) is the one piece of dashboard/ a page may use: it wires the
-    # screen's callbacks and gives its reads the user's scope; the rest of dashboard/ stays out
+def _dashboard_imports(path: Path) -> set[str]:
+    """The ``dashboard`` modules ``path`` imports (``from dashboard import auth`` → ``dashboard.auth``)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "dashboard")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "dashboard":
+                out.update(f"dashboard.{a.name}" for a in node.names)
+            elif node.module.split(".")[0] == "dashboard":
+                out.add(node.module)
+    return out
+
+
+def test_cmp024_pages_import_only_components_data_access_the_controller_and_auth():
+    # of dashboard/ a page may use the screen controller (dashboard.screen: it wires the screen's
+    # callbacks and gives its reads the user's scope) and who is looking (dashboard.auth: the
+    # signed-in user's permissions and the audit log); the rest of dashboard/ stays out
     for path in sorted((ROOT / "pages").glob("*.py")):
         assert _project_imports(path) <= {"components", "data_access", "dashboard"}, path.name
-        from_dashboard = {n for n in _module_imports(path) if n.startswith("dashboard")}
-        assert from_dashboard <= {"dashboard.screen"}, path.name
+        modules = _dashboard_imports(path)
+        assert all(m == "dashboard.screen" or m.startswith("dashboard.auth") for m in modules), path.name
 
 
 def test_cmp030_figure_carries_its_template_and_still_validates_what_it_is_given():

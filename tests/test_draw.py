@@ -191,7 +191,7 @@ def _check_stored(engine: sa.Engine) -> None:
                             ).mappings().all()
         staff = dict(conn.execute(sa.select(s.staff.c.id, s.staff.c.office_code)).all())
         certified = {i for i, ok in conn.execute(sa.select(s.staff.c.id, s.staff.c.certified)) if ok}
-        record = json.loads(get_meta(conn, f"draw:{r.task_id}"))
+        record = json.loads(task["params"])
         active = {u for (u,) in conn.execute(sa.select(s.entity.c.uscc).where(
             s.entity.c.status == "active", s.entity.c.street_code == "310112101000"))}
         i = s.inspection
@@ -207,6 +207,9 @@ def _check_stored(engine: sa.Engine) -> None:
         assert x["uscc"] in active
     pairs = {p[0]: (p[1], p[2]) for p in record["pairs"]}
     assert {x["uscc"]: x["staff_id"] for x in rows} == {u: p[0] for u, p in pairs.items()}
+    assert {x["uscc"]: x["second_staff_id"] for x in rows} == {u: p[1] for u, p in pairs.items()}
+    with engine.connect() as conn:
+        assert get_meta(conn, f"draw:{r.task_id}") is None, "the record lives in inspection_task.params"
     for u, (a, b) in pairs.items():
         assert a != b and staff[a] == staff[b] == "SJ101" and {a, b} <= certified
         assert (a, u) not in recent and (b, u) not in recent
@@ -288,3 +291,82 @@ def test_drw020_cli_draw_and_verify(private_copy):
         bad = runner.invoke(main, [*base, *args])
         assert bad.exit_code == 2, (args, bad.output)
         assert text in bad.output and len(bad.output.strip().splitlines()) == 1
+
+
+# --- the draw panel: preview and store equal the command's draw --------------------------------
+
+def test_drw030_panel_preview_and_store_equal_the_command(private_copy, tmp_path, refreshed_small):
+    from dashboard.cli import main
+    from data_access.draw import DrawNotPermitted, preview_draw, store_draw
+    from tests.ops_fixtures import audit_rows
+
+    inputs = {"seed": SEED, "office": "SJ101", "on": ON, "ratios": {"A": "0.05", "B": "0.2"}}
+    with private_copy.connect() as conn:
+        n_before = conn.execute(sa.select(sa.func.count()).select_from(s.inspection)).scalar_one()
+    preview = preview_draw(private_copy, **inputs)
+    with pytest.raises(DrawNotPermitted):
+        store_draw(private_copy, username="an", role="analyst", **inputs)
+    with pytest.raises(DrawNotPermitted, match="本所"):
+        store_draw(private_copy, username="st2", role="station", user_office="SJ102", **inputs)
+    with private_copy.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(s.inspection)).scalar_one() == n_before
+    stored = store_draw(private_copy, username="st1", role="station", user_office="SJ101", ip="10.0.0.1",
+                        **inputs)
+    assert stored.draw == preview.draw and stored.task_id == preview.task_id
+    [audit] = audit_rows(private_copy)
+    assert (audit["username"], audit["action"], audit["target"], audit["ip"]) == (
+        "st1", "draw", stored.task_id, "10.0.0.1")
+    assert audit["detail"]["planned_count"] == len(stored.draw.assignments)
+    # the command on an identical copy of the store draws the same task and pairs
+    other = tmp_path / "cli.sqlite"
+    shutil.copy(refreshed_small, other)
+    res = CliRunner().invoke(main, ["--database-url", f"sqlite:///{other}", "draw", "--office", "SJ101",
+                                    "--seed", SEED, "--date", ON.isoformat(), "--ratio", "A=0.05,B=0.2"])
+    assert res.exit_code == 0, res.output
+    cli_engine = make_engine(f"sqlite:///{other}")
+    try:
+        def rows_of(engine):
+            with engine.connect() as conn:
+                return sorted(conn.execute(sa.select(s.inspection.c.uscc, s.inspection.c.staff_id,
+                                                     s.inspection.c.second_staff_id)
+                                           .where(s.inspection.c.task_id == stored.task_id)).all())
+        assert rows_of(cli_engine) == rows_of(private_copy)
+        assert verify_draw(cli_engine, stored.task_id).consistent
+        cli_audit = audit_rows(cli_engine)
+    finally:
+        cli_engine.dispose()
+    assert verify_draw(private_copy, stored.task_id).consistent
+    assert [(a["action"], a["target"]) for a in cli_audit] == [("draw", stored.task_id)]
+    assert cli_audit[0]["username"].startswith("cli:")
+
+
+def test_drw031_migration_moves_draw_records_out_of_meta(tmp_path):
+    from data_access.migrate import upgrade
+    from tests.test_rules import E1, E2, refs
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    try:
+        upgrade(engine, "0001")
+        refs(engine)
+        record = {"task_id": "DRX", "pairs": [[E1, 1, 2], [E2, 2, 1]]}
+        with engine.begin() as conn:
+            conn.execute(sa.insert(s.staff), [{"id": i, "name": f"检查员{i}", "office_code": "SJ101",
+                                               "role": "inspector", "certified": True}
+                                              for i in (1, 2)])
+            conn.execute(sa.text("INSERT INTO inspection_task (task_id, name, office_code, kind, "
+                                 "planned_count) VALUES ('DRX', 'x', 'SJ101', 'double_random', 2)"))
+            for n, (u, lead, _) in enumerate(record["pairs"]):
+                conn.execute(sa.text("INSERT INTO inspection (id, task_id, uscc, office_code, staff_id, "
+                                     "kind, planned_on) VALUES (:i, 'DRX', :u, 'SJ101', :s, "
+                                     "'double_random', '2026-11-20')"), {"i": n + 1, "u": u, "s": lead})
+            conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('draw:DRX', :v)"),
+                         {"v": json.dumps(record)})
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert json.loads(conn.execute(sa.select(s.inspection_task.c.params)).scalar()) == record
+            i = s.inspection
+            seconds = dict(conn.execute(sa.select(i.c.uscc, i.c.second_staff_id)).all())
+            assert get_meta(conn, "draw:DRX") is None
+        assert seconds == {E1: 2, E2: 1}
+    finally:
+        engine.dispose()

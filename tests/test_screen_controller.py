@@ -19,6 +19,7 @@ from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_access import cache
 from data_access.api import complaints, extra_screens
+from tests.auth_support import sign_in
 from tests.test_refresh import refreshed_copy
 
 ANALYST = {"kiosk": "", "theme": "light"}
@@ -69,7 +70,8 @@ def _state(toy, **kw):
 def test_scr001_declared_screen_registers_its_page_and_callbacks(app, toy):
     entry = dash.page_registry["tests.toy_screen"]
     assert entry["path"] == "/_toy" and entry["title"] == "玩具 · 智慧监管·云中心" and not entry["wall"]
-    outputs = " ".join(d["output"] for d in app.server.test_client().get("/_dash-dependencies").json)
+    client = sign_in(app.server.test_client(), app)
+    outputs = " ".join(d["output"] for d in client.get("/_dash-dependencies").json)
     # the wall refresh (KPI strip, the figure and the status), the filter callback, the grid, the export
     for out in ("toy-kpis.children", "toy-channel-graph.figure", "toy-state.data", "toy-chips.children",
                 "toy-url.search", "toy-filter-street.value", "toy-period.children", "toy-scope.children",

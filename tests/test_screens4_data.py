@@ -526,6 +526,13 @@ def test_s4api004_city_ops(api):
     assert (f["push_minutes"].dropna() >= 0).all()
     scoped = api4.city_order_feed(scope=(QIBAO,), limit=5).frame
     assert (scoped["street_code"] == QIBAO).all()
+    h = api4.city_order_handling(*YEAR)
+    bands = [b for b, _ in api4.HANDLING_BANDS]
+    assert list(h["source"]) == list(api4.ORDER_SOURCES)
+    assert (h[bands].sum(axis=1) == h["n"]).all()
+    assert h["n"].sum() == by["n_closed"].sum() and h["ontime"].sum() == by["n_ontime"].sum()
+    hq = api4.city_order_handling(*YEAR, scope=(QIBAO,))
+    assert hq["n"].sum() == _value("cityops.orders_closed", YEAR, QIBAO)
 
 
 @pytest.mark.postgres

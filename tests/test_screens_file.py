@@ -143,7 +143,7 @@ def test_efl002_personal_data_stays_masked(entity):
         assert entity["legal_rep_phone"] not in page_json
         assert f'"{entity["legal_rep_name"]}"' not in page_json
         masked = entity["legal_rep_phone"][:3] + "****" + entity["legal_rep_phone"][-4:]
-        assert masked in page_json and "已脱敏" in page_json and "登录与授权" in page_json
+        assert masked in page_json and "已脱敏" in page_json and "审计日志" in page_json
 
 
 def test_efl003_bad_uscc_names_the_problem_and_offers_search(entity):

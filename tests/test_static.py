@@ -13,6 +13,7 @@ from plotly.offline import get_plotlyjs_version
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from dashboard.static import PLOTLY_BUNDLE, PLOTLY_ROUTE, choose_encoding, plotly_bundle_version, zstd
+from tests.auth_support import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def client(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("static-data")
     app = create_app(Settings(database_url="sqlite://", data_dir=data_dir, cache_type="null"))
-    return app.server.test_client(), data_dir
+    return sign_in(app.server.test_client(), app), data_dir
 
 
 def test_sta001_bundle_is_the_plotly_js_of_the_python_package():

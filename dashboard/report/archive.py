@@ -8,6 +8,7 @@ archive's own pattern, only from the archive directory — nothing else on disk 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -88,9 +89,14 @@ class ReportArchive:
         code = str(meta["week"])
         final = self.directory / pdf_name(code)
         side_tmp = self.directory / f".{sidecar_name(code)}.{os.getpid()}.tmp"
-        side_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        os.replace(pdf, final)
-        os.replace(side_tmp, self.directory / sidecar_name(code))
+        try:
+            side_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            os.replace(pdf, final)
+            os.replace(side_tmp, self.directory / sidecar_name(code))
+        finally:
+            # a failed write (full disk) leaves no temporary file behind
+            with contextlib.suppress(OSError):
+                side_tmp.unlink(missing_ok=True)
         return final
 
     def init_app(self, server: Flask) -> None:

@@ -23,8 +23,11 @@ def report() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="归档目录（默认 SMARTSUP_REPORT_DIR，未设置时为数据目录下的 reports/）。")
 @click.option("--timeout", type=float, default=None, help="页面渲染的最长等待秒数（默认 90）。")
+@click.option("--office", default=None, metavar="CODE",
+              help="市场监管所的机构代码：只统计该所辖区街镇，归档到归档目录下的 <CODE>/ 子目录。")
 @click.pass_context
-def weekly(ctx: click.Context, week: str | None, out_dir: Path | None, timeout: float | None) -> None:
+def weekly(ctx: click.Context, week: str | None, out_dir: Path | None, timeout: float | None,
+           office: str | None) -> None:
     """Render the weekly report to PDF and archive it as 周报_<YYYY-Www>.pdf with a sidecar JSON."""
     from components.formatting import format_number
     from dashboard.report.render import DEFAULT_TIMEOUT_S, STEPS, ReportFailure, render_weekly
@@ -35,9 +38,15 @@ def weekly(ctx: click.Context, week: str | None, out_dir: Path | None, timeout: 
         click.echo(f"[{n}/{len(STEPS)}] {text}")
 
     try:
-        result = render_weekly(settings, week, out_dir, timeout_s=timeout or DEFAULT_TIMEOUT_S, progress=step)
+        result = render_weekly(settings, week, out_dir, timeout_s=timeout or DEFAULT_TIMEOUT_S, office=office,
+                               progress=step)
     except ReportFailure as exc:
         click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # e.g. the data directory's caches on a full disk: one line, not a trace
+        from dashboard.report.render import write_error
+
+        click.echo(f"错误：写入 {exc.filename or '数据目录'} 失败：{write_error(exc)}，未生成周报", err=True)
         sys.exit(1)
     click.echo(f"已生成 {result.pdf}（{result.pages} 页，用时 {format_number(result.seconds, 1)} 秒）")
 

@@ -10,6 +10,7 @@ archive directory and only then moves it into place with its sidecar. Any failur
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from components.report import LOCAL_TZ, ReportWeek, WeekError
+from dashboard.auth.web import act_as_service, browser_cookie
 from dashboard.browser import CHROMIUM_FLAGS, serving
 from dashboard.report.archive import ReportArchive, pdf_name
 from dashboard.settings import Settings
@@ -97,10 +99,31 @@ def pdf_page_count(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
 
 
+def office_scope(settings: Settings, office: str) -> tuple[str, ...]:
+    """The streets of the 市场监管所 ``office`` (its report covers them); ``ReportFailure`` otherwise."""
+    from data_access.db import store
+    from data_access.identity import get_office
+
+    store.configure(settings.effective_database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    try:
+        info = get_office(office)
+    except Exception as exc:  # noqa: BLE001 — one clear line
+        raise ReportFailure(f"读取机构失败（{type(exc).__name__}），未生成周报") from None
+    if info is None:
+        raise ReportFailure(f"机构代码 {office} 不存在，未生成周报")
+    if info["kind"] != "station" or not info["street_code"]:
+        raise ReportFailure(f"{office}（{info['name']}）不是对应一个街镇的市场监管所，未生成周报")
+    return (info["street_code"],)
+
+
 def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | None = None, *,
-                  timeout_s: float = DEFAULT_TIMEOUT_S,
+                  timeout_s: float = DEFAULT_TIMEOUT_S, office: str | None = None,
                   progress: Callable[[int, str], None] = lambda step, text: None) -> RenderResult:
-    """Render and archive the weekly PDF of ``week`` (default: the last full week before the data time)."""
+    """Render and archive the weekly PDF of ``week`` (default: the last full week before the data time).
+
+    With ``office`` (a 市场监管所), the report covers that station's streets only and is archived in
+    the ``<office>/`` folder beside the district's reports.
+    """
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
@@ -115,14 +138,17 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
     check_environment(settings)
 
     progress(2, STEPS[1])
-    report = _build(settings, week)
-    archive = ReportArchive(Path(out_dir or settings.effective_report_dir))
+    streets = office_scope(settings, office) if office else None
+    report = _build(settings, week, office, streets)
+    archive = ReportArchive(Path(out_dir or settings.effective_report_dir) / (office or ""))
     try:
         archive.directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{exc.strerror}") from None
+        raise ReportFailure(f"无法创建归档目录 {archive.directory}：{write_error(exc)}，未生成周报") from None
+    if not os.access(archive.directory, os.W_OK):  # read-only: say so before a browser starts
+        raise ReportFailure(f"无法写入归档目录 {archive.directory}：文件系统只读或没有写权限，"
+                            "未生成周报（上一份周报保持不变）")
     code = report.week.code
-    tmp = archive.directory / f".{pdf_name(code)}.{os.getpid()}.tmp"
 
     progress(3, f"{STEPS[2]}：{report.week.label}")
     deadline = time.monotonic() + timeout_s
@@ -135,6 +161,9 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
                 # the first report seconds and save nothing
                 page = browser.new_page(viewport=A4_VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
                                         extra_http_headers={"Accept-Encoding": "identity"})
+                # the report's own short-lived, read-only session (no account; see auth.web)
+                page.context.add_cookies([browser_cookie(report.app, base, "report-weekly", streets,
+                                                         ttl_s=int(timeout_s) + 60, office_code=office)])
                 page.goto(f"{base}/report/weekly?week={quote(code)}", wait_until="domcontentloaded",
                           timeout=_ms_left(deadline))
                 page.wait_for_selector('#page-report[data-ready="true"]', state="attached",
@@ -142,27 +171,21 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
                 _check_page(page, code)
                 progress(4, STEPS[3])
                 _embed_fonts(page, settings)
-                page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
-                         display_header_footer=False, margin=NO_MARGIN, outline=True, tagged=True)
+                # into memory, not a path: the archive writes it, and a full disk is its failure
+                data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                                display_header_footer=False, margin=NO_MARGIN, outline=True, tagged=True)
             finally:
                 browser.close()
     except PlaywrightTimeout:
-        tmp.unlink(missing_ok=True)
         raise ReportFailure(f"渲染超时：{timeout_s:.0f} 秒内周报页面未就绪，"
                             "未生成周报（上一份周报保持不变）") from None
     except PlaywrightError as exc:
-        tmp.unlink(missing_ok=True)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportFailure(f"无头 Chromium 出错，未生成周报：{first}") from None
-    except ReportFailure:
-        tmp.unlink(missing_ok=True)
-        raise
 
     progress(5, STEPS[4])
-    data = tmp.read_bytes()
     pages = pdf_page_count(data)
     if pages != report.pages:
-        tmp.unlink(missing_ok=True)
         raise ReportFailure(f"PDF 有 {pages} 页，版面应为 {report.pages} 页：版面有误，未生成周报")
     digest = hashlib.sha256(data).hexdigest()
     meta = {
@@ -176,8 +199,34 @@ def render_weekly(settings: Settings, week: str | None = None, out_dir: Path | N
         "bytes": len(data),
         "readings": report.readings,
     }
-    final = archive.store(tmp, meta)
+    final = archive_pdf(archive, data, meta)
     return RenderResult(final, final.with_suffix(".json"), code, pages, digest, time.perf_counter() - started)
+
+
+def archive_pdf(archive: ReportArchive, data: bytes, meta: dict) -> Path:
+    """Write the PDF beside its final name and move it into place with its sidecar.
+
+    A full disk or a read-only directory ends in one ``ReportFailure`` line; the temporary files
+    are removed and the previous PDF of the week stays.
+    """
+    tmp = archive.directory / f".{pdf_name(str(meta['week']))}.{os.getpid()}.tmp"
+    try:
+        tmp.write_bytes(data)
+        return archive.store(tmp, meta)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # on a read-only file system even unlink fails
+            tmp.unlink(missing_ok=True)
+        raise ReportFailure(f"无法写入归档目录 {archive.directory}：{write_error(exc)}，"
+                            "未生成周报（上一份周报保持不变）") from None
+
+
+def write_error(exc: OSError) -> str:
+    """An ``OSError`` of a write in Chinese words (full disk and read-only named as such)."""
+    import errno
+
+    known = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "文件系统只读",
+             errno.EACCES: "没有写权限", errno.EPERM: "没有写权限", errno.EFBIG: "文件超出大小限制"}
+    return known.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
 @dataclass
@@ -190,7 +239,8 @@ class _Built:
     readings: list[dict]
 
 
-def _build(settings: Settings, week: str | None) -> _Built:
+def _build(settings: Settings, week: str | None, office: str | None = None,
+           streets: tuple[str, ...] | None = None) -> _Built:
     """The app, and the report's data read once up front: a week without data or a failing read
     stops here, before any browser starts."""
     from dashboard.app import create_app
@@ -200,6 +250,8 @@ def _build(settings: Settings, week: str | None) -> _Built:
         from pages.report_weekly import NoData, weekly_report
 
         with app.server.test_request_context("/"):
+            # read as the report's browser session will: the office's streets, or the district
+            act_as_service("report-weekly", streets, office_code=office)
             try:
                 report = weekly_report(week, bureau=settings.bureau_name)
             except NoData as exc:

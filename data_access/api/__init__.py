@@ -61,10 +61,16 @@ screens4    社会共治 qr_scans_by(dimension, start, end, scope), qr_scan_tren
             assurance_patrol_trend(mission_id, scope, grain),
             assurance_samplings(mission_id, scope, limit), assurance_incidents(mission_id, scope, limit);
             城运 city_orders_by(dimension, start, end, scope), city_order_status(scope),
-            city_order_trend(start, end, scope, grain), city_order_feed(scope, limit, source, open_only)
+            city_order_trend(start, end, scope, grain), city_order_feed(scope, limit, source, open_only),
+            city_order_handling(start, end, scope)
+public_card public_card(uscc) -> dict | None, record_scan(uscc, at) (the one write: a public_card scan)
 analysis    compare(ids, start, end, scope),
             ranking(indicator_id, dimension, start, end, scope, limit, ascending),
             pivot(ids, start, end, rows, scope, filters)
+city        (a city store's imported packages; scope = district codes; not memoised, see the module)
+            city_districts(scope), city_periods(scope), city_ranking(indicator_id, period, scope, ascending),
+            city_trend(indicator_id, scope, period_kind),
+            city_street_ranking(indicator_id, period, scope, limit)
 
 The standard periods of a KPI strip (today, this week, …) come from
 ``data_access.indicators.standard_periods(D)``; D is ``data_status()["data_time"]``'s date.

@@ -254,3 +254,17 @@ def as_of(r: Reader) -> date:
     """D, the as-of date of the version being read."""
     dt = current_data_time(r)
     return dt.date() if dt else date.today()
+
+
+def stamp_as_of(frame: pd.DataFrame, end: date) -> pd.DataFrame:
+    """Record in ``frame.attrs["as_of"]`` the instant a trend over ``[start, end)`` is complete to:
+    the data time of the live version, or ``end`` when the period closed before it.
+
+    The chart factories read it to draw the current, partial period distinctly
+    (``components.partial``), so the last bucket of a trend is never read as a drop.
+    """
+    with reading() as r:
+        dt = current_data_time(r)
+    closes = datetime.combine(end, datetime.min.time())
+    frame.attrs["as_of"] = min(dt, closes) if dt else closes
+    return frame

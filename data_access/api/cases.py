@@ -18,6 +18,7 @@ from data_access.api._base import (
     office_names,
     ratio,
     scoped_reading,
+    stamp_as_of,
     to_int,
 )
 from data_access.cache import memoized
@@ -54,7 +55,7 @@ def case_trend(start: date, end: date, scope: tuple[str, ...] | None = None) -> 
     out = pd.DataFrame({"month": month_buckets(q.start, q.end)})
     for f in (opened, closed, money):
         out = out.merge(f, on="month", how="left")
-    return to_int(out.fillna(0.0), "opened", "closed", "decisions")
+    return stamp_as_of(to_int(out.fillna(0.0), "opened", "closed", "decisions"), end)
 
 
 @memoized

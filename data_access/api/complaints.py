@@ -19,6 +19,7 @@ from data_access.api._base import (
     check_uscc,
     mask_frame,
     reading,
+    stamp_as_of,
     to_int,
 )
 from data_access.cache import memoized
@@ -108,7 +109,7 @@ def complaint_trend(
     out = pd.DataFrame({grain: buckets}).merge(now, on=grain, how="left").merge(ly, on=grain, how="left")
     out = to_int(out.fillna({"n": 0, "n_last_year": 0}), "n", "n_last_year")
     out["yoy"] = (out["n"] - out["n_last_year"]) / out["n_last_year"].where(out["n_last_year"] > 0)
-    return out.rename(columns={grain: "period"})
+    return stamp_as_of(out.rename(columns={grain: "period"}), end)
 
 
 @memoized

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.api._base import check_period, month_buckets, ratio, reading
+from data_access.api._base import check_period, month_buckets, ratio, reading, stamp_as_of
 from data_access.cache import memoized
 
 #: The five scorecard dimensions (0–100 each) drawn on an office's radar.
@@ -84,4 +84,4 @@ def office_trend(office_code: str, start: date, end: date) -> pd.DataFrame:
             out["complaint_ontime_rate"] = ratio(out["ok"].fillna(0), out["c"].fillna(0))
             out["warning_avg_response_minutes"] = ratio(out["m"].fillna(0), out["h"].fillna(0))
             cols += ["complaint_ontime_rate", "warning_avg_response_minutes"]
-    return out[cols]
+    return stamp_as_of(out[cols], end)

@@ -7,7 +7,15 @@ from datetime import date
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.api._base import check_choice, check_limit, check_period, check_scope, reading, to_int
+from data_access.api._base import (
+    check_choice,
+    check_limit,
+    check_period,
+    check_scope,
+    reading,
+    stamp_as_of,
+    to_int,
+)
 from data_access.cache import memoized
 from data_access.indicators import shift_year
 from data_access.marts import industry_sections
@@ -72,7 +80,7 @@ def registration_trend(
     )
     out = to_int(out.fillna({"new": 0, "deregistered": 0}), "new", "deregistered")
     out["net"] = out["new"] - out["deregistered"]
-    return out
+    return stamp_as_of(out, end)
 
 
 @memoized

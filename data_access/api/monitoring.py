@@ -19,6 +19,7 @@ from data_access.api._base import (
     check_scope,
     ratio,
     reading,
+    stamp_as_of,
     to_int,
 )
 from data_access.cache import memoized
@@ -152,7 +153,7 @@ def alarm_trend(
     first = pd.Timestamp(start) if grain == "day" else pd.Timestamp(start.replace(day=1))
     periods = pd.DataFrame({grain: pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=1), freq=freq)})
     out = periods.merge(f, on=grain, how="left").fillna(0.0).rename(columns={grain: "period"})
-    return to_int(out, "n", "rectified")
+    return stamp_as_of(to_int(out, "n", "rectified"), end)
 
 
 @memoized

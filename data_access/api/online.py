@@ -14,6 +14,7 @@ from data_access.api._base import (
     month_buckets,
     ratio,
     reading,
+    stamp_as_of,
     to_int,
 )
 from data_access.cache import memoized
@@ -83,7 +84,7 @@ def ad_hit_trend(start: date, end: date, scope: tuple[str, ...] | None = None) -
         )
     out = pd.DataFrame({"month": month_buckets(start, end)}).merge(f, on="month", how="left").fillna(0.0)
     out["total"] = out[list(RISK_LEVELS)].sum(axis=1)
-    return to_int(out, *RISK_LEVELS, "total")
+    return stamp_as_of(to_int(out, *RISK_LEVELS, "total"), end)
 
 
 @memoized

@@ -18,6 +18,7 @@ from data_access.api._base import (
     office_names,
     ratio,
     scoped_reading,
+    stamp_as_of,
     to_int,
 )
 from data_access.cache import memoized
@@ -88,7 +89,7 @@ def inspection_trend(
     out = out.merge(done, on="month", how="left").fillna(0.0)
     out = to_int(out, "planned", "done_of_planned", "done", "problems")
     out["done_rate"] = ratio(out["done_of_planned"], out["planned"])
-    return out
+    return stamp_as_of(out, end)
 
 
 @memoized

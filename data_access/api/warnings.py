@@ -18,6 +18,7 @@ from data_access.api._base import (
     check_scope,
     ratio,
     reading,
+    stamp_as_of,
     to_int,
 )
 from data_access.cache import memoized
@@ -108,7 +109,7 @@ def warning_trend(
     periods = pd.DataFrame({grain: pd.date_range(first, pd.Timestamp(end) - pd.Timedelta(days=1), freq=freq)})
     out = periods.merge(f, on=grain, how="left").fillna(0.0).rename(columns={grain: "period"})
     out["total"] = out[list(LEVELS)].sum(axis=1)
-    return to_int(out, *LEVELS, "total")
+    return stamp_as_of(to_int(out, *LEVELS, "total"), end)
 
 
 @memoized

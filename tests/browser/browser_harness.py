@@ -24,6 +24,36 @@ MODES = {"analyst": ("", (1366, 768)), "wall": ("?kiosk=1", (1920, 1080))}
 #: share it. A page that never settles still fails; a slow one is measured by `smartsup bench`, not here.
 SETTLE_TIMEOUT_MS = 90_000
 
+#: The accounts the browser tests sign in with (created in the browser store by ``conftest.py``):
+#: username → (role, office). Every visit signs in as ``BROWSER_USER`` unless a test says otherwise.
+BROWSER_PASSWORD = "Browser#Test2026"
+BROWSER_USER = "browser-admin"  # may open every page (the audit log too)
+#: (the station account belongs to the first 市场监管所 of the store, by code)
+BROWSER_ACCOUNTS = {"browser-leader": "leader", "browser-admin": "admin", "browser-analyst": "analyst",
+                    "browser-station": "station", "browser-lockout": "analyst"}
+
+
+def sign_in(browser, app_url: str, username: str = BROWSER_USER, password: str = BROWSER_PASSWORD) -> dict:
+    """Sign in through the login form in a throwaway context; returns its storage state (the session
+    cookie) for ``browser.new_context(storage_state=…)``."""
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        # a light page after sign-in: the session cookie is all that is wanted here
+        page.goto(app_url + "/login?next=/health", wait_until="load", timeout=SETTLE_TIMEOUT_MS)
+        page.fill("#login-username", username)
+        page.fill("#login-password", password)
+        with page.expect_navigation(timeout=SETTLE_TIMEOUT_MS):
+            page.click("#login-submit")
+        if "/login" in page.url:
+            box = page.locator("#login-message")
+            message = box.inner_text() if box.count() else ""
+            raise AssertionError(f"sign-in as {username} failed: {message}")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
 def registered_pages() -> list[tuple[str, str]]:
     """(slug, path) of every routable page, from the page registry of a throwaway app."""
     import dash

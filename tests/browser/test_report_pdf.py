@@ -246,3 +246,15 @@ def test_rpt116_render_timeout_writes_nothing(browser_store_url, tmp_path):
     assert proc.returncode != 0
     assert "渲染超时" in _one_chinese_line(proc.stderr)
     assert not list(out.iterdir())
+
+
+def test_rpt117_a_stations_own_report_beside_the_districts(browser_store_url, station_scope, tmp_path):
+    office, _street = station_scope
+    out = tmp_path / "archive"
+    proc = _cli(browser_store_url, tmp_path, "--week", WEEK, "--out", str(out), "--office", office)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pdf = out / office / f"周报_{WEEK}.pdf"
+    assert pdf.exists() and not (out / f"周报_{WEEK}.pdf").exists()
+    text = _squeeze(subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                                check=True).stdout)
+    assert "市场监管所" in text

@@ -94,7 +94,8 @@ _GRID_ROWS_JS = """async (id) => {
 @pytest.mark.parametrize("slug", list(SCREENS))
 def test_s4b001_each_route_loads_clean_and_fits(visit, slug, mode, width, height):
     path, kpi_ids, period = SCREENS[slug]
-    query = "?kiosk=1" if mode == "wall" else ""
+    # one canvas (tiles=off): a spliced wall is otherwise filled with several screens (test_live_walls.py)
+    query = "?kiosk=1&tiles=off" if mode == "wall" else ""
     v = visit(path + query, viewport=(width, height), screenshot=f"{slug}-{mode}-{width}x{height}")
     v.assert_clean()
     assert v.page.locator(f"#page-{slug}").is_visible()

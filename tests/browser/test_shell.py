@@ -36,7 +36,8 @@ def test_app001_every_page_loads(visit, slug, path, mode):
 
 @pytest.mark.parametrize(("width", "height"), WALL_SIZES, ids=[f"{w}x{h}" for w, h in WALL_SIZES])
 def test_app002_wall_canvas_fills_without_scrollbars(visit, width, height):
-    v = visit("/?kiosk=1", viewport=(width, height), screenshot=f"wall-fit-{width}x{height}")
+    # one canvas (tiles=off): a spliced wall is otherwise filled with several (test_live_walls.py)
+    v = visit("/?kiosk=1&tiles=off", viewport=(width, height), screenshot=f"wall-fit-{width}x{height}")
     v.assert_clean()
     g = v.page.evaluate(_GEOMETRY_JS)
     assert g["scrollW"] <= g["vw"] and g["scrollH"] <= g["vh"], g
@@ -196,10 +197,10 @@ _RECORD_KPI_TEXT = """(() => {
 })();"""
 
 
-def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url, probe):
+def test_app014_wall_numbers_roll_unless_motion_is_reduced(browser, app_url, probe, signed_in):
     texts = {}
     for reduced in (False, True):
-        context = browser.new_context(viewport={"width": 1920, "height": 1080},
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, storage_state=signed_in(),
                                       reduced_motion="reduce" if reduced else "no-preference")
         try:
             page = context.new_page()

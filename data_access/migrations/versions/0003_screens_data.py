@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_screens_data'
-down_revision = '0001'
+down_revision = '0002_identity'
 branch_labels = None
 depends_on = None
 
