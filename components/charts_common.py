@@ -356,3 +356,17 @@ def unavailable(title: str, *, mode: str, built: bool) -> html.Section:
     else:
         body = empty_state("读优化层尚未构建", "请先运行 smartsup generate（或 import）和 smartsup refresh")
     return chart_panel(title, body, mode=mode)
+
+
+def side_legend(mode: str) -> dict[str, Any]:
+    """A legend stacked right of the plot, for charts of four or more series in a narrow side
+    panel (a horizontal legend would wrap over several rows and squeeze the plot)."""
+    return dict(
+        orientation="v",
+        x=1.01,
+        xanchor="left",
+        y=1,
+        yanchor="top",
+        font=dict(size=sizes(mode).legend),
+        tracegroupgap=2,
+    )

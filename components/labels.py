@@ -255,6 +255,9 @@ def industry_section_name(section: str) -> str:
     return entry[0] if entry else section
 
 
+#: The menu that 社会共治 and 党建 share (both are about society taking part in supervision).
+MENU_COGOV_PARTY = "共治与党建"
+
 #: The sources feeding the store, as the wall names a late one (``data_access.api.sources.SOURCES``).
 SOURCE_LABELS: dict[str, str] = {
     "complaints": "投诉举报", "alarms": "设备告警", "warnings": "预警", "incidents": "突发事件",

@@ -246,56 +246,58 @@ def screens(f: Fixture) -> dict[str, list[Call]]:
 
 
 def _screens4(f: Fixture) -> dict[str, list[Call]]:
-    """The data of 社会共治, 党建, 重大事项保障 and 城运 (read API ``screens4``) for their default views."""
-    from data_access.api import indicators
+    """The reads of 社会共治, 党建, 重大事项保障 and 城运 (pages/co_governance.py … city_ops.py) for their
+    default views: the KPI strip through ``screen_kpis`` and each panel's read API call."""
+    from components import kpis_screens4 as k4
+    from data_access.api import extra_screens
     from data_access.api import screens4 as s4
 
-    today, month, year = (f.periods[k] for k in ("today", "month", "year"))
-    quarter = (date.fromordinal(f.as_of.toordinal() - 90), today[1])
+    month, year = (f.periods[k] for k in ("month", "year"))
+    months12 = extra_screens.month_window(f.as_of, 12)
     return {
         "社会共治 /co-governance": [
-            ("kpis", lambda: indicators.kpis(
-                ("cogov.qr_scans", "cogov.mediation_success_rate", "cogov.self_inspections",
-                 "cogov.commitments_active", "cogov.qr_rating_avg"), "month")),
+            ("kpis", lambda: extra_screens.screen_kpis(k4.COGOV, "month")),
             ("qr_by_kind", lambda: s4.qr_scans_by("kind", *month)),
-            ("qr_trend", lambda: s4.qr_scan_trend(*quarter)),
-            ("self_inspections", lambda: s4.self_inspections_by(*year)),
-            ("mediations", lambda: s4.mediations_by("body", *year)),
-            ("associations", lambda: s4.associations(*year)),
+            ("qr_by_street", lambda: s4.qr_scans_by("street_code", *month)),
+            ("qr_trend", lambda: s4.qr_scan_trend(*months12, None, "month")),
+            ("self_inspections", lambda: s4.self_inspections_by(*month)),
+            ("mediations", lambda: s4.mediations_by("body", *month)),
+            ("mediation_results", lambda: s4.mediations_by("result", *month)),
             ("commitments", s4.commitments_by_street),
-            ("problem_scans", lambda: s4.problem_scans(limit=30)),
+            ("problem_scans", lambda: s4.problem_scans(None, 20)),
+            ("grid", lambda: s4.problem_scans(None, 500)),
         ],
         "党建 /party-building": [
-            ("kpis", lambda: indicators.kpis(
-                ("party.orgs", "party.orgs_two_new", "party.members", "party.two_new_coverage",
-                 "party.activities"), "month")),
-            ("orgs_by_street", lambda: s4.party_orgs_by("street_code")),
+            ("kpis", lambda: extra_screens.screen_kpis(k4.PARTY_ORGS, "year")),
+            ("kpis_activities", lambda: extra_screens.screen_kpis(k4.PARTY_ACTIVITIES, "year")),
             ("orgs_by_kind", s4.party_orgs_by),
+            ("orgs_by_street", lambda: s4.party_orgs_by("street_code")),
             ("coverage", s4.party_coverage_by_street),
-            ("activity_trend", lambda: s4.party_activity_trend(*year)),
+            ("activity_trend", lambda: s4.party_activity_trend(*months12)),
             ("activities_by", lambda: s4.party_activities_by("kind", *year)),
-            ("orgs", lambda: s4.party_orgs(limit=50)),
+            ("orgs", lambda: s4.party_orgs(None, None, 30)),
+            ("grid", lambda: s4.party_orgs(None, None, 500)),
         ],
         "重大事项保障 /major-events": [
-            ("kpis", lambda: indicators.kpis(
-                ("assurance.sites", "assurance.sites_high", "assurance.patrols_overdue", "assurance.patrols",
-                 "assurance.rapid_tests"), "today")),
+            ("kpis", lambda: extra_screens.screen_kpis(k4.ASSURANCE, k4.ASSURANCE_PERIOD)),
             ("missions", s4.assurance_missions),
-            ("sites", s4.assurance_sites),
+            ("sites", lambda: s4.assurance_sites(None, None, 2000)),
             ("sites_by_tier", lambda: s4.assurance_sites_by("risk_tier")),
+            ("sites_by_kind", lambda: s4.assurance_sites_by("kind")),
+            ("sites_by_street", lambda: s4.assurance_sites_by("street_code")),
             ("patrol_trend", s4.assurance_patrol_trend),
-            ("samplings", s4.assurance_samplings),
-            ("incidents", s4.assurance_incidents),
+            ("samplings", lambda: s4.assurance_samplings(None, None, 20)),
+            ("incidents", lambda: s4.assurance_incidents(None, None, 20)),
         ],
         "城运大屏 /city-ops": [
-            ("kpis", lambda: indicators.kpis(
-                ("cityops.orders", "cityops.orders_open", "cityops.orders_overdue", "cityops.ontime_rate",
-                 "cityops.avg_accept_minutes"), "today")),
+            ("kpis", lambda: extra_screens.screen_kpis(k4.CITYOPS, "month")),
             ("by_source", lambda: s4.city_orders_by("source", *month)),
-            ("by_category", lambda: s4.city_orders_by("category", *month)),
+            ("by_street", lambda: s4.city_orders_by("street_code", *month)),
             ("status", s4.city_order_status),
             ("trend", lambda: s4.city_order_trend(*month)),
-            ("feed", lambda: s4.city_order_feed(limit=50)),
+            ("open_points", lambda: s4.city_order_feed(None, 1000, None, open_only=True)),
+            ("feed", lambda: s4.city_order_feed(None, 30)),
+            ("grid", lambda: s4.city_order_feed(None, 500)),
             ("handling", lambda: s4.city_order_handling(*month)),
         ],
     }

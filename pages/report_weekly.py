@@ -78,6 +78,12 @@ from data_access.api.entities import credit_class_split
 from data_access.api.geo import street_polygons
 from data_access.api.indicators import indicator_catalogue, indicator_trend, indicator_values
 from data_access.api.safety import equipment_inspection_due, sampling_by_category
+from data_access.api.screens4 import (
+    assurance_incidents,
+    assurance_missions,
+    assurance_samplings,
+    assurance_sites_by,
+)
 from data_access.api.status import data_status
 from data_access.api.warnings import warnings_by
 
@@ -707,6 +713,127 @@ def cases_section(ctx: ReportContext) -> ReportSection:
 
 # --- the report: overview, sections, definitions -------------------------------------------------
 
+# --- 重大事项保障 and 社会共治 (issue 12) -----------------------------------------------------------
+
+ASSURANCE_PERIOD_IDS = ("assurance.patrols", "assurance.patrol_problem_rate", "assurance.rapid_tests")
+ASSURANCE_STATE_IDS = ("assurance.sites", "assurance.sites_high", "assurance.patrols_overdue")
+#: Rows of the mission's samplings and incidents listed in the section (the sheet holds these).
+ASSURANCE_LIST_ROWS = 6
+COGOV_PERIOD_IDS = ("cogov.qr_scans", "cogov.qr_problem_reports", "cogov.mediations_closed",
+                    "cogov.mediation_success_rate")
+COGOV_STATE_IDS = ("cogov.commitments_active",)
+
+
+def _week_mission(ctx: ReportContext) -> pd.Series | None:
+    """The assurance mission whose days (start to end) meet the report week, if any (the latest)."""
+    m = assurance_missions()
+    start, end = ctx.periods["week"]
+    hit = m[(m["starts_on"].dt.date < end) & (m["ends_on"].dt.date >= start)]
+    return hit.iloc[-1] if len(hit) else None
+
+
+def _mission_state(ctx: ReportContext, mission_id: int) -> dict[str, Reading]:
+    """The mission's sites (state indicators of that mission, as of the data time)."""
+    f = _values(ASSURANCE_STATE_IDS, ctx.periods["week"], by=("mission_id",))
+    f = f[f["mission_id"].astype(str) == str(mission_id)]
+    values = _single(f)
+    return {i: ctx.reading(i, "state", values.get(i, 0.0), {"mission_id": str(mission_id)})
+            for i in ASSURANCE_STATE_IDS}
+
+
+@report_section("assurance", "重大事项保障", order=25)
+def assurance_section(ctx: ReportContext) -> ReportSection | None:
+    """重大事项保障, only in a week that an assurance mission (a 进博会-style week) meets: the mission,
+    its sites by tier, the week's patrols and rapid tests, overdue patrols, and the mission's
+    samplings and incidents during the week."""
+    mission = _week_mission(ctx)
+    if mission is None:
+        return None
+    mid = int(mission["id"])
+    w = _weekly(ctx, ASSURANCE_PERIOD_IDS)
+    state = _mission_state(ctx, mid)
+    patrols = w["assurance.patrols"]
+    days = f"{mission['starts_on']:%-m月%-d日}至{mission['ends_on']:%-m月%-d日}"
+    active = mission["phase"] == "active"
+
+    text = Narrative()
+    text.add_text(f"本周开展{mission['name']}（{days}）。")
+    if active:  # the site indicators count the sites of the mission in progress at the data time
+        text.add([clause("截至数据时间保障点位{0}", state["assurance.sites"]),
+                  clause("其中高风险点位{0}", state["assurance.sites_high"])])
+    text.add([clause("本周巡查{0}", patrols["week"]),
+              change(patrols["week"], patrols["previous"], "环比"),
+              clause("巡查发现问题率{0}", w["assurance.patrol_problem_rate"]["week"]),
+              clause("完成快检{0}", w["assurance.rapid_tests"]["week"])])
+    if active:
+        overdue = state["assurance.patrols_overdue"]
+        text.add([clause("截至数据时间，超过巡查间隔未巡查的点位{0}", overdue) if overdue.value
+                  else ("截至数据时间，各点位均按巡查间隔巡查", ())])
+    summary = Narrative()
+    summary.add([(f"{mission['name']}进行中" if active else f"{mission['name']}", ()),
+                 clause("本周巡查{0}", patrols["week"]),
+                 clause("保障点位{0}", state["assurance.sites"]) if active else None])
+
+    table = comparison_table([_comparison("保障巡查", patrols),
+                              _comparison("巡查发现问题率", w["assurance.patrol_problem_rate"]),
+                              _comparison("快检批次", w["assurance.rapid_tests"])])
+    start, end = (pd.Timestamp(d) for d in ctx.periods["week"])
+    samplings = assurance_samplings(mid, None, 200).frame
+    samplings = samplings[(samplings["sampled_on"] >= start) & (samplings["sampled_on"] < end)]
+    incidents = assurance_incidents(mid, None, 200).frame
+    incidents = incidents[(incidents["reported_at"] >= start) & (incidents["reported_at"] < end)]
+    tiers = assurance_sites_by("risk_tier", mid).set_index("risk_tier")
+    kinds = assurance_sites_by("kind", mid)
+    site_rows = [[label("assurance_site", "risk_tier", t), format_count(tiers.loc[t, "n"], "个").text]
+                 for t in tiers.index]
+    site_rows.append(["合计", format_count(tiers["n"].sum(), "个").text])
+    kind_text = "、".join(f"{label('assurance_site', 'kind', k)}{format_count(n, '个').text}"
+                          for k, n in zip(kinds["kind"], kinds["n"], strict=True) if n)
+    page = [narrative(text.statements), sub_heading("表：保障巡查主要指标"), table,
+            sub_heading(f"保障点位（按风险等级；按类型：{kind_text}）"),
+            data_table(["风险等级", "点位"], site_rows, numeric=[False, True]),
+            sub_heading("本周保障点位食品抽检")]
+    if len(samplings):
+        page.append(data_table(
+            ["抽检日期", "点位", "类型", "食品类别", "结果"],
+            [[f"{r.sampled_on:%-m月%-d日}", r.entity_name or "—",
+              label("assurance_site", "kind", r.site_kind), str(r.food_category),
+              label("food_sampling", "result", r.result)]
+             for r in samplings.head(ASSURANCE_LIST_ROWS).itertuples(index=False)]))
+    else:
+        page.append(_none_this_week("本周保障点位未开展食品抽检。"))
+    page.append(sub_heading("本周保障期内突发事件"))
+    if len(incidents):
+        page.append(data_table(
+            ["报告时间", "类型", "概要", "位置"],
+            [[f"{r.reported_at:%-m月%-d日 %H:%M}", label("incident", "kind", r.kind), r.summary or "—",
+              "保障点位" if r.at_site else "周边"]
+             for r in incidents.head(ASSURANCE_LIST_ROWS).itertuples(index=False)]))
+    else:
+        page.append(_none_this_week("本周保障点位及周边未报告突发事件。"))
+    return ReportSection("assurance", "重大事项保障", [page], text.statements,
+                         summary.statements[0] if summary.statements else None,
+                         indicators=(*ASSURANCE_PERIOD_IDS, *ASSURANCE_STATE_IDS))
+
+
+def _cogov_overview(ctx: ReportContext, text: Narrative) -> tuple[list[WeekComparison], tuple[str, ...]]:
+    """社会共治 in the overview: a paragraph (public QR scans, mediations and their success rate,
+    放心消费 commitments in force) and the rows it adds to the overview's table."""
+    w = _weekly(ctx, COGOV_PERIOD_IDS)
+    state = _state(ctx, COGOV_STATE_IDS)
+    scans, closed = w["cogov.qr_scans"], w["cogov.mediations_closed"]
+    text.add([clause("【社会共治】本周公众扫码{0}", scans["week"]),
+              change(scans["week"], scans["previous"], "环比"),
+              clause("其中反映问题{0}", w["cogov.qr_problem_reports"]["week"]),
+              clause("办结消费纠纷调解{0}", closed["week"]) if closed["week"].value else None,
+              clause("调解成功率{0}", w["cogov.mediation_success_rate"]["week"])
+              if closed["week"].value else None,
+              clause("截至数据时间放心消费承诺单位{0}", state["cogov.commitments_active"])])
+    rows = [_comparison("公众扫码", scans), _comparison("消费纠纷调解办结", closed),
+            _comparison("调解成功率", w["cogov.mediation_success_rate"])]
+    return rows, (*COGOV_PERIOD_IDS, *COGOV_STATE_IDS)
+
+
 OVERVIEW_TITLE = "本周综述"
 APPENDIX_TITLE = "附：指标口径"
 #: Rows of the definitions table a sheet holds (a one-line row is about 29 px of the ~900 px left
@@ -764,6 +891,7 @@ def _overview(ctx: ReportContext, sections: Sequence[ReportSection]) -> tuple[li
     text.add([clause("【应急处置】本周报告突发事件{0}", incidents) if incidents.value
               else clause("【应急处置】本周未报告突发事件", incidents),
               clause("截至数据时间尚未处置完毕{0}", open_incidents) if open_incidents.value else None])
+    cogov_rows, cogov_ids = _cogov_overview(ctx, text)
     glance = highlights([_comparison("新设市场主体", w["entity.new_registrations"]),
                          _comparison("受理投诉举报", w["complaint.received"]),
                          _comparison("投诉举报按期办结率", w["complaint.ontime_rate"]),
@@ -775,9 +903,10 @@ def _overview(ctx: ReportContext, sections: Sequence[ReportSection]) -> tuple[li
                               _comparison("立案", w["case.opened"]),
                               _comparison("结案", w["case.closed"]),
                               _comparison("罚款金额", w["case.fines_total"]),
-                              _comparison("突发事件", w["incident.reported"])])
+                              _comparison("突发事件", w["incident.reported"]),
+                              *cogov_rows])
     body = [glance, narrative(text.statements), sub_heading("表：本周主要指标"), table]
-    return text.statements, body, (*ids, *states)
+    return text.statements, body, (*ids, *states, *cogov_ids)
 
 
 def _notes(ctx: ReportContext) -> list[str]:

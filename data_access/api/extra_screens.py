@@ -52,6 +52,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 #: Dimension filters a KPI strip may be read under (cross-filters of the screens).
 KPI_FILTERS = (
     "entity_type", "section", "channel", "kind", "category", "level", "office_code", "cause", "source",
+    # 党建 (an activity's organisation kind), 重大事项保障 (a site's risk tier)
+    "org_kind", "risk_tier",
 )
 RISK_CLASSES = ("A", "B", "C", "D")
 ENTITY_EVENTS = ("active", "new", "exit")

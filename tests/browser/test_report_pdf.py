@@ -25,10 +25,11 @@ from tests.browser.browser_harness import SETTLE_TIMEOUT_MS
 ROOT = Path(__file__).resolve().parents[2]
 WEEK = "2026-W46"
 WEEK_START, WEEK_END = date(2026, 11, 9), date(2026, 11, 16)
-SECTION_TITLES = ("一、本周综述", "二、主体信息", "三、智能预警", "四、三品一特安全", "五、投诉举报",
-                  "六、稽查办案", "附：指标口径")
+#: 2026-W46 meets the small district's 2026 进博会 mission, so 重大事项保障 follows 智能预警.
+SECTION_TITLES = ("一、本周综述", "二、主体信息", "三、智能预警", "四、重大事项保障", "五、三品一特安全",
+                  "六、投诉举报", "七、稽查办案", "附：指标口径")
 #: Cover, contents, overview, two or three pages for 主体信息 and 投诉举报, one each for 智能预警,
-#: 三品一特安全 and 稽查办案, and the definitions.
+#: 重大事项保障, 三品一特安全 and 稽查办案, and the definitions.
 PAGE_RANGE = range(11, 18)
 
 _SHEETS_JS = """() => {
