@@ -511,7 +511,9 @@ def _csp(app: dash.Dash, settings: Settings) -> dict[str, Any]:
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",
-        "frame-ancestors": "'none'",
+        # a spliced wall frames single-screen walls of this same app (dashboard/tiles.py); no other
+        # site may frame any page (clickjacking)
+        "frame-ancestors": "'self'",
     }
 
 
@@ -549,7 +551,7 @@ def init_app(app: dash.Dash, settings: Settings) -> None:
         session_cookie_secure=settings.secure_cookies,
         session_cookie_http_only=True,
         session_cookie_samesite="Lax",
-        frame_options="DENY",
+        frame_options="SAMEORIGIN",
         content_security_policy=_csp(app, settings),
         referrer_policy="same-origin",
         x_content_type_options=True,

@@ -15,14 +15,15 @@ from tests.browser.browser_harness import SETTLE_TIMEOUT_MS, Visit
 
 
 @pytest.fixture
-def visit_in_zone(browser: Browser, app_url: str) -> Iterator[Callable[..., Visit]]:
+def visit_in_zone(browser: Browser, app_url: str, signed_in) -> Iterator[Callable[..., Visit]]:
     """Like ``visit``, with the browser's own time zone chosen by the test."""
     contexts: list[BrowserContext] = []
 
     def _visit(path: str, *, zone: str, viewport: tuple[int, int] = (1920, 1080),
                screenshot: str | None = None) -> Visit:
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                      locale="zh-CN", timezone_id=zone, reduced_motion="reduce")
+                                      locale="zh-CN", timezone_id=zone, reduced_motion="reduce",
+                                      storage_state=signed_in())
         contexts.append(context)
         v = Visit(page=context.new_page(), url=app_url + path, origin=app_url)
         v.attach()
@@ -159,9 +160,9 @@ new MutationObserver(records => {
 """
 
 
-def test_live007_tiles_rotate_one_at_a_time(browser, app_url):
+def test_live007_tiles_rotate_one_at_a_time(browser, app_url, signed_in):
     context = browser.new_context(viewport={"width": 3840, "height": 1080}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
+                                  timezone_id="Asia/Shanghai", storage_state=signed_in())
     try:
         page = context.new_page()
         page.add_init_script(TILE_LOG_JS)
