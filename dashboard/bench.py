@@ -703,12 +703,17 @@ def bench_command(
         walls = measure_wall(settings, warm_reps=wall_reps, echo=click.echo)
         text += "\n".join(render_wall(walls, wall_reps)) + "\n"
     if load:
+        from dashboard.auth.accounts import issue_wall_token
         from dashboard.bench_load import measure_load, render_load
+        from data_access.db import make_engine
 
         env = {"SMARTSUP_DATABASE_URL": settings.effective_database_url,
                "SMARTSUP_DATA_DIR": str(settings.data_dir), "SMARTSUP_LOG_LEVEL": "WARNING"}
+        engine = make_engine(settings.effective_database_url)
+        token = issue_wall_token("bench-wall", engine)  # the walls of the load sign in as a wall PC does
+        engine.dispose()
         result = measure_load(env, clients=load_clients, workers=load_workers, seconds=load_seconds,
-                              echo=click.echo)
+                              token=token, echo=click.echo)
         text += "\n".join(render_load(result, command)) + "\n"
     write_section(out, text)
     click.echo(f"已写入 {out}")

@@ -81,9 +81,14 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
             proc.kill()
 
 
-def signed_in_session(base: str) -> requests.Session:
-    """A client session able to call the app (the one place a load test signs in)."""
+def signed_in_session(base: str, token: str | None) -> requests.Session:
+    """A client session able to call the app (the one place a load test signs in): a wall display,
+    signed in by its token as a wall PC is, holding the session cookie the app then sets."""
     session = requests.Session()
+    if token is not None:
+        r = session.get(base + "/", params={"wall_token": token, "kiosk": "1"}, timeout=60)
+        if not session.cookies:
+            raise RuntimeError(f"大屏令牌登录失败（HTTP {r.status_code}）")
     session.headers.update({"Accept-Encoding": "br, gzip", "Content-Type": "application/json"})
     return session
 
@@ -130,14 +135,15 @@ class LoadResult:
         return self.loads / self.seconds if self.seconds else 0.0
 
 
-def replay(base: str, paths: Sequence[str], clients: int, seconds: float) -> LoadResult:
+def replay(base: str, paths: Sequence[str], clients: int, seconds: float,
+           token: str | None = None) -> LoadResult:
     """``clients`` threads each loading ``paths`` in turn (from a different start) for ``seconds``."""
     result = LoadResult(clients, 0, seconds)
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def client(n: int) -> None:
-        session = signed_in_session(base)
+        session = signed_in_session(base, token)
         i = n
         while time.monotonic() < stop:
             took, ok, size = load_once(session, base, paths[i % len(paths)])
@@ -160,14 +166,15 @@ def replay(base: str, paths: Sequence[str], clients: int, seconds: float) -> Loa
 
 
 def measure_load(env: dict[str, str], *, clients: int = 100, workers: int = 2, seconds: float = 60.0,
-                 paths: Sequence[str] = DEFAULT_SCREENS, echo=print) -> LoadResult:
-    """Start gunicorn, warm every screen once, replay ``clients`` concurrent walls for ``seconds``."""
+                 paths: Sequence[str] = DEFAULT_SCREENS, token: str | None = None, echo=print) -> LoadResult:
+    """Start gunicorn, warm every screen once, replay ``clients`` concurrent walls for ``seconds``
+    (signed in with the wall ``token``)."""
     with gunicorn(env, workers) as base:
-        warm = signed_in_session(base)
+        warm = signed_in_session(base, token)
         for path in paths:
             took, ok, size = load_once(warm, base, path)
             echo(f"  预热 {path}: {took:.2f} s {'✓' if ok else '✗'} {size / 1024:.0f} KB")
-        result = replay(base, paths, clients, seconds)
+        result = replay(base, paths, clients, seconds, token)
         result.workers, result.screens = workers, len(paths)
     return result
 
