@@ -202,6 +202,38 @@ class Grid:
         return callable(self.columns)
 
 
+def standard_fields(*more: FilterField) -> Callable[[], list[FilterField]]:
+    """The filters of most screens: the period, the street and the 市场监管所 (each within the user's
+    jurisdiction, read when asked), then the screen's own ``more``."""
+    return lambda: [period_field(), street_field(), office_field(), *more]
+
+
+def kpi_strip(ids: Sequence[str], *dims: str) -> Callable[[StateDict, Streets], pd.DataFrame]:
+    """``read(state, streets)``: the KPI strip of ``ids`` over the state's period within ``streets``,
+    each card following the state's filters of ``dims`` its indicator allows (``screen_kpis``)."""
+    def read(state: StateDict, streets: Streets) -> pd.DataFrame:
+        filters = tuple((dim, state[dim]) for dim in dims if state.get(dim))
+        return extra.screen_kpis(tuple(ids), state["period"], streets, filters)
+
+    return read
+
+
+def kpi_note(kpis: Callable[[StateDict, Streets], pd.DataFrame], dim: str,
+             says: str) -> Callable[[StateDict, Scope], str]:
+    """A ``Note`` text naming the KPI cards that cannot follow the ``dim`` filter, while it is set."""
+    def text(state: StateDict, scope: Scope) -> str:
+        return unfiltered_note(kpis(state, scope.streets), says) if state.get(dim) else ""
+
+    return text
+
+
+def unfiltered_note(kpis: pd.DataFrame, says: str) -> str:
+    """ "注：A、B<says>" naming the KPI cards that could not follow a filter (``screen_kpis``'s
+    ``unfiltered``: their indicator has no such dimension), or "" when every card followed it."""
+    fixed = [row.name for row in kpis.itertuples() if row.unfiltered]
+    return f"注：{'、'.join(fixed)}{says}" if fixed else ""
+
+
 @dataclass(frozen=True)
 class Note:
     """A line under the filter bar that follows the filters (``text(state, scope)``), e.g. which
@@ -659,4 +691,5 @@ def register(module: str, screen: Screen, *, path: str, order: int, category: st
 
 
 __all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "office_field",
-           "period_field", "register", "street_field"]
+           "kpi_note", "kpi_strip", "period_field", "register", "standard_fields", "street_field",
+           "unfiltered_note"]

@@ -20,7 +20,16 @@ from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Note,
+    Scope,
+    Screen,
+    kpi_note,
+    kpi_strip,
+    register,
+    standard_fields,
+)
 from data_access.api import extra_screens as extra
 from data_access.api import screens4 as read
 from data_access.api.geo import street_polygons
@@ -59,25 +68,13 @@ COLUMNS = (
 )
 
 
-def _fields() -> list[FilterField]:
-    return [
-        period_field(),
-        street_field(),
-        office_field(),
-        FilterField("source", "工单来源", ENUM_LABELS[("city_work_order", "source")]),
-    ]
+_fields = standard_fields(
+    FilterField("source", "工单来源", ENUM_LABELS[("city_work_order", "source")]),
+)
 
 
-def _kpis(state: dict[str, Any], streets):
-    filters = (("source", state["source"]),) if state.get("source") else ()
-    return extra.screen_kpis(KPI_IDS, state["period"], streets, filters)
-
-
-def _kpi_note(state: dict[str, Any], scope: Scope) -> str:
-    if not state.get("source"):
-        return ""
-    fixed = [row.name for row in _kpis(state, scope.streets).itertuples() if row.unfiltered]
-    return f"注：{'、'.join(fixed)}不随工单来源筛选。" if fixed else ""
+_kpis = kpi_strip(KPI_IDS, "source")
+_kpi_note = kpi_note(_kpis, "source", "不随工单来源筛选。")
 
 
 def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:

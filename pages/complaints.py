@@ -22,7 +22,13 @@ from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
-from dashboard.screen import Grid, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Scope,
+    Screen,
+    register,
+    standard_fields,
+)
 from data_access.api import complaints as read
 from data_access.api import extra_screens as extra
 from data_access.api.geo import street_polygons
@@ -58,15 +64,11 @@ WALL_ENTITY_DAYS = 90
 COLUMNS = charts.COMPLAINT_COLUMNS
 
 
-def _fields() -> list[FilterField]:
-    return [
-        period_field(),
-        street_field(),
-        office_field(),
-        FilterField("channel", "渠道", ENUM_LABELS[("complaint", "channel")]),
-        FilterField("kind", "类型", ENUM_LABELS[("complaint", "kind")]),
-        FilterField("category", "类别", ENUM_LABELS[("complaint", "category")]),
-    ]
+_fields = standard_fields(
+    FilterField("channel", "渠道", ENUM_LABELS[("complaint", "channel")]),
+    FilterField("kind", "类型", ENUM_LABELS[("complaint", "kind")]),
+    FilterField("category", "类别", ENUM_LABELS[("complaint", "category")]),
+)
 
 
 def _picks(state: dict[str, Any], *, without: str | None = None) -> dict[str, str | None]:

@@ -25,7 +25,14 @@ from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Note,
+    Scope,
+    Screen,
+    register,
+    standard_fields,
+)
 from data_access.api import extra_screens as extra
 from data_access.api import monitoring as read
 
@@ -81,14 +88,10 @@ COLUMNS = (
 STREAM_TEXT = {"image": "有（图像）", "video": "有（视频）", "external": "外部地址（未接入）", "none": "无"}
 
 
-def _fields() -> list[FilterField]:
-    return [
-        period_field(),
-        street_field(),
-        office_field(),
-        FilterField("kind", "设备类型", ENUM_LABELS[("device", "kind")]),
-        FilterField("venue", "场所类别", ENUM_LABELS[("device", "venue_category")]),
-    ]
+_fields = standard_fields(
+    FilterField("kind", "设备类型", ENUM_LABELS[("device", "kind")]),
+    FilterField("venue", "场所类别", ENUM_LABELS[("device", "venue_category")]),
+)
 
 
 def _cameras(state: dict[str, Any], scope: tuple[str, ...] | None, hosts: tuple[str, ...]) -> pd.DataFrame:

@@ -18,8 +18,13 @@ from components import charts_complaints
 from components import charts_online as charts
 from components.charts_common import kpi_cards
 from components.layout import ScreenIds, ViewParams
-from components.permalink import FilterField
-from dashboard.screen import Grid, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Scope,
+    Screen,
+    register,
+    standard_fields,
+)
 from data_access.api import complaints
 from data_access.api import extra_screens as extra
 from data_access.api import online as read
@@ -52,12 +57,7 @@ MAP_POINTS = 1_000
 COLUMNS = tuple(c for c in charts_complaints.COMPLAINT_COLUMNS if c.field != "category")
 
 
-def _fields() -> list[FilterField]:
-    return [
-        period_field(),
-        street_field(),
-        office_field(),
-    ]
+_fields = standard_fields()
 
 
 def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:

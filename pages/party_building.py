@@ -22,7 +22,17 @@ from components.labels import ENUM_LABELS, MENU_COGOV_PARTY
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Note,
+    Scope,
+    Screen,
+    office_field,
+    period_field,
+    register,
+    street_field,
+    unfiltered_note,
+)
 from data_access.api import extra_screens as extra
 from data_access.api import screens4 as read
 from data_access.api.geo import street_polygons
@@ -73,8 +83,7 @@ def _kpis(state: dict[str, Any], streets) -> pd.DataFrame:
 def _kpi_note(state: dict[str, Any], scope: Scope) -> str:
     if not state.get("kind"):
         return ""
-    fixed = [row.name for row in _kpis(state, scope.streets).itertuples() if row.unfiltered]
-    return f"注：{'、'.join(fixed)}按其本身的口径统计，不随党组织类型筛选。" if fixed else ""
+    return unfiltered_note(_kpis(state, scope.streets), "按其本身的口径统计，不随党组织类型筛选。")
 
 
 def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:

@@ -22,7 +22,13 @@ from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Scope,
+    Screen,
+    register,
+    standard_fields,
+)
 from data_access.api import extra_screens as extra
 from data_access.api import safety as read
 from data_access.api.geo import street_choropleth
@@ -83,14 +89,10 @@ def _categories() -> dict[str, str]:
     return {str(c): str(c) for c in sorted(cats)}
 
 
-def _fields() -> list[FilterField]:
-    return [
-        period_field(),
-        street_field(),
-        office_field(),
-        FilterField("category", "食品类别", _categories()),
-        FilterField("equipment", "设备种类", ENUM_LABELS[("equipment", "kind")]),
-    ]
+_fields = standard_fields(
+    FilterField("category", "食品类别", _categories()),
+    FilterField("equipment", "设备种类", ENUM_LABELS[("equipment", "kind")]),
+)
 
 
 def _failed(state: dict[str, Any], streets, limit: int) -> tuple[Any, bool]:

@@ -27,7 +27,17 @@ from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Note,
+    Scope,
+    Screen,
+    office_field,
+    period_field,
+    register,
+    street_field,
+    unfiltered_note,
+)
 from data_access.api import entities as ent
 from data_access.api import extra_screens as extra
 from data_access.api import indicators
@@ -152,8 +162,7 @@ def _kpis(state: dict[str, Any], scope, ids: tuple[str, ...] = KPI_IDS) -> pd.Da
 
 def _kpi_note(kpis: pd.DataFrame) -> str:
     """Which KPI cards could not follow the office filter."""
-    names = [row.name for row in kpis.itertuples() if row.unfiltered]
-    return f"注：{'、'.join(names)}不分检查机构，按全部统计。" if names else ""
+    return unfiltered_note(kpis, "不分检查机构，按全部统计。")
 
 
 def _credit_rows(state: dict[str, Any], streets, limit: int):

@@ -19,7 +19,15 @@ from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.permalink import FilterField
 from components.tables import Column
-from dashboard.screen import Grid, Note, Scope, Screen, office_field, period_field, register, street_field
+from dashboard.screen import (
+    Grid,
+    Note,
+    Scope,
+    Screen,
+    register,
+    standard_fields,
+    unfiltered_note,
+)
 from data_access.api import extra_screens as extra
 from data_access.api import warnings as read
 from data_access.api.geo import street_polygons
@@ -67,13 +75,9 @@ COLUMNS = (
 )
 
 
-def _fields() -> list[FilterField]:
-    return [
-        period_field(),
-        street_field(),
-        office_field(),
-        FilterField("level", "预警等级", ENUM_LABELS[("warning", "level")]),
-    ]
+_fields = standard_fields(
+    FilterField("level", "预警等级", ENUM_LABELS[("warning", "level")]),
+)
 
 
 def _kpi_filters(state: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -89,8 +93,7 @@ def _kpi_note(state: dict[str, Any], scope: Scope) -> str:
     """Which KPI cards could not follow the level filter (the per-level cards count one level each)."""
     if not state.get("level"):
         return ""
-    fixed = [row.name for row in _kpis(state, scope.streets).itertuples() if row.unfiltered]
-    return f"注：{'、'.join(fixed)}各按其本身的等级统计，不随等级筛选。" if fixed else ""
+    return unfiltered_note(_kpis(state, scope.streets), "各按其本身的等级统计，不随等级筛选。")
 
 
 def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
