@@ -243,7 +243,18 @@ def confirm_text(focus: str | None, chosen: str | None) -> tuple[str, dict[str, 
     """The confirm bar's question and style (hidden until a resource is chosen)."""
     if not chosen or focus is None:
         return "", {"display": "none"}
-    return f"确认将资源 {chosen} 调派至事件 {focus}？", {"display": "block", "margin": "6px 0"}
+    return f"确认将「{_resource_name(chosen)}」调派至事件 {focus}？", {"display": "block", "margin": "6px 0"}
+
+
+def _resource_name(resource_id: str) -> str:
+    """A resource's name (its id when it has none), for the confirm question and messages."""
+    import sqlalchemy as sa
+
+    from data_access import schema as s
+
+    with store.engine.connect() as conn:
+        name = conn.execute(sa.select(s.resource.c.name).where(s.resource.c.id == resource_id)).scalar()
+    return name or resource_id
 
 
 def stats_view(state: dict[str, Any], scope: Scope) -> Any:
@@ -302,7 +313,7 @@ def do_dispatch(incident_id: str, resource_id: str) -> tuple[bool, str]:
     except ops.OperationError as exc:
         return False, str(exc)
     return True, (
-        f"已调派：资源 {res.resource_id} → 事件 {res.incident_id}（{_t(res.at)}），"
+        f"已调派：{_resource_name(res.resource_id)} → 事件 {res.incident_id}（{_t(res.at)}），"
         f"事件状态：{_STATUS.get(res.incident_status, res.incident_status)}。"
     )
 
@@ -321,7 +332,7 @@ def do_step(step: str, dispatch_id: str) -> tuple[bool, str]:
         return False, str(exc)
     word = "到场" if step == "arrive" else "完成"
     return True, (
-        f"已记录{word}：{res.resource_id}（{_t(res.at)}），"
+        f"已记录{word}：{_resource_name(res.resource_id)}（{_t(res.at)}），"
         f"事件状态：{_STATUS.get(res.incident_status, res.incident_status)}。"
     )
 
@@ -358,18 +369,28 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
     mode = view.mode
     board = chart_panel(
         "实时调度看板（未处置事件）",
-        html.Div(figs["board"], id=BOARD, className="panel-fill", style={"overflow": "auto"}),
+        html.Div(figs["board"], id=BOARD, className="dispatch-fill", style={"overflow": "auto"}),
         mode=mode,
         note=None if view.kiosk else "点击事件编号选择事件；看板随大屏刷新实时更新。",
     )
     stats = chart_panel(
         "调度统计（按期间与资源类型）",
-        html.Div(figs["stats"], id=IDS.id("stats"), className="panel-fill", style={"overflow": "auto"}),
+        html.Div(figs["stats"], id=IDS.id("stats"), className="dispatch-fill", style={"overflow": "auto"}),
         mode=mode,
     )
     stores = [dcc.Store(id=CHOSEN, data=None)]
-    if view.kiosk:
-        return {"centre": html.Div([board, *stores], className="panel-fill"), "bottom": stats}
+    if view.kiosk:  # the wall acts on nothing: the action panel's ids stay, empty and hidden
+        hidden = html.Div(
+            [
+                html.Div(id=MESSAGE),
+                html.Span(id=IDS.id("confirm-text")),
+                html.Div(id=IDS.id("confirm-bar")),
+                html.Button(id=CONFIRM, n_clicks=0, type="button", disabled=True),
+                html.Div(id=ACTIONS),
+            ],
+            style={"display": "none"},
+        )
+        return {"centre": html.Div([board, *stores, hidden], className="dispatch-fill"), "bottom": stats}
     bar = html.Div(
         [
             html.Span(id=IDS.id("confirm-text")),
@@ -383,12 +404,13 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         "调度操作",
         html.Div(
             [html.Div(id=MESSAGE, **{"aria-live": "polite"}), bar, html.Div(figs["actions"], id=ACTIONS)],
-            className="panel-fill",
+            className="dispatch-fill",
             style={"overflow": "auto"},
         ),
         mode=mode,
     )
-    return {"centre": html.Div([board, *stores], className="panel-fill"), "right": act, "bottom": stats}
+    # the analyst works top to bottom: the board, then the chosen incident's actions, then statistics
+    return {"centre": html.Div([board, act, *stores], className="dispatch-fill"), "bottom": stats}
 
 
 def _pick(trigger: Any, value: Any) -> tuple[str, str, Any] | None:
@@ -429,9 +451,14 @@ def live(
     Output(BOARD, "children"),
     Input(IDS.id("state"), "data"),
     Input(IDS.tick, "data"),
+    Input(MESSAGE, "children"),  # after a write of the action panel
     State(IDS.view, "data"),
 )
-def update_board(state: dict[str, Any] | None, _tick: Any, view_query: dict[str, Any] | None) -> Any:
+def update_board(
+    state: dict[str, Any] | None, _tick: Any, _written: Any, view_query: dict[str, Any] | None
+) -> Any:
+    """The live board from the source tables: on load, on a filter change, on every wall tick and
+    after each write."""
     return live(state, view_query)[0]
 
 
@@ -474,10 +501,16 @@ def act(trigger: Any, state: dict[str, Any] | None, chosen: str | None) -> tuple
     Input(CONFIRM, "n_clicks"),
     Input(IDS.id("state"), "data"),
     State(CHOSEN, "data"),
+    State(IDS.view, "data"),
     prevent_initial_call=False,
+    running=[(Output(CONFIRM, "disabled"), True, False)],  # a double click sends one confirm
 )
-def _act_callback(clicks: Any, confirm: Any, state: dict[str, Any] | None, chosen: str | None) -> tuple:
+def _act_callback(
+    clicks: Any, confirm: Any, state: dict[str, Any] | None, chosen: str | None, view_query: Any = None
+) -> tuple:
     trigger = ctx.triggered_id
+    if ViewParams.from_query(view_query or {}).kiosk:
+        return (no_update,) * 5
     if trigger == IDS.id("state") or trigger is None:
         return act(None, state, None)
     if trigger == CONFIRM and not confirm:
