@@ -24,6 +24,7 @@ from data_access.api import extra_screens as extra
 from data_access.api import warnings as read
 from data_access.api.geo import street_polygons
 from data_access.api.overview import latest_warnings
+from pages import warnings_actions as actions
 
 IDS = ScreenIds("warnings")
 TITLE = "智能预警"
@@ -102,6 +103,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
     theme, mode = view.theme, view.mode
     wall = mode == "wall"
     rules = read.warning_rules(here)
+    newest = latest_warnings(NEWEST, here, level).frame
     by_level = read.warnings_by("level", start, end, here)
     by_street = read.warnings_by("street_code", start, end, scope.allowed, level)
     out = {
@@ -128,11 +130,11 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
         ),
         "status": charts.status_chart(read.warning_status(here), selected=level, theme=theme, mode=mode),
         "times": charts.times_chart(by_level, theme=theme, mode=mode),
-        "newest": charts.newest_list(
-            latest_warnings(NEWEST, here, level).frame, mode=mode, visible_rows=4 if wall else NEWEST
-        ),
+        "newest": charts.newest_list(newest, mode=mode, visible_rows=4 if wall else NEWEST),
         "catalogue": charts.rule_catalogue(rules, mode=mode, visible_rows=4 if wall else len(rules)),
     }
+    if not wall:  # 预警处置: the analyst's actions on a chosen warning (pages/warnings_actions.py)
+        out["act"] = actions.panel(newest, mode=mode)
     return out, bounds["data_time"]
 
 
@@ -151,7 +153,7 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             note="色块为期间内各街镇发出的预警，点为当前未办结（待派单、处置中）的预警；"
             "街镇边界为近似划分；点击街镇可筛选全屏。",
         ),
-        "bottom": panel("newest", "最新预警"),
+        "bottom": panel("newest", "最新预警") if view.kiosk else [panel("newest", "最新预警"), figs["act"]],
         "right": [
             panel("status", "未办结与已办结（当前）", "条",
                   note="待派单、处置中为未办结；已办结、已核查为办结。"),
@@ -174,7 +176,8 @@ SCREEN = Screen(
     IDS, TITLE, fields=_fields, draw=draw, panels=panels, notes=(Note("kpi-note", _kpi_note),),
     refreshed=("kpis", *GRAPHS, "newest", "catalogue"), children=("newest", "catalogue"),
     clicks={"map": "street", "levels": "level", "status": "level"},
-    grid=Grid("未办结预警明细（当前筛选）", COLUMNS, _grid, "未办结预警明细", grid_limit=GRID_LIMIT,
+    grid=Grid("未办结预警明细（当前筛选）", COLUMNS, _grid, "未办结预警明细",
+              grid_limit=GRID_LIMIT, row_id="id",
               export_limit=EXPORT_LIMIT, note="列出当前待派单、处置中的预警（按街镇与等级筛选，不限期间），"
               f"最新在前；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。"),
 )
