@@ -167,7 +167,7 @@ def panel(frame: pd.DataFrame, *, mode: str) -> Any:
         "预警处置",
         html.Div(
             [
-                html.Div("最新待处置预警：", className="detail-caption"),
+                html.Div("最新未办结与待核查的预警：", className="detail-caption"),
                 newest_open(frame),
                 html.Div(id=MESSAGE, **{"aria-live": "polite"}),
                 html.Div(panel_body(None), id=BODY),

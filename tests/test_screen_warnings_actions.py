@@ -55,7 +55,10 @@ def _json(component) -> str:
 def _handling(engine) -> str:
     with engine.connect() as conn:
         return conn.execute(
-            sa.select(s.warning.c.id).where(s.warning.c.status == "handling").order_by(s.warning.c.id).limit(1)
+            sa.select(s.warning.c.id)
+            .where(s.warning.c.status == "handling")
+            .order_by(s.warning.c.id)
+            .limit(1)
         ).scalar_one()
 
 
@@ -69,9 +72,7 @@ def test_wac001_duty_moves_a_warning(app, actions, engine):
         text = _json(body)
         assert '"data-action": "transition"' in text and '"data-to": "closed"' in text
         assert '"data-to": "verified"' not in text
-        body, msg, chosen = actions.act(
-            {"role": actions.STEP_ROLE, "to": "closed"}, None, "已电话联系", wid
-        )
+        body, msg, chosen = actions.act({"role": actions.STEP_ROLE, "to": "closed"}, None, "已电话联系", wid)
     assert "已办结" in _json(msg) and chosen == wid
     assert "已电话联系" in _json(body)  # the history shows the new event
     with engine.connect() as conn:
