@@ -5,6 +5,7 @@ submit gives one dispatch, arrival and finish follow."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -59,8 +60,6 @@ def _open_incident(engine) -> tuple[str, str]:
 
 
 def _json(component) -> str:
-    import json
-
     from plotly.io.json import to_json_plotly
 
     return json.dumps(json.loads(to_json_plotly(component)), ensure_ascii=False)
@@ -164,3 +163,60 @@ def test_dsp005_live_board_shows_the_dispatch(app, page, engine):
     name = _dispatches(engine, rid)[0]["resource_id"]
     assert name and "system:duty-test" in _json(actions)
     assert iid in _json(board) and iid in _json(wall_board)
+
+
+def _confirm_body(page, state: dict, chosen: str) -> dict:
+    """The request Dash's renderer sends when ``#dispatch-confirm`` is clicked."""
+    outs = [
+        (page.ACTIONS, "children"),
+        (page.MESSAGE, "children"),
+        (page.CHOSEN, "data"),
+        (page.IDS.id("confirm-text"), "children"),
+        (page.IDS.id("confirm-bar"), "style"),
+    ]
+    return {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outs],
+        "inputs": [
+            [],
+            {"id": page.CONFIRM, "property": "n_clicks", "value": 1},
+            {"id": page.IDS.id("state"), "property": "data", "value": state},
+        ],
+        "changedPropIds": [f"{page.CONFIRM}.n_clicks"],
+        "state": [
+            {"id": page.CHOSEN, "property": "data", "value": chosen},
+            {"id": page.IDS.view, "property": "data", "value": VIEW},
+        ],
+    }
+
+
+def test_dsp006_through_dash_endpoint_json_only_and_same_site(app, page, engine):
+    """The confirm as the browser sends it: refused cross-site and as a form post (nothing written);
+    accepted as same-origin JSON from a duty session — one dispatch by that user."""
+    from tests.auth_support import sign_in
+
+    iid, rid = _open_incident(engine)
+    body = _confirm_body(page, {"period": "month", "incident": iid}, rid)
+    client = sign_in(app.server.test_client(), app, role="duty")
+    evil = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/_dash-update-component", json=body, headers=evil).status_code == 403
+    form = client.post(
+        "/_dash-update-component", data={"payload": "x"}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert form.status_code >= 400
+    assert _dispatches(engine, rid) == []
+    ok = client.post("/_dash-update-component", json=body, headers={"Sec-Fetch-Site": "same-origin"})
+    assert ok.status_code == 200, ok.get_data(as_text=True)[:300]
+    assert "已调派" in json.dumps(ok.get_json(), ensure_ascii=False)
+    rows = _dispatches(engine, rid)
+    assert len(rows) == 1 and rows[0]["dispatched_by"] == "system:test-duty"
+    # an analyst session sending the same request is refused in Chinese, nothing written
+    other = sign_in(app.server.test_client(), app, role="analyst")
+    _, rid2 = _open_incident(engine)
+    refused = other.post(
+        "/_dash-update-component",
+        json=_confirm_body(page, {"period": "month", "incident": iid}, rid2),
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert refused.status_code == 200 and "无权调度" in json.dumps(refused.get_json(), ensure_ascii=False)
+    assert _dispatches(engine, rid2) == []
