@@ -20,7 +20,9 @@ from typing import Any
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
+from components import charts_emergency as echarts
 from components.charts_common import kpi_cards
+from components.crossfilter import clicked_value
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
 from components.panels import chart_panel
@@ -28,7 +30,9 @@ from components.permalink import FilterField
 from dashboard import auth
 from dashboard.screen import Scope, Screen, period_field, register
 from data_access import operations as ops
+from data_access.api import emergency as eread
 from data_access.api import extra_screens as extra
+from data_access.api.geo import street_polygons
 from data_access.db import store
 
 IDS = ScreenIds("dispatch")
@@ -352,7 +356,20 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
     wall = view.mode == "wall"
     board = board_frame(scope.streets)
     focus = focus_of(board, state.get("incident"))
+    open_points = eread.incidents(scope.streets, True, None, None, 500).frame
+    hit = open_points[open_points["id"] == focus] if focus else open_points.iloc[0:0]
     out = {
+        "map": echarts.incident_map(
+            street_polygons(),
+            {},
+            open_points,
+            eread.resources(),
+            focus=hit.iloc[0].to_dict() if len(hit) else None,
+            street_names=_names(),
+            theme=view.theme,
+            mode=view.mode,
+            tile_url=view.tile_url,
+        ),
         "kpis": kpi_cards(
             extra.screen_kpis(KPI_IDS, state["period"], scope.streets),
             mode=view.mode,
@@ -378,6 +395,14 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         html.Div(figs["stats"], id=IDS.id("stats"), className="dispatch-fill", style={"overflow": "auto"}),
         mode=mode,
     )
+    themap = SCREEN.panel(
+        view,
+        figs,
+        "map",
+        "未处置事件与应急资源",
+        class_name="panel--map",
+        note="大点为未处置事件（按等级着色），小点为应急资源（按状态着色）；点击事件可选择该事件。",
+    )
     stores = [dcc.Store(id=CHOSEN, data=None)]
     if view.kiosk:  # the wall acts on nothing: the action panel's ids stay, empty and hidden
         hidden = html.Div(
@@ -390,7 +415,11 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             ],
             style={"display": "none"},
         )
-        return {"centre": html.Div([board, *stores, hidden], className="dispatch-fill"), "bottom": stats}
+        return {
+            "centre": html.Div([board, *stores, hidden], className="dispatch-fill"),
+            "bottom": stats,
+            "right": themap,
+        }
     bar = html.Div(
         [
             html.Span(id=IDS.id("confirm-text")),
@@ -410,7 +439,16 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         mode=mode,
     )
     # the analyst works top to bottom: the board, then the chosen incident's actions, then statistics
-    return {"centre": html.Div([board, act, *stores], className="dispatch-fill"), "bottom": stats}
+    return {"centre": html.Div([board, themap, act, *stores], className="dispatch-fill"), "bottom": stats}
+
+
+def _map_click(value: Any) -> tuple[str, str, Any] | None:
+    """A click on an incident of the map picks it (a click on a street does nothing here)."""
+    points = (value or {}).get("points") or []
+    if not points or points[0].get("location") not in (None, ""):
+        return None
+    incident = clicked_value(value)
+    return ("set", "incident", incident) if incident else None
 
 
 def _pick(trigger: Any, value: Any) -> tuple[str, str, Any] | None:
@@ -423,7 +461,8 @@ SCREEN = Screen(
     fields=_fields,
     draw=draw,
     panels=panels,
-    refreshed=("kpis", "stats"),
+    refreshed=("kpis", "map", "stats"),
+    triggers={IDS.id("map-graph"): ("clickData", _map_click)},
     children=("stats",),
     controls=("period",),
     patterns=(({"role": PICK_ROLE, "incident": ALL}, "n_clicks", _pick),),

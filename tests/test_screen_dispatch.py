@@ -220,3 +220,14 @@ def test_dsp006_through_dash_endpoint_json_only_and_same_site(app, page, engine)
     )
     assert refused.status_code == 200 and "无权调度" in json.dumps(refused.get_json(), ensure_ascii=False)
     assert _dispatches(engine, rid2) == []
+
+
+def test_dsp007_map_click_picks_an_incident(app, page, engine):
+    iid, _ = _open_incident(engine)
+    assert page._map_click({"points": [{"customdata": [iid]}]}) == ("set", "incident", iid)
+    assert page._map_click({"points": [{"location": "310112001"}]}) is None
+    assert page._map_click(None) is None
+    with app.server.test_request_context("/dispatch"):
+        act_as_service("duty-test", role="duty")
+        desk = _json(page.layout(incident=iid, **VIEW))
+    assert '"dispatch-map-graph"' in desk
