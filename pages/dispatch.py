@@ -438,8 +438,8 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
         ),
         mode=mode,
     )
-    # the analyst works top to bottom: the board, then the chosen incident's actions, then statistics
-    return {"centre": html.Div([board, themap, act, *stores], className="dispatch-fill"), "bottom": stats}
+    # the analyst works top to bottom: the board, the chosen incident's actions, the map, statistics
+    return {"centre": html.Div([board, act, themap, *stores], className="dispatch-fill"), "bottom": stats}
 
 
 def _map_click(value: Any) -> tuple[str, str, Any] | None:

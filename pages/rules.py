@@ -27,7 +27,8 @@ LEVEL = "rules-level"
 PARAM = "rules-param"
 MSG = "rules-msg"
 LEVELS = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-_CELL = {"padding": "4px 8px", "verticalAlign": "top", "textAlign": "left"}
+_CELL = {"padding": "4px 8px", "verticalAlign": "top", "textAlign": "left", "whiteSpace": "nowrap"}
+_WRAP = {**_CELL, "whiteSpace": "normal"}
 
 
 def _guard(_path: str) -> str | None:
@@ -35,6 +36,23 @@ def _guard(_path: str) -> str | None:
 
 
 page_guard("/rules", _guard)
+
+
+def param_label(key: str) -> str:
+    """A parameter's name in Chinese (``filters.2.value`` → 条件3取值)."""
+    fixed = {
+        "count.threshold": "阈值（次数）",
+        "count.window_days": "统计窗口（天）",
+        "lookback_days": "回溯天数",
+    }
+    if key in fixed:
+        return fixed[key]
+    parts = key.split(".")
+    if len(parts) == 4 and parts[0] == "filters" and parts[1].isdigit() and parts[2:] == ["ref", "days"]:
+        return f"条件{int(parts[1]) + 1}参照天数"
+    if len(parts) == 3 and parts[0] == "filters" and parts[1].isdigit():
+        return f"条件{int(parts[1]) + 1}{'取值' if parts[2] == 'value' else '天数'}"
+    return key
 
 
 def _editable(value: Any) -> bool:
@@ -46,7 +64,7 @@ def _row(rule: dict[str, Any]) -> html.Tr:
     params = [
         html.Div(
             [
-                html.Label(key, style={"minWidth": "11em", "display": "inline-block"}),
+                html.Label(param_label(key), title=key, style={"minWidth": "8em", "display": "inline-block"}),
                 dcc.Input(
                     id={"role": PARAM, "rule": rid, "key": key},
                     value=str(value),
@@ -67,7 +85,7 @@ def _row(rule: dict[str, Any]) -> html.Tr:
                     html.B(rule.get("name") or ""),
                     html.Div(rule.get("condition") or "", className="detail-caption"),
                 ],
-                style=_CELL,
+                style=_WRAP,
             ),
             html.Td(
                 dcc.Checklist(

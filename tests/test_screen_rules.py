@@ -64,7 +64,7 @@ def test_rul001_layout_admin_and_others(app, page):
     with app.server.test_request_context("/rules"):
         act_as_service("analyst-test", role="analyst")
         analyst = _json(page.layout())
-    assert "page-rules" in admin and '"data-rule": "R02"' in admin and "count.threshold" in admin
+    assert "page-rules" in admin and '"data-rule": "R02"' in admin and "阈值（次数）" in admin
     assert "page-rules" not in analyst and "R02" not in analyst
 
 

@@ -86,3 +86,27 @@ def test_dsp103_wall_board(visit, engine):
     assert iid in v.page.locator("#dispatch-board").inner_text()
     assert v.page.locator('[data-action="dispatch"]').count() == 0
     v.assert_clean()
+
+
+def test_dsp104_rules_page_saves_for_admin(visit, engine):
+    """/rules (same session of the suite): an administrator disables R16 and it is stored, audited."""
+    v = visit("/rules", screenshot="rules-1366")
+    page = v.page
+    row = page.locator("#rules-row-R16")
+    row.locator('input[type="checkbox"]').uncheck()
+    row.locator('button[data-rule="R16"]').click()
+    page.wait_for_function(
+        "() => document.querySelector('#rules-row-R16').textContent.includes('已保存')",
+        timeout=SETTLE_TIMEOUT_MS,
+    )
+    v.assert_clean()
+    with engine.connect() as conn:
+        enabled = conn.execute(
+            sa.select(s.warning_rule.c.enabled).where(s.warning_rule.c.rule_id == "R16")
+        ).scalar()
+        audit = conn.execute(
+            sa.select(s.audit_log.c.username).where(
+                s.audit_log.c.action == "rule_change", s.audit_log.c.target == "R16"
+            )
+        ).all()
+    assert not enabled and [a.username for a in audit] == ["browser-admin"]
