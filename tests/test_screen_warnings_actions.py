@@ -36,7 +36,7 @@ def app(tmp_path_factory, tmp_path, small_store_url):
 
 @pytest.fixture
 def actions(app):
-    import pages.warnings_actions as actions
+    import pages.warnings as actions
 
     return actions
 
@@ -67,12 +67,14 @@ def test_wac001_duty_moves_a_warning(app, actions, engine):
     before = len(audit_rows(engine))
     with app.server.test_request_context("/_dash-update-component", method="POST"):
         act_as_service("duty-test", role="duty")
-        body, _msg, chosen = actions.act(actions.GRID, {"rowId": wid, "colId": "title"}, None, None)
+        body, _msg, chosen = actions.act_on(actions.ACT_GRID, {"rowId": wid, "colId": "title"}, None, None)
         assert chosen == wid
         text = _json(body)
         assert '"data-action": "transition"' in text and '"data-to": "closed"' in text
         assert '"data-to": "verified"' not in text
-        body, msg, chosen = actions.act({"role": actions.STEP_ROLE, "to": "closed"}, None, "已电话联系", wid)
+        body, msg, chosen = actions.act_on(
+            {"role": actions.STEP_ROLE, "to": "closed"}, None, "已电话联系", wid
+        )
     assert "已办结" in _json(msg) and chosen == wid
     assert "已电话联系" in _json(body)  # the history shows the new event
     with engine.connect() as conn:
@@ -95,7 +97,7 @@ def test_wac002_analyst_refused(app, actions, engine):
     before = len(audit_rows(engine))
     with app.server.test_request_context("/_dash-update-component", method="POST"):
         act_as_service("analyst-test", role="analyst")
-        body, _msg, _chosen = actions.act({"role": actions.PICK_ROLE, "warning": wid}, None, None, None)
+        body, _msg, _chosen = actions.act_on({"role": actions.PICK_ROLE, "warning": wid}, None, None, None)
         ok, text = actions.do_transition(wid, "closed", None)
     assert "data-action" not in _json(body) and "没有可执行" in _json(body)
     assert not ok and "无权处置" in text
