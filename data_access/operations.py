@@ -174,6 +174,25 @@ def transition_warning(
     return TransitionResult(warning_id, frm, to_status, office, values.get("deadline_at"), at, event_id)
 
 
+def warning_brief(engine: Engine, warning_id: str) -> dict | None:
+    """One warning as its handling panel shows it (id, status, level, title, street, office, deadline),
+    or None for an unknown id."""
+    w = s.warning
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(w.c.id, w.c.status, w.c.level, w.c.title, w.c.street_code, w.c.office_code,
+                      w.c.deadline_at).where(w.c.id == warning_id)
+        ).mappings().first()
+    return dict(row) if row else None
+
+
+def resource_name(engine: Engine, resource_id: str) -> str:
+    """A resource's name (its id when it has none or is unknown), for confirm questions and messages."""
+    with engine.connect() as conn:
+        name = conn.execute(sa.select(s.resource.c.name).where(s.resource.c.id == resource_id)).scalar()
+    return name or resource_id
+
+
 def warning_history(engine: Engine, warning_id: str) -> pd.DataFrame:
     """The workflow events of a warning, oldest first: at, from_status, to_status, username,
     office_code, note."""

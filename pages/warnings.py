@@ -6,6 +6,13 @@ open ones are on the district map, the newest warnings as they arrive, and the r
 For analysts a click on a level (the level chart or the open/closed chart) or on a street of the
 map filters the other panels; the filter state lives in the URL, and the open warnings behind the
 map are listed, linked to their entities' files and exported.
+
+预警处置 (analyst mode): for a chosen warning — a click on a row of the grid or on one of the newest
+unfinished warnings listed in the panel — its history (``warning_history``) and a button per step
+``allowed_transitions`` gives the signed-in user (``data-action="transition"``, ``data-to="<status>"``),
+with a note; the step is ``transition_warning`` (one transaction with its event and audit rows), and a
+refusal shows its Chinese sentence. The callback checks ``dashboard.auth`` before writing; Dash's
+endpoint is JSON-only behind a SameSite=Lax cookie and the gate's cross-site check (docs/security.md).
 """
 
 from __future__ import annotations
@@ -13,12 +20,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
 from components import charts_warnings as charts
 from components.charts_common import kpi_cards
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
+from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
+from dashboard import auth
 from dashboard.screen import (
     Grid,
     Note,
@@ -28,10 +40,12 @@ from dashboard.screen import (
     standard_fields,
     unfiltered_note,
 )
+from data_access import operations as ops
 from data_access.api import extra_screens as extra
 from data_access.api import warnings as read
 from data_access.api.geo import street_polygons
 from data_access.api.overview import latest_warnings
+from data_access.db import store
 
 IDS = ScreenIds("warnings")
 TITLE = "智能预警"
@@ -105,6 +119,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
     theme, mode = view.theme, view.mode
     wall = mode == "wall"
     rules = read.warning_rules(here)
+    newest = latest_warnings(NEWEST, here, level).frame
     by_level = read.warnings_by("level", start, end, here)
     by_street = read.warnings_by("street_code", start, end, scope.allowed, level)
     out = {
@@ -131,11 +146,11 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
         ),
         "status": charts.status_chart(read.warning_status(here), selected=level, theme=theme, mode=mode),
         "times": charts.times_chart(by_level, theme=theme, mode=mode),
-        "newest": charts.newest_list(
-            latest_warnings(NEWEST, here, level).frame, mode=mode, visible_rows=4 if wall else NEWEST
-        ),
+        "newest": charts.newest_list(newest, mode=mode, visible_rows=4 if wall else NEWEST),
         "catalogue": charts.rule_catalogue(rules, mode=mode, visible_rows=4 if wall else len(rules)),
     }
+    if not wall:  # 预警处置: the analyst's actions on a chosen warning (below)
+        out["act"] = action_panel(newest, mode=mode)
     return out, bounds["data_time"]
 
 
@@ -154,7 +169,7 @@ def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dic
             note="色块为期间内各街镇发出的预警，点为当前未办结（待派单、处置中）的预警；"
             "街镇边界为近似划分；点击街镇可筛选全屏。",
         ),
-        "bottom": panel("newest", "最新预警"),
+        "bottom": panel("newest", "最新预警") if view.kiosk else [panel("newest", "最新预警"), figs["act"]],
         "right": [
             panel("status", "未办结与已办结（当前）", "条",
                   note="待派单、处置中为未办结；已办结、已核查为办结。"),
@@ -177,10 +192,235 @@ SCREEN = Screen(
     IDS, TITLE, fields=_fields, draw=draw, panels=panels, notes=(Note("kpi-note", _kpi_note),),
     refreshed=("kpis", *GRAPHS, "newest", "catalogue"), children=("newest", "catalogue"),
     clicks={"map": "street", "levels": "level", "status": "level"},
-    grid=Grid("未办结预警明细（当前筛选）", COLUMNS, _grid, "未办结预警明细", grid_limit=GRID_LIMIT,
+    grid=Grid("未办结预警明细（当前筛选）", COLUMNS, _grid, "未办结预警明细",
+              grid_limit=GRID_LIMIT, row_id="id",
               export_limit=EXPORT_LIMIT, note="列出当前待派单、处置中的预警（按街镇与等级筛选，不限期间），"
               f"最新在前；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。"),
 )
 register(__name__, SCREEN, path="/warnings", order=30)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
 _draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.filter_ids, SCREEN.control_ids
+
+
+# ---- 预警处置 -------------------------------------------------------------------------------------
+ACT_SLUG = "warnings"
+ACT_BODY = f"{ACT_SLUG}-act-body"
+ACT_MESSAGE = f"{ACT_SLUG}-act-message"
+ACT_CHOSEN = f"{ACT_SLUG}-act-chosen"
+ACT_NOTE = f"{ACT_SLUG}-act-note"
+ACT_GRID = f"{ACT_SLUG}-grid"
+PICK_ROLE = "warnings-act-pick"
+STEP_ROLE = "warnings-act-step"
+_ACT_LEVEL = ENUM_LABELS.get(("warning", "level"), {})
+_ACT_CELL = {"padding": "2px 8px", "textAlign": "left"}
+
+
+def _act_time(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _act_warning(warning_id: str) -> dict[str, Any] | None:
+    return ops.warning_brief(store.engine, warning_id)
+
+
+def _act_visible(row: dict[str, Any]) -> bool:
+    streets = auth.current_streets()
+    return streets is None or row["street_code"] in set(streets)
+
+
+def act_body(warning_id: str | None) -> Any:
+    """The chosen warning: its state, history and the steps the signed-in user may take."""
+    if not warning_id:
+        return html.Div("请在下方明细表或上方列表中点击一条预警。", className="detail-caption")
+    row = _act_warning(warning_id)
+    if row is None or not _act_visible(row):
+        return html.Div(f"没有编号为 {warning_id} 的预警（或不在您的辖区内）。", className="detail-caption")
+    info = auth.current_user_info()
+    steps = []
+    if info is not None and auth.has_permission("warning_transition"):
+        steps = ops.allowed_transitions(
+            row["status"], info.role, street_code=row["street_code"], streets=info.streets
+        )
+    history = ops.warning_history(store.engine, warning_id)
+    hist = (
+        html.Table(
+            [
+                html.Thead(
+                    html.Tr([html.Th(h, style=_ACT_CELL) for h in ("时间", "从", "到", "操作人", "说明")])
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(c, style=_ACT_CELL)
+                                for c in (
+                                    _act_time(e.at),
+                                    ops.STATUS_LABELS.get(e.from_status, e.from_status),
+                                    ops.STATUS_LABELS.get(e.to_status, e.to_status),
+                                    e.username,
+                                    e.note or "",
+                                )
+                            ]
+                        )
+                        for e in history.itertuples()
+                    ]
+                ),
+            ],
+            className="dispatch-table",
+            id=f"{ACT_SLUG}-act-history",
+        )
+        if len(history)
+        else html.Div("尚无处置记录。", className="detail-caption")
+    )
+    buttons = [
+        html.Button(
+            ops.WARNING_TRANSITIONS[(row["status"], to)][0],
+            id={"role": STEP_ROLE, "to": to},
+            n_clicks=0,
+            type="button",
+            className="btn btn-sm btn-outline-primary me-2",
+            **{"data-action": "transition", "data-to": to, "data-warning": warning_id},
+        )
+        for to in steps
+    ]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.B(f"{warning_id} · {_ACT_LEVEL.get(row['level'], row['level'])}预警 · "),
+                    html.Span(row["title"] or ""),
+                ]
+            ),
+            html.Div(
+                f"当前状态：{ops.STATUS_LABELS.get(row['status'], row['status'])}；"
+                f"承办机构：{row['office_code'] or '—'}；办理期限：{_act_time(row['deadline_at'])}",
+                className="detail-caption",
+            ),
+            hist,
+            html.Div(buttons, style={"marginTop": "4px"})
+            if buttons
+            else html.Div("您当前没有可执行的处置步骤。", className="detail-caption"),
+        ]
+    )
+
+
+def act_newest(frame: pd.DataFrame) -> Any:
+    """Buttons for the newest open warnings (pending, handling) of the screen's scope."""
+    open_rows = (
+        frame[frame["status"].isin(("pending", "handling", "closed"))].head(8) if len(frame) else frame
+    )
+    return html.Div(
+        [
+            html.Button(
+                f"{r.id}（{ops.STATUS_LABELS.get(r.status, r.status)}）",
+                id={"role": PICK_ROLE, "warning": str(r.id)},
+                n_clicks=0,
+                type="button",
+                className="btn btn-sm btn-outline-secondary me-1 mb-1",
+            )
+            for r in open_rows.itertuples()
+        ]
+    )
+
+
+def action_panel(frame: pd.DataFrame, *, mode: str) -> Any:
+    """The analyst's 预警处置 panel (``frame``: the newest warnings the screen shows)."""
+    return chart_panel(
+        "预警处置",
+        html.Div(
+            [
+                html.Div("最新未办结与待核查的预警：", className="detail-caption"),
+                act_newest(frame),
+                html.Div(id=ACT_MESSAGE, **{"aria-live": "polite"}),
+                html.Div(act_body(None), id=ACT_BODY),
+                dcc.Textarea(
+                    id=ACT_NOTE,
+                    placeholder="处置说明（可选，最多 1000 字；随下一步处置记录）",
+                    maxLength=ops.NOTE_MAX,
+                    style={"width": "100%", "height": "3.5em", "marginTop": "4px"},
+                ),
+                dcc.Store(id=ACT_CHOSEN, data=None),
+            ]
+        ),
+        mode=mode,
+        id=f"{ACT_SLUG}-act",
+        note="派单处置、办结、核查与退回均记入处置记录与审计日志。",
+    )
+
+
+def do_transition(warning_id: str, to_status: str, note: str | None) -> tuple[bool, str]:
+    """One step of the workflow as the signed-in user: (ok, Chinese message)."""
+    if not auth.has_permission("warning_transition"):
+        return False, "您的角色无权处置预警（仅值班、局领导、市场监管所、管理员）。"
+    auth.require("warning_transition")
+    info = auth.current_user_info()
+    if info is None:
+        return False, "未登录，不能处置预警。"
+    from flask import has_request_context, request
+
+    try:
+        res = ops.transition_warning(
+            store.engine,
+            warning_id,
+            to_status,
+            username=info.username,
+            role=info.role,
+            streets=info.streets,
+            note=(note or "").strip() or None,
+            ip=request.remote_addr if has_request_context() else None,
+        )
+    except ops.OperationError as exc:
+        return False, str(exc)
+    return True, (
+        f"预警 {res.warning_id} 已由「{ops.STATUS_LABELS.get(res.from_status, res.from_status)}」"
+        f"转为「{ops.STATUS_LABELS.get(res.to_status, res.to_status)}」。"
+    )
+
+
+def _act_message(ok: bool, text: str) -> html.Div:
+    return html.Div(
+        text,
+        className="dispatch-message " + ("text-success" if ok else "text-danger"),
+        role="status",
+        **{"data-ok": "1" if ok else "0"},
+    )
+
+
+def act_on(trigger: Any, cell: Any, note: str | None, chosen: str | None) -> tuple[Any, Any, Any]:
+    """(panel body, message, chosen warning) after a click: a grid row, a listed warning, or a step."""
+    if trigger == ACT_GRID:
+        wid = (cell or {}).get("rowId") or (
+            (cell or {}).get("value") if (cell or {}).get("colId") == "id" else None
+        )
+        if not wid:
+            return no_update, no_update, no_update
+        return act_body(str(wid)), html.Div(), str(wid)
+    if isinstance(trigger, dict) and trigger.get("role") == PICK_ROLE:
+        wid = str(trigger.get("warning"))
+        return act_body(wid), html.Div(), wid
+    if isinstance(trigger, dict) and trigger.get("role") == STEP_ROLE and chosen:
+        ok, text = do_transition(chosen, str(trigger.get("to")), note)
+        return act_body(chosen), _act_message(ok, text), chosen
+    return no_update, no_update, no_update
+
+
+@callback(
+    Output(ACT_BODY, "children"),
+    Output(ACT_MESSAGE, "children"),
+    Output(ACT_CHOSEN, "data"),
+    Input(ACT_GRID, "cellClicked"),
+    Input({"role": PICK_ROLE, "warning": ALL}, "n_clicks"),
+    Input({"role": STEP_ROLE, "to": ALL}, "n_clicks"),
+    State(ACT_NOTE, "value"),
+    State(ACT_CHOSEN, "data"),
+    prevent_initial_call=True,
+)
+def _warning_act_callback(cell: Any, picks: Any, steps: Any, note: str | None, chosen: str | None) -> tuple:
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict) and trigger.get("role") == PICK_ROLE and not any(picks or []):
+        return no_update, no_update, no_update
+    if isinstance(trigger, dict) and trigger.get("role") == STEP_ROLE and not any(steps or []):
+        return no_update, no_update, no_update
+    return act_on(trigger, cell, note, chosen)

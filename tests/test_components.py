@@ -421,6 +421,8 @@ def test_cmp024_pages_import_only_components_data_access_the_controller_and_auth
     # signed-in user's permissions and the audit log); the rest of dashboard/ stays out
     for path in sorted((ROOT / "pages").glob("*.py")):
         assert _project_imports(path) <= {"components", "data_access", "dashboard"}, path.name
+        # a page never builds SQL (architecture §1): its reads and writes go through data_access
+        assert not {n for n in _module_imports(path) if n.split(".")[0] == "sqlalchemy"}, path.name
         modules = _dashboard_imports(path)
         assert all(m == "dashboard.screen" or m.startswith("dashboard.auth") for m in modules), path.name
 

@@ -30,7 +30,7 @@ BROWSER_PASSWORD = "Browser#Test2026"
 BROWSER_USER = "browser-admin"  # may open every page (the audit log too)
 #: (the station account belongs to the first 市场监管所 of the store, by code)
 BROWSER_ACCOUNTS = {"browser-leader": "leader", "browser-admin": "admin", "browser-analyst": "analyst",
-                    "browser-station": "station", "browser-lockout": "analyst"}
+                    "browser-station": "station", "browser-lockout": "analyst", "browser-duty": "duty"}
 
 
 def sign_in(browser, app_url: str, username: str = BROWSER_USER, password: str = BROWSER_PASSWORD) -> dict:
