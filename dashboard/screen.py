@@ -202,10 +202,12 @@ class Grid:
         return callable(self.columns)
 
 
-def standard_fields(*more: FilterField) -> Callable[[], list[FilterField]]:
+def standard_fields(*more: FilterField | Callable[[], FilterField]) -> Callable[[], list[FilterField]]:
     """The filters of most screens: the period, the street and the 市场监管所 (each within the user's
-    jurisdiction, read when asked), then the screen's own ``more``."""
-    return lambda: [period_field(), street_field(), office_field(), *more]
+    jurisdiction), then the screen's own ``more`` — a field whose choices come from the data is given
+    as a function, so that, like the others, it is read when asked and never at import."""
+    return lambda: [period_field(), street_field(), office_field(),
+                    *(f() if callable(f) else f for f in more)]
 
 
 def kpi_strip(ids: Sequence[str], *dims: str) -> Callable[[StateDict, Streets], pd.DataFrame]:

@@ -90,7 +90,7 @@ def _categories() -> dict[str, str]:
 
 
 _fields = standard_fields(
-    FilterField("category", "食品类别", _categories()),
+    lambda: FilterField("category", "食品类别", _categories()),
     FilterField("equipment", "设备种类", ENUM_LABELS[("equipment", "kind")]),
 )
 
