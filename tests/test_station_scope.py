@@ -76,3 +76,27 @@ def test_sta002_the_street_filter_offers_only_the_jurisdiction(app, monkeypatch)
     assert list(screen.street_field().choices) == [STREET]
     assert all(code for code in screen.office_field().choices)
     assert len(screen.office_field().choices) == 1
+
+
+def test_sta003_an_export_is_refused_to_a_wall_and_audited_for_a_user(app):
+    """Every screen's export goes through the controller: the export permission, then an audit row."""
+    from werkzeug.exceptions import Forbidden
+
+    from dashboard.auth.web import act_as_service
+    from data_access.identity import read_audit
+
+    page = importlib.import_module("pages.complaints")
+    state = {**page.SCREEN._read_state(page.ViewParams())[0]}
+    with app.server.test_request_context("/complaints"):
+        act_as_service("wall-pc", role="wall")
+        with pytest.raises(Forbidden):
+            page.export_file(state, "csv")
+    before = len(read_audit(action="export")[0])
+    with app.server.test_request_context("/complaints"):
+        act_as_service("analyst", (STREET,), role="analyst")
+        file = page.export_file(state, "csv")
+    rows = read_audit(action="export")[0]  # newest first
+    assert len(rows) == before + 1
+    row = rows.iloc[0]
+    assert row["target"] == "complaints"
+    assert row["username"] == "system:analyst" and row["detail"]["file"] == file["filename"]
