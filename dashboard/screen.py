@@ -87,9 +87,11 @@ def jurisdiction() -> Streets:
 
 
 def viewer() -> tuple:
-    """What of the signed-in user changes what a screen shows (its jurisdiction), for the keys of
-    built screens: two viewers with the same key are shown the same page."""
-    return (jurisdiction(),)
+    """What of the signed-in user changes what a screen shows — the jurisdiction, and the role (a
+    duty officer's page carries buttons an analyst's does not) — for the keys of built screens: two
+    viewers with the same key are shown the same page."""
+    info = auth.current_user_info()
+    return (jurisdiction(), info.role if info is not None else None)
 
 
 def absolute_url(path: str) -> str:

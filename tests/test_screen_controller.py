@@ -176,6 +176,13 @@ def test_scr008_a_built_screen_is_served_to_every_wall_until_the_data_changes(to
             m.setattr(screen, "jurisdiction", lambda: (XINZHUANG,))
             toy.layout(**WALL)
         assert len(toy.SCOPES) == 3 and toy.SCOPES[-1].streets == (XINZHUANG,)  # another viewer
+        from dashboard.auth.web import act_as_service
+
+        for role, drawn in (("duty", 4), ("analyst", 5), ("duty", 5)):  # a role is a viewer too
+            with app.server.test_request_context("/_toy"):
+                act_as_service(role, role=role)
+                toy.layout(**WALL)
+            assert len(toy.SCOPES) == drawn, role
         toy.FAIL["draw"] = True
         assert toy.layout(**WALL) == again  # the built page stands for this data version
         failed = toy.layout(**WALL, street=QIBAO)  # a page never built fails visibly …
