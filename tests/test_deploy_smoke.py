@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -445,6 +446,13 @@ def browser_sign_in(context, base: str) -> None:
 BROWSER_SCREENS = ("overview", "complaints", "entity")
 
 
+def _capture(fn, failure: list[BaseException]) -> None:
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 — handed to the test's thread, which raises it
+        failure.append(exc)
+
+
 @pytest.mark.browser
 def test_dep006_screens_in_chromium_through_nginx(served):
     """Screens drawn by headless Chromium through nginx and both workers: no console error, no
@@ -462,33 +470,45 @@ def test_dep006_screens_in_chromium_through_nginx(served):
     ]
     assert len(screens) == len(BROWSER_SCREENS)
     before = len(served.access_lines())
-    problems = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(get_settings().chromium_path), args=CHROMIUM_FLAGS)
-        try:
-            context = browser.new_context(
-                viewport={"width": 1920, "height": 1080},
-                locale="zh-CN",
-                timezone_id="Asia/Shanghai",
-                reduced_motion="reduce",
-            )
-            browser_sign_in(context, served.nginx)
-            for slug, path in screens:
-                page = context.new_page()
-                v = Visit(
-                    page=page,
-                    url=served.nginx + path + ("?kiosk=1" if slug == "overview" else ""),
-                    origin=served.nginx,
+    problems: list[str] = []
+
+    def draw() -> None:
+        with sync_playwright() as pw:
+            chromium = str(get_settings().chromium_path)
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            try:
+                context = browser.new_context(
+                    viewport={"width": 1920, "height": 1080},
+                    locale="zh-CN",
+                    timezone_id="Asia/Shanghai",
+                    reduced_motion="reduce",
                 )
-                v.attach()
-                page.goto(v.url, wait_until="load", timeout=60_000)
-                v.settle(timeout_ms=60_000)
-                if page.locator(f"#page-{slug}").count() != 1:
-                    problems.append(f"{path}: no #page-{slug}")
-                problems += [f"{path}: {p}" for p in v.problems()]
-                page.close()
-        finally:
-            browser.close()
+                browser_sign_in(context, served.nginx)
+                for slug, path in screens:
+                    page = context.new_page()
+                    v = Visit(
+                        page=page,
+                        url=served.nginx + path + ("?kiosk=1" if slug == "overview" else ""),
+                        origin=served.nginx,
+                    )
+                    v.attach()
+                    page.goto(v.url, wait_until="load", timeout=60_000)
+                    v.settle(timeout_ms=60_000)
+                    if page.locator(f"#page-{slug}").count() != 1:
+                        problems.append(f"{path}: no #page-{slug}")
+                    problems.extend(f"{path}: {p}" for p in v.problems())
+                    page.close()
+            finally:
+                browser.close()
+
+    # in a thread of its own: a worker that already ran tests/browser/ holds a Playwright (and its event
+    # loop) in the main thread, and a second sync Playwright refuses to start beside it there
+    failure: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _capture(draw, failure))
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
     assert not problems, "\n".join(problems)
     served_by_app = {x["path"] for x in served.access_lines()[before:]}
     assert not {p for p in served_by_app if p.startswith("/assets/") and not p.endswith(".map")}
