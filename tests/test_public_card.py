@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +18,11 @@ from tests.test_refresh import refreshed_copy
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, small_store_url):
-    url = refreshed_copy(tmp_path_factory, small_store_url)
+    # a copy of its own: opening the card writes qr_scan rows, and the session's refreshed store is
+    # shared read-only by every other module (its raw counts must keep matching its marts)
+    own = tmp_path_factory.mktemp("public-store") / "store.sqlite"
+    shutil.copy(sa.make_url(refreshed_copy(tmp_path_factory, small_store_url)).database, own)
+    url = f"sqlite:///{own}"
     app = create_app(Settings(database_url=url, data_dir=tmp_path_factory.mktemp("public"), cache_type="null",
                               public_rate_limit="5 per minute"))
     app.store_url = url
