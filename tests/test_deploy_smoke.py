@@ -512,5 +512,8 @@ def test_dep006_screens_in_chromium_through_nginx(served):
     assert not problems, "\n".join(problems)
     served_by_app = {x["path"] for x in served.access_lines()[before:]}
     assert not {p for p in served_by_app if p.startswith("/assets/") and not p.endswith(".map")}
-    workers = {x["pid"] for x in served.access_lines() if x["route"] == "/_dash-update-component"}
-    assert len(workers) == WORKERS
+    # the browser's callbacks went through nginx to the app; which worker accepts a kept-alive
+    # connection is the kernel's choice (one worker may take them all), so that every worker answers
+    # is shown by _spread's concurrent fresh connections in the cache tests, not here
+    callbacks = [x for x in served.access_lines()[before:] if x["route"] == "/_dash-update-component"]
+    assert len(callbacks) >= len(screens)

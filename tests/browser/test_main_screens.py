@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from data_access.api import complaints, extra_screens, geo, indicators, overview
 from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
@@ -296,7 +297,10 @@ def test_scr007_search_box_opens_the_entity_file(visit):
     v.page.wait_for_url(f"**/entity/{uscc}", timeout=SETTLE_TIMEOUT_MS)
     v.page.go_back()
     v.page.wait_for_url("**/entities", timeout=SETTLE_TIMEOUT_MS)
+    # back re-renders the page: type only into the settled layout, or the text goes into a box replaced after
+    v.settle()
     v.page.locator("#entities-search").fill("七宝")
+    expect(v.page.locator("#entities-search")).to_have_value("七宝")
     v.page.locator("#entities-search-go").click()
     v.page.wait_for_url("**/search?q=*", timeout=SETTLE_TIMEOUT_MS)
     assert parse_qs(urlsplit(v.page.url).query)["q"] == ["七宝"]
