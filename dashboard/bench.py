@@ -604,17 +604,17 @@ def render(
 BEGIN, END = "<!-- smartsup bench: begin -->", "<!-- smartsup bench: end -->"
 
 
-def write_section(out: Path, text: str) -> None:
-    """Put ``text`` between the bench markers of ``out``, keeping the rest of the file.
+def write_section(out: Path, text: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put ``text`` between the markers ``begin``/``end`` of ``out``, keeping the rest of the file.
 
     ``docs/benchmarks.md`` also holds hand-measured budgets (page weight, the weekly PDF, …);
     a new run replaces only its own section, placed first when the file has none yet.
     """
-    section = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
+    section = f"{begin}\n{text.rstrip()}\n{end}\n"
     old = out.read_text(encoding="utf-8") if out.exists() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
+    if begin in old and end in old:
+        head, rest = old.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         new = head + section + ("\n" + tail if tail else "")
     else:
         new = section + ("\n" + old if old else "")

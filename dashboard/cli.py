@@ -400,11 +400,13 @@ def rules_run(ctx: click.Context) -> None:
 
 
 from dashboard.bench import bench_command  # noqa: E402
+from dashboard.bench_soak import soak_command  # noqa: E402
 from dashboard.data_commands import indicators_command, refresh_command  # noqa: E402
 
 main.add_command(refresh_command)
 main.add_command(indicators_command)
 main.add_command(bench_command)
+main.add_command(soak_command)
 from dashboard.report.cli import report  # noqa: E402
 
 main.add_command(report)
