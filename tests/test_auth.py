@@ -267,6 +267,16 @@ def test_aut019_logout_ends_the_session(client, env):
     assert client.get("/logout").headers["Location"] == "/login"  # signed out already: no loop
 
 
+def test_aut019b_another_site_cannot_sign_a_user_out(client, env):
+    login(client, "u-duty")
+    r = client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert client.get("/_dash-layout").status_code == 200  # still signed in
+    r = client.get("/logout", headers={"Sec-Fetch-Site": "same-origin"})
+    assert r.headers["Location"] == "/login"
+    assert client.get("/_dash-layout").status_code == 401
+
+
 def test_aut020_idle_timeout(app, client, env, monkeypatch):
     import dashboard.auth.web as web
 

@@ -432,6 +432,10 @@ def _register_routes(server: Flask, settings: Settings) -> None:
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Any:
+        if request.headers.get("Sec-Fetch-Site") == "cross-site":
+            # another site's link or <img src=/logout> must not end a wall's or an officer's session
+            log.warning("忽略跨站的退出请求（来自 %s）", request.headers.get("Referer", "未知页面"))
+            return redirect("/")
         account = current_user._get_current_object() if current_user.is_authenticated else None
         if account is not None:
             record("logout", account.username, None, username=account.username, role=account.role)
