@@ -678,7 +678,7 @@ def bench_command(
     """Benchmark every screen's data (warm, cold, raw), the refresh and a worker's memory."""
     settings = ctx.obj["settings"]
     started = datetime.now()
-    load = os.getloadavg()
+    loadavg = os.getloadavg()
     args = sys.argv[sys.argv.index("bench") + 1 :] if "bench" in sys.argv else []
     # The store is named as the user would configure it, never by this machine's paths.
     store_arg = ["--database-url", "URL"] if settings.database_url else ["--data-dir", "DIR"]
@@ -696,7 +696,7 @@ def bench_command(
         )
         for label, url in targets
     ]
-    text = render(results, command, started, load)
+    text = render(results, command, started, loadavg)
     if wall:
         from dashboard.bench_wall import measure_wall, render_wall
 
