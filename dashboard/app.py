@@ -296,4 +296,9 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     auth_web.init_app(app, settings)
     # after the sign-in gate is in place, so that its timing can start before the gate
     init_metrics(app.server, settings)
+    from dashboard.response_cache import init_response_cache
+    from dashboard.screen import viewer
+
+    # after the gate: only a signed-in viewer's accepted router request is answered from the cache
+    init_response_cache(app.server, viewer)
     return app

@@ -64,7 +64,7 @@ from components.permalink import (
     state_search,
 )
 from components.tables import Column, count_text, detail_grid, detail_panel, download, grid_rows
-from dashboard import auth
+from dashboard import auth, response_cache
 from data_access import cache as query_cache
 from data_access.api import extra_screens as extra
 from data_access.cache import memoized
@@ -453,7 +453,10 @@ class Screen:
         every wall and browser that asks (the failed state is never cached: the next load retries).
         """
         try:
-            return _built(self.ids.slug, "layout", tuple(sorted(query.items())), viewer())
+            page = _built(self.ids.slug, "layout", tuple(sorted(query.items())), viewer())
+            if query_cache.stores_values():
+                response_cache.mark_cacheable()  # the whole answer may be kept as bytes too
+            return page
         except _ReadFailed as failed:
             return failed.frame
         except Exception:  # noqa: BLE001 — the cache could not even learn the data version: store down

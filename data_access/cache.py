@@ -260,6 +260,40 @@ def _backend_failed(action: str, exc: Exception) -> None:
     log.warning("查询缓存%s失败，本次直接查询数据库（%.0f 秒后重试缓存）：%s", action, RETRY_AFTER_S, exc)
 
 
+def versioned_key(name: str, parts: tuple) -> str | None:
+    """A cache key for ``name`` and ``parts`` under the store and its data version, or None when
+    nothing is kept (no real backend, bypassed, or failing): the key of a value a refresh retires."""
+    if not stores_values():
+        return None
+    store_id, version = _store_identity()
+    digest = hashlib.sha1(repr(parts).encode()).hexdigest()
+    return f"{_state.prefix}{name}:{store_id}:v{version}:{digest}"
+
+
+def get_value(key: str) -> Any:
+    """The value kept under ``key`` (from :func:`versioned_key`), None on a miss or a failing backend."""
+    if not _backend_usable():
+        return None
+    try:
+        hit = _state.backend.get(key)
+    except Exception as exc:  # noqa: BLE001 — a failing backend is a miss
+        _backend_failed("读取", exc)
+        _tell("error")
+        return None
+    _tell("hit" if hit is not None else "miss")
+    return hit
+
+
+def set_value(key: str, value: Any) -> None:
+    """Keep ``value`` (not None) under ``key``; a failing backend is logged and skipped."""
+    if not _backend_usable():
+        return
+    try:
+        _state.backend.set(key, value, timeout=_state.timeout)
+    except Exception as exc:  # noqa: BLE001
+        _backend_failed("写入", exc)
+
+
 def memoized(fn: F) -> F:
     """Cache a read function's result under its arguments and the data version.
 
