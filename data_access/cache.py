@@ -244,6 +244,11 @@ def _store_identity() -> tuple[str, int | None]:
     with store.engine.connect() as conn:
         version = current_version(conn)
     store_id = hashlib.sha1(url.encode()).hexdigest()[:8]
+    if seen is not None and seen[2] != version and type(_state.backend).__name__ == "SimpleCache":
+        # every key names its data version: an in-process cache's older entries can never be hit
+        # again, and a wall refreshing for days would otherwise hold up to the threshold's worth of
+        # built pages from versions long gone (Redis evicts by its own maxmemory policy)
+        _state.backend.clear()
     _state.versions[url] = (store_id, now, version)
     return store_id, version
 

@@ -79,6 +79,18 @@ def test_cch003_data_version_invalidates(versioned_store):
     assert len(CALLS) == 2
 
 
+def test_cch003b_an_in_process_cache_drops_older_versions(versioned_store):
+    init_cache(cache_type="simple", key_prefix=f"t{uuid.uuid4().hex[:6]}:", version_ttl=0)
+    probe(5)
+    probe(6)
+    backend = cache._state.backend
+    assert len(backend._cache) == 2
+    _bump(versioned_store, 2)
+    probe(5)
+    assert len(backend._cache) == 1  # version 1's entries are gone, not waiting for the threshold
+    assert len(CALLS) == 3
+
+
 def test_cch004_returns_copies(versioned_store):
     init_cache(cache_type="simple", key_prefix=f"t{uuid.uuid4().hex[:6]}:")
     first = probe(7)
