@@ -175,14 +175,7 @@ table.drawn td, table.drawn th { padding: .2rem .5rem; font-size: .9rem; }
   <h1 class="h4 mt-2">{{ view.task.name }}</h1>
   <p id="public-draw-verdict" class="verdict {{ 'ok' if v.consistent else 'bad' }} mt-3"
      data-consistent="{{ '1' if v.consistent else '0' }}">
-    {% if v.consistent %}
-    核验结果：一致。按公开的种子和抽取记录重新抽取 {{ v.expected }} 户，
-    与已公布的抽取结果（{{ v.stored }} 户及其检查人员配对）完全相同。
-    {% else %}
-    核验结果：不一致。按公开的种子和抽取记录重新抽取 {{ v.expected }} 户，与库中的 {{ v.stored }} 户不同：
-    {% for d in v.differences %}{{ d }}；{% endfor %}
-    {% endif %}
-  </p>
+{{ verdict }}</p>
   <dl class="facts row mt-3">
     <dt class="col-sm-3">任务编号</dt><dd class="col-sm-9" id="public-draw-task">{{ view.task.task_id }}</dd>
     <dt class="col-sm-3">实施机构</dt><dd class="col-sm-9">{{ view.task.office_name }}</dd>
@@ -191,8 +184,7 @@ table.drawn td, table.drawn th { padding: .2rem .5rem; font-size: .9rem; }
     <dt class="col-sm-3">抽取范围</dt><dd class="col-sm-9">{{ scope }}</dd>
     <dt class="col-sm-3">抽取方式</dt><dd class="col-sm-9">{{ method }}</dd>
     <dt class="col-sm-3">抽取名单</dt><dd class="col-sm-9">{{ population }}</dd>
-    <dt class="col-sm-3">检查人员库</dt><dd class="col-sm-9">{{ view.inspectors }} 名持证执法人员；
-      回避关系 {{ view.conflicts }} 对（近 12 个月检查过的主体不派同一人）</dd>
+    <dt class="col-sm-3">检查人员库</dt><dd class="col-sm-9">{{ pool }}</dd>
     <dt class="col-sm-3">输入摘要（SHA-256）</dt>
     <dd class="col-sm-9"><code>{{ view.record.input_digest }}</code></dd>
     <dt class="col-sm-3">抽取程序</dt><dd class="col-sm-9">{{ view.record.algorithm }}</dd>
@@ -207,9 +199,7 @@ table.drawn td, table.drawn th { padding: .2rem .5rem; font-size: .9rem; }
       <td>{{ r.inspector_1 }}、{{ r.inspector_2 }}</td></tr>{% endfor %}
     </tbody>
   </table>
-  <p class="small text-secondary">任何人可用上述种子、抽取记录和公开的抽取程序
-  （{{ view.record.algorithm }}）重新抽取并核对；
-  检查人员以执法人员编号公开。本页每次打开都重新抽取并比对。</p>
+  <p class="small text-secondary">{{ footnote }}</p>
   {% else %}
   <h1 class="h5 mt-3" id="public-draw-missing">{{ message }}</h1>
   {% endif %}
@@ -238,8 +228,18 @@ def _draw_page(settings: Settings, *, view: dict | None = None, message: str = "
         if flt.get("sections"):
             parts.append("行业门类 " + "、".join(flt["sections"]))
         pop = view["population"]
+        v = view["verification"]
+        verdict = (f"核验结果：一致。按公开的种子和抽取记录重新抽取 {v.expected} 户，"
+                   f"与已公布的抽取结果（{v.stored} 户及其检查人员配对）完全相同。") if v.consistent else (
+                   f"核验结果：不一致。按公开的种子和抽取记录重新抽取 {v.expected} 户，与库中的 {v.stored} 户"
+                   "不同：" + "；".join(v.differences) + "。")
         context |= {
-            "v": view["verification"],
+            "v": v,
+            "verdict": verdict,
+            "pool": f"{view['inspectors']} 名持证执法人员；回避关系 {view['conflicts']} 对"
+                    "（近 12 个月检查过的主体不派同一人）",
+            "footnote": f"任何人可用上述种子、抽取记录和公开的抽取程序（{rec['algorithm']}）重新抽取并核对；"
+                        "检查人员以执法人员编号公开。本页每次打开都重新抽取并比对。",
             "scope": "；".join(parts) + "；在营主体",
             "method": method,
             "population": f"{sum(pop.values()):,} 户（"

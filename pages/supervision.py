@@ -482,7 +482,7 @@ def preview_view(result: dr.DrawResult) -> html.Div:
             html.Thead(
                 html.Tr(
                     [
-                        html.Th(h, style=left)
+                        html.Th(h, style=left | {"whiteSpace": "nowrap"})
                         for h in ("统一社会信用代码", "名称", "类别", "主检人员", "副检人员")
                     ]
                 )
@@ -694,7 +694,7 @@ def draw_modal() -> Any:
                         maxLength=dr.SEED_MAX_CHARS,
                         value="",
                         debounce=True,
-                        style={"width": "22em"},
+                        style={"width": "15em"},
                     ),
                     html.Button(
                         "换一个",
@@ -733,15 +733,26 @@ def draw_modal() -> Any:
                 ],
                 style={"marginTop": "8px"},
             ),
-            html.Div(id=DRAW_MESSAGE, **{"aria-live": "polite"}, style={"marginTop": "6px"}),
-            html.Div(id=DRAW_BODY),
             dcc.Store(id=DRAW_PREVIEWED, data=None),
+        ]
+    )
+    # the form on the left, the outcome on the right: the preview is in view as soon as it is drawn
+    result = html.Div(
+        [
+            html.Div(id=DRAW_MESSAGE, **{"aria-live": "polite"}),
+            html.Div(
+                html.Div("填写左侧条件后点击“预览”：先看抽取结果，确认后才写入。",
+                         className="detail-caption"),
+                id=DRAW_BODY,
+            ),
         ]
     )
     return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle("双随机抽查（按信用风险分类抽取）")),
-            dbc.ModalBody(body),
+            dbc.ModalBody(
+                dbc.Row([dbc.Col(body, md=5), dbc.Col(result, md=7, className="draw-result-col")])
+            ),
             dbc.ModalFooter(
                 [
                     html.Span(
@@ -756,7 +767,7 @@ def draw_modal() -> Any:
         ],
         id=DRAW_MODAL,
         is_open=False,
-        size="lg",
+        size="xl",
         scrollable=True,
         className="draw-modal",
     )
@@ -817,6 +828,6 @@ def draw_act(trigger: Any, form: dict[str, Any], previewed: dict[str, Any] | Non
         return message, body, stored
     if trigger == DRAW_CONFIRM:
         ok, message = do_confirm(previewed)
-        # a stored draw clears the preview: a further click on 确认抽取 asks for a new preview
-        return message, no_update, None if ok else previewed
+        # a stored draw clears the preview (its "未写入" list): a further click asks for a new preview
+        return message, None if ok else no_update, None if ok else previewed
     return no_update, no_update, no_update
