@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -61,6 +62,10 @@ SEED_MAX_CHARS = 64  # inspection_task.seed is VARCHAR(64)
 
 class DrawError(ValueError):
     """A draw that cannot be made as asked; the message is one Chinese sentence for the user."""
+
+
+class DrawExists(DrawError):
+    """The task (same office, date and seed) is already stored: a second confirm, or another user first."""
 
 
 @dataclass(frozen=True)
@@ -496,6 +501,24 @@ def task_id_for(office_code: str, on: date, seed: str) -> str:
     return f"DR{on:%Y%m%d}{office_code}-{hashlib.sha256(seed.encode()).hexdigest()[:6]}"[:32]
 
 
+@contextmanager
+def _transaction(engine: Engine, *, write: bool) -> Iterator[sa.Connection]:
+    """``engine.begin()``; a write on SQLite takes the writer lock first (``BEGIN IMMEDIATE``): a
+    deferred transaction that read before another writer committed could not write under WAL."""
+    if not write or engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
 def run_draw(
     engine: Engine,
     *,
@@ -510,19 +533,23 @@ def run_draw(
     unclassified: str | None = "B",
     dry_run: bool = False,
     audit: Callable[[sa.Connection, DrawResult], None] | None = None,
+    expect_digest: str | None = None,
 ) -> DrawResult:
     """Read the inputs (:func:`load_inputs`), draw (:func:`draw`) and, unless ``dry_run``, store it
     in one transaction: an ``inspection_task`` (double_random, planned_count, drawn_on, seed, and
     the draw record in ``params``: inputs, ratios, digest and both inspectors of every pair), one
     ``inspection`` per entity (staff_id = the lead inspector, second_staff_id = the second,
     planned_on = the draw date, not done). ``audit`` is called on the transaction's connection
-    after the rows are written (the UI's audit row). Raises :class:`DrawError`."""
+    after the rows are written (the UI's audit row). ``expect_digest`` (the panel's confirm): the
+    :func:`input_digest` of the previewed draw; when the store's inputs changed since, nothing is
+    written. On SQLite the write starts with ``BEGIN IMMEDIATE`` so two writers at once are taken
+    one after the other (the second then finds the task). Raises :class:`DrawError`."""
     seed = _check_seed(seed)
     ratio_map = {str(k).strip().upper(): str(v) for k, v in (ratios or {}).items()}
     validate_ratios(ratio_map)  # bad arguments fail before the store is read
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
         raise DrawError(f"样本量必须是正整数：{size!r}")
-    with engine.begin() as conn:
+    with _transaction(engine, write=not dry_run) as conn:
         if conn.dialect.name == "postgresql" and not dry_run:
             # Ids are max + 1 like the importer's: keep a concurrent writer from taking the same ones.
             conn.execute(sa.text("LOCK TABLE inspection, inspection_task IN SHARE ROW EXCLUSIVE MODE"))
@@ -531,8 +558,11 @@ def run_draw(
         task_id = task_id_for(inputs.office_code, inputs.on, seed)
         t = s.inspection_task
         if not dry_run and conn.execute(sa.select(t.c.task_id).where(t.c.task_id == task_id)).first():
-            raise DrawError(f"任务 {task_id} 已存在：同一机构、同一天、同一种子的抽取已经做过"
-                            "（可用 smartsup draw verify 核对）")
+            raise DrawExists(f"任务 {task_id} 已存在：同一机构、同一天、同一种子的抽取已经做过"
+                             "（可用 smartsup draw verify 核对）")
+        if expect_digest is not None and expect_digest != input_digest(
+                inputs.population, inputs.inspectors, inputs.conflicts, ratio_map, size):
+            raise DrawError("预览之后抽取名单、检查人员或回避关系已有变化，未写入：请重新预览后再确认")
         result = draw(inputs.population, seed=seed, inspectors=inputs.inspectors,
                       conflicts=inputs.conflicts, ratios=ratio_map, size=size)
         name = f"{inputs.on:%Y年%m月%d日}{inputs.office_name}双随机抽查（信用风险分类抽取）"
@@ -569,20 +599,29 @@ def run_draw(
             "conflicts": [[a, b] for a, b in inputs.conflicts],
             "pairs": [[a.uscc, *a.inspectors] for a in result.assignments],
         }
-        conn.execute(sa.insert(s.inspection_task).values(
-            task_id=task_id, name=name, office_code=inputs.office_code, kind="double_random",
-            planned_count=len(result.assignments), drawn_on=inputs.on, seed=seed,
-            params=json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
-        conn.execute(sa.insert(s.inspection), [
-            {"id": int(r.id), "task_id": task_id, "uscc": r.uscc, "office_code": r.office_code,
-             "staff_id": int(r.staff_id), "second_staff_id": int(r.second_staff_id),
-             "kind": "double_random", "planned_on": inputs.on, "done_on": None, "result": None}
-            for r in rows.itertuples()
-        ])
+        try:
+            _insert(conn, task_id, name, inputs, seed, record, rows, result)
+        except sa.exc.IntegrityError:  # a writer the lock did not hold back stored the same task first
+            raise DrawExists(f"任务 {task_id} 已存在：同一机构、同一天、同一种子的抽取已经做过") from None
         set_meta(conn, {"drawn_at": f"{task_id} {inputs.on.isoformat()}"})
         if audit is not None:
             audit(conn, out)
     return out
+
+
+def _insert(conn: sa.Connection, task_id: str, name: str, inputs: DrawInputs, seed: str, record: dict,
+            rows: pd.DataFrame, result: Draw) -> None:
+    """The task row and one inspection row per drawn entity (both inspectors)."""
+    conn.execute(sa.insert(s.inspection_task).values(
+        task_id=task_id, name=name, office_code=inputs.office_code, kind="double_random",
+        planned_count=len(result.assignments), drawn_on=inputs.on, seed=seed,
+        params=json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
+    conn.execute(sa.insert(s.inspection), [
+        {"id": int(r.id), "task_id": task_id, "uscc": r.uscc, "office_code": r.office_code,
+         "staff_id": int(r.staff_id), "second_staff_id": int(r.second_staff_id),
+         "kind": "double_random", "planned_on": inputs.on, "done_on": None, "result": None}
+        for r in rows.itertuples()
+    ])
 
 
 def verify_draw(engine: Engine, task_id: str) -> Verification:
@@ -690,11 +729,90 @@ def published_record(engine: Engine, task_id: str) -> dict:
     return record
 
 
+# --- what the panel offers and the public verification view read --------------------------------
+
+def draw_scopes(engine: Engine, streets: Iterable[str] | None = None) -> list[dict[str, str]]:
+    """The 市场监管所 a draw can be made for, each with its own street (``office_code``, ``office_name``,
+    ``street_code``, ``street_name``), in office order; only those of ``streets`` when given (a
+    station user's jurisdiction)."""
+    o, st = s.office, s.street
+    q = (sa.select(o.c.code, o.c.name, o.c.street_code, st.c.name.label("street_name"))
+         .select_from(o.join(st, st.c.code == o.c.street_code))
+         .where(o.c.kind == "station").order_by(o.c.code))
+    if streets is not None:
+        q = q.where(o.c.street_code.in_(sorted(set(streets))))
+    with engine.connect() as conn:
+        return [{"office_code": r.code, "office_name": r.name, "street_code": r.street_code,
+                 "street_name": r.street_name} for r in conn.execute(q)]
+
+
+def staff_names(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
+    """Staff id → name (the internal preview names the inspectors; the public view shows ids only)."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(s.staff.c.id, s.staff.c.name).where(s.staff.c.id.in_(wanted)))
+        return {int(i): n for i, n in rows}
+
+
+def entity_names(engine: Engine, usccs: Iterable[str]) -> dict[str, str]:
+    """USCC → registered name (public registration data) of the given entities."""
+    codes = sorted({str(u) for u in usccs})
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for k in range(0, len(codes), 500):
+            out.update(conn.execute(sa.select(s.entity.c.uscc, s.entity.c.name)
+                                    .where(s.entity.c.uscc.in_(codes[k:k + 500]))).all())
+    return out
+
+
+def default_date(engine: Engine) -> date:
+    """The draw date the panel proposes: the data time's day (as ``smartsup draw`` defaults)."""
+    with engine.connect() as conn:
+        return _as_of(conn)
+
+
+def public_view(engine: Engine, task_id: str) -> dict:
+    """What the public verification page shows of a stored draw: the task (name, office, date, seed,
+    planned count), the published inputs (filter, ratios or size, population by class, inspector pool
+    and conflict counts, input digest), the drawn list as 一公开 publishes it (entity name, USCC, class,
+    inspector ids — no personal data) and :func:`verify_draw`'s verdict. Raises :class:`DrawError`
+    for an unknown task or one without a draw record."""
+    verdict = verify_draw(engine, task_id)  # raises for an unknown task or one without a record
+    record = published_record(engine, verdict.task_id)
+    t, o = s.inspection_task, s.office
+    with engine.connect() as conn:
+        task = conn.execute(sa.select(t.c.task_id, t.c.name, t.c.drawn_on, t.c.seed, t.c.planned_count,
+                                      o.c.name.label("office_name"))
+                            .select_from(t.join(o, o.c.code == t.c.office_code))
+                            .where(t.c.task_id == verdict.task_id)).mappings().one()
+        codes = list((record.get("filter") or {}).get("streets") or [])
+        street_names = dict(conn.execute(sa.select(s.street.c.code, s.street.c.name)
+                                         .where(s.street.c.code.in_(codes))).all())
+    names = entity_names(engine, [p[0] for p in record["pairs"]])
+    classes = dict(record["population"])
+    population = dict.fromkeys(CLASSES, 0)
+    for c in classes.values():
+        population[c] += 1
+    drawn = [{"uscc": u, "name": names.get(u, "—"), "risk_class": classes.get(u, "—"),
+              "inspector_1": int(a), "inspector_2": int(b)} for u, a, b in record["pairs"]]
+    counts = dict.fromkeys(CLASSES, 0)
+    for row in drawn:
+        if row["risk_class"] in counts:
+            counts[row["risk_class"]] += 1
+    published = ("algorithm", "seed", "drawn_on", "office_code", "filter", "ratios", "size", "input_digest")
+    return {"task": dict(task), "street_names": [street_names.get(c, c) for c in codes],
+            "record": {k: record[k] for k in published},
+            "population": population, "counts": counts, "inspectors": len(record["inspectors"]),
+            "conflicts": len(record["conflicts"]), "drawn": drawn, "verification": verdict}
+
+
 __all__: Sequence[str] = (
     "ALGORITHM", "BANDS", "CLASSES", "CONFLICT_MONTHS", "DEFAULT_RATIOS", "INSPECTOR_ROLES",
     "Assignment", "Draw", "DrawError", "DrawInputs", "DrawResult", "Verification",
     "conflict_cutoff", "draw", "eligible_inspectors", "input_digest", "load_inputs", "make_rng",
     "DRAW_ROLES", "DrawNotPermitted", "draw_audit", "preview_draw", "published_record", "run_draw",
-    "store_draw",
+    "store_draw", "draw_scopes", "public_view", "staff_names", "entity_names", "default_date", "DrawExists",
     "task_id_for", "validate_ratios", "verify_draw",
 )

@@ -227,6 +227,40 @@ def _check_stored(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         later = load_inputs(conn, office="SJ101", on=date(2026, 11, 21))
     assert {(b, u) for u, (_, b) in pairs.items()} <= set(later.conflicts)
+    # two users confirming the same draw at the same moment (the panel's store_draw): one task, one audit
+    # row, the other told it exists (SQLite: BEGIN IMMEDIATE; PostgreSQL: the table lock)
+    import threading
+
+    from data_access.draw import DrawExists, store_draw
+
+    barrier, outcomes, lock = threading.Barrier(2), [], threading.Lock()
+
+    def confirm(user: str) -> None:
+        barrier.wait()
+        try:
+            out: object = store_draw(engine, username=user, role="leader", seed="race", office="SJ108",
+                                     on=ON)
+        except DrawError as exc:
+            out = exc
+        with lock:
+            outcomes.append(out)
+
+    threads = [threading.Thread(target=confirm, args=(u,)) for u in ("lead1", "lead2")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert sorted(type(o).__name__ for o in outcomes) == ["DrawExists", "DrawResult"], outcomes
+    assert isinstance(next(o for o in outcomes if isinstance(o, DrawError)), DrawExists)
+    task = next(o for o in outcomes if not isinstance(o, DrawError)).task_id
+    with engine.connect() as conn:
+        n_tasks = conn.execute(sa.select(sa.func.count()).select_from(s.inspection_task)
+                               .where(s.inspection_task.c.task_id == task)).scalar_one()
+        a = s.audit_log
+        n_audit = conn.execute(sa.select(sa.func.count()).select_from(a)
+                               .where(a.c.action == "draw", a.c.target == task)).scalar_one()
+    assert (n_tasks, n_audit) == (1, 1)
+    assert verify_draw(engine, task).consistent
 
 
 def test_drw010_stored_draw_sqlite(private_copy):

@@ -18,6 +18,7 @@ PERMISSIONS: dict[str, str] = {
     "unmask": "查看完整的个人信息（投诉人、法定代表人的姓名与电话）",
     "dispatch": "调度指挥（派单、到场、办结）",
     "warning_transition": "处置预警（状态流转）",
+    "draw": "发起双随机抽查（市场监管所限本所）",
     "users": "管理账户",
     "import": "导入数据",
     "boundaries": "管理街镇边界",
@@ -37,9 +38,9 @@ ROLE_LABELS: dict[str, str] = {
 _READER = frozenset({"view", "desk", "export"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "leader": _READER | {"dispatch", "warning_transition"},
+    "leader": _READER | {"dispatch", "warning_transition", "draw"},
     "analyst": _READER,
-    "station": _READER | {"warning_transition"},
+    "station": _READER | {"warning_transition", "draw"},
     "duty": _READER | {"dispatch", "warning_transition"},
     "admin": frozenset(PERMISSIONS),
     # kiosk screens only, read-only: no desk, no export, no writes
@@ -55,6 +56,7 @@ STREET_SCOPED_ROLES = frozenset({"station"})
 OUTPUT_PERMISSIONS: dict[str, str] = {
     "audit-": "audit",
     "entity-unmask": "unmask",
+    "supervision-draw-": "draw",
 }
 
 assert set(ROLE_PERMISSIONS) == set(ROLES) == set(ROLE_LABELS)

@@ -397,6 +397,7 @@ def _register_routes(server: Flask, settings: Settings) -> None:
     # one limiter per app (its storage is per app: in-process, or the shared Redis)
     limiter = Limiter(get_remote_address, app=server, default_limits=[], headers_enabled=False)
     public.register(server, limiter, settings)  # 扫码查看: public, rate-limited by the same limiter
+    public.register_draw(server, limiter, settings)  # 双随机 抽取结果核验, public likewise
 
     @server.route("/login", methods=["GET", "POST"])
     @limiter.limit(settings.login_rate_limit, methods=["POST"])
