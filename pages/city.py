@@ -214,8 +214,11 @@ SCREEN = Screen(
         as_of=_as_of,
     ),
 )
-# not in the district wall's default playlist: a city wall shows it with /city?kiosk=1&playlist=city
-register(__name__, SCREEN, path=PATH, order=95, wall=False, name="市级汇聚", category="市级汇聚")
+# not in the district wall's default playlist: a city wall shows it with /city?kiosk=1&playlist=city-hub.
+# The slug is the ids' (page root page-city-hub): "city-" alone would also prefix 城运大屏's ids,
+# which the callback gate matches by prefix (OUTPUT_PERMISSIONS).
+register(__name__, SCREEN, path=PATH, order=95, wall=False, name="市级汇聚", category="市级汇聚",
+         slug=IDS.slug)
 _layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()
 _draw = SCREEN.draw_state
 

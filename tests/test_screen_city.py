@@ -232,4 +232,4 @@ def test_cty007_not_on_the_district_walls_playlist(page):
     import dash
 
     meta = dash.page_registry["pages.city"]
-    assert (meta["path"], meta["wall"]) == ("/city", False)
+    assert (meta["path"], meta["wall"], meta["slug"]) == ("/city", False, "city-hub")
