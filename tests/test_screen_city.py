@@ -233,3 +233,11 @@ def test_cty007_not_on_the_district_walls_playlist(page):
 
     meta = dash.page_registry["pages.city"]
     assert (meta["path"], meta["wall"], meta["slug"]) == ("/city", False, "city-hub")
+
+
+def test_cty008_bad_link_parameters_fall_back_with_a_note(page):
+    layout = page.layout(indicator="no.such", term="'; drop table city_package;--", district="999999")
+    text = json.dumps(layout.to_plotly_json(), ensure_ascii=False, default=str)
+    for label in ("指标", "期间", "区"):
+        assert f"链接中的{label}“" in text
+    assert kpis(layout)["city.districts_loaded"] == 3  # the defaults, and the table is still there
