@@ -187,6 +187,9 @@ class Grid:
     controls: Any = None
     caption: Callable[[pd.DataFrame], str] | None = None
     row_id: str | None = None
+    #: ``as_of(state)``: the date in the export's file name, for a screen whose data is not the
+    #: district's read layer (the city store); by default the read layer's as-of date.
+    as_of: Callable[[StateDict | None], date] | None = None
 
     def caption_text(self, frame: pd.DataFrame, cut: bool) -> str:
         """The caption over the grid: the row count, or the grid's own caption."""
@@ -308,6 +311,14 @@ class Screen:
     state_reader: Callable[[ViewParams], tuple[StateDict, list[str]]] | None = None
     filter_area: Callable[[StateDict, list[str]], Any] | None = None
     beside_bar: Callable[[StateDict], Any] | None = None
+    #: ``empty(view)``: what to show instead of the panels when the screen has nothing to compare
+    #: at all (e.g. a city store with no district package loaded) — a message saying so and how to
+    #: fill it — or None to draw as usual. Shown in a plain frame: no filters, no refreshed outputs.
+    empty: Callable[[ViewParams], Any] | None = None
+    #: ``version()``: for a screen whose data changes without a refresh (the city store: an import
+    #: does not change the read layer's data version), a cheap key of what it shows; the built
+    #: page and refreshes are cached under it as well as under the data version.
+    version: Callable[[], Any] | None = None
 
     # ---- ids -------------------------------------------------------------------------------
     @property
@@ -353,7 +364,7 @@ class Screen:
         """The values of the refreshed outputs (wall tick or filter change); on the wall built once
         per state, view, viewer and data version for every wall that asks (see ``_built``)."""
         if ViewParams.from_query(view_query).kiosk:
-            values, data_time = _built(self.ids.slug, "refresh", (state, view_query, carried), viewer())
+            values, data_time = _built(self.ids.slug, "refresh", (state, view_query, carried), self._viewer())
         else:  # an analyst's filter change is seldom asked for twice: not worth a cache entry
             values, data_time = self._refresh_values(state, view_query, carried)
         return Refreshed(values, data_time=data_time)
@@ -453,7 +464,7 @@ class Screen:
         every wall and browser that asks (the failed state is never cached: the next load retries).
         """
         try:
-            page = _built(self.ids.slug, "layout", tuple(sorted(query.items())), viewer())
+            page = _built(self.ids.slug, "layout", tuple(sorted(query.items())), self._viewer())
             if query_cache.stores_values():
                 response_cache.mark_cacheable()  # the whole answer may be kept as bytes too
             return page
@@ -466,9 +477,17 @@ class Screen:
             except _ReadFailed as failed:
                 return failed.frame
 
+    def _viewer(self) -> tuple:
+        """The key of who is looking (``viewer``) and, for a screen with a ``version``, of what is loaded."""
+        return viewer() if self.version is None else (*viewer(), self.version())
+
     def _layout(self, **query: object) -> html.Div:
         view = ViewParams.from_query(query)
         try:
+            shown = self.empty(view) if self.empty is not None else None
+            if shown is not None:
+                return screen_frame(self.ids, view, title=self.title, centre=shown, live=False,
+                                    subtitle=None if view.kiosk else self.subtitle)
             state, notes = self._read_state(view)
             figs, data_time = self.draw_state(view, state)
             filters = None if view.kiosk else self._filters(state, notes)
@@ -576,7 +595,7 @@ class Screen:
         assert grid is not None
         auth.require("export")  # a wall account, for one, may not
         frame, _ = self._grid_frame(state, grid.export_limit)
-        as_of: date = extra.period_bounds()["as_of"]
+        as_of: date = grid.as_of(state) if grid.as_of is not None else extra.period_bounds()["as_of"]
         name = f"{grid.filename(state) if callable(grid.filename) else grid.filename}_{as_of:%Y%m%d}"
         file = download(frame, grid.columns_for(state), name, fmt)
         # who exported what (可追溯): the screen, the filters, the rows and the file

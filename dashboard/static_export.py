@@ -36,7 +36,10 @@ _COMPRESS = {
 
 
 def _static_urls(client, assets_dir: Path) -> list[str]:
-    html = client.get("/").get_data(as_text=True)
+    index = client.get("/")
+    if index.status_code != 200:
+        raise click.ClickException(f"无法读取首页以列出静态文件（HTTP {index.status_code}）")
+    html = index.get_data(as_text=True)
     urls = {urlsplit(u).path for u in _URL.findall(html)}
     urls |= {"/assets/" + p.relative_to(assets_dir).as_posix() for p in assets_dir.rglob("*") if p.is_file()}
     urls.add("/" + PLOTLY_ROUTE)
@@ -48,16 +51,27 @@ def export_static(
 ) -> tuple[int, int]:
     """Write the static files of ``app`` under ``out_dir`` (replaced as a whole), with the
     pre-compressed ``encodings`` beside each; returns (files, bytes)."""
+    from dashboard.auth.web import service_cookie
+
+    if not (assets_dir / "app.css").is_file():
+        raise click.ClickException(
+            f"找不到应用的静态资源目录 {assets_dir}"
+            "（它在源码树中：请以 pip install -e . 安装，见 docs/deploy.md）"
+        )
     client = app.server.test_client()
+    # the index page is behind sign-in: read it as a short-lived service session (names no account)
+    client.set_cookie(*service_cookie(app, "static-export", role="analyst", ttl_s=300))
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # build beside, then swap: nginx never serves a half-written tree
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     files = total = 0
+    missed: list[str] = []
     try:
         for url in _static_urls(client, assets_dir):
             response = client.get(url, headers={"Accept-Encoding": "identity"})
             if response.status_code != 200:
+                missed.append(f"{url}（HTTP {response.status_code}）")
                 continue
             data = response.get_data()
             target = work / url.lstrip("/")
@@ -68,6 +82,9 @@ def export_static(
             if response.mimetype in COMPRESSIBLE and len(data) >= MIN_BYTES:
                 for enc in encodings:
                     Path(f"{target}.{enc}").write_bytes(_COMPRESS[enc](data))
+        if missed:
+            raise click.ClickException("以下静态文件读取失败，未导出：" + "；".join(missed[:5])
+                                       + (f" 等 {len(missed)} 个" if len(missed) > 5 else ""))
         for d in (work, *[p for p in work.rglob("*") if p.is_dir()]):
             d.chmod(0o755)  # mkdtemp's 0700 would hide the tree from nginx
         old = out_dir.with_name(f".{out_dir.name}.old")

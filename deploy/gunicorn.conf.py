@@ -45,6 +45,11 @@ errorlog = "-"
 accesslog = None if os.environ.get("SMARTSUP_LOG_FORMAT", "text") == "json" else "-"
 proc_name = "smartsup-web"
 
+# gunicorn ≥ 24 opens a control socket (for gunicornc) under $XDG_RUNTIME_DIR or $HOME/.gunicorn; the
+# service user's home is the read-only /opt/smartsup, so every start logged "Permission denied". The
+# service is managed by systemd (reload = HUP), not gunicornc. Older gunicorns ignore the name.
+control_socket_disable = True
+
 
 def on_starting(server):
     """Give prometheus_client one directory of per-process files, emptied at each start.

@@ -23,30 +23,16 @@ from data_access import indicators as lib
 from data_access import schema
 from data_access.db import make_engine
 from data_access.exchange import ExchangeError, ImportOutcome, import_package, import_packages, parse_period
-from data_access.exchange.export import build_content, export_package, write_package
+from data_access.exchange.export import build_content, write_package
 from data_access.exchange.format import DATASETS, json_schema
-from data_access.migrate import upgrade
-from data_access.refresh import refresh
-from tests.conftest import SMALL_UNTIL
+from tests import exchange_fixtures as fx
 from tests.test_refresh import refreshed_copy, refreshed_pg
 
 # one xdist worker builds the three districts once for the whole module
 pytestmark = pytest.mark.xdist_group("exchange")
 
-PERIOD = parse_period("2026-10")  # complete before the small district's data time, with 双随机 tasks
-EARLIER = parse_period("2026-09")
-OTHER = {11: ("310104", "徐汇区"), 23: ("310115", "浦东新区")}
-
-
-def _recode(content: dict, code: str, name: str) -> dict:
-    old = content["district"]["code"]
-    content = json.loads(json.dumps(content))
-    content["district"] = {"code": code, "name": name}
-    for s in content["streets"]:
-        s["code"] = code + s["code"][len(old) :]
-    for v in content["indicator_values"]:
-        v["area_code"] = code + v["area_code"][len(old) :]
-    return content
+PERIOD, EARLIER, OTHER = fx.PERIOD, fx.EARLIER, fx.OTHER
+_recode = fx.recode
 
 
 @pytest.fixture(scope="module")
@@ -57,30 +43,16 @@ def minhang(tmp_path_factory, small_store_url) -> sa.Engine:
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory, minhang) -> dict[str, Path]:
-    """Packages of 2026-10 from three districts: 闵行 (seed 7) and two re-coded ones (seeds 11, 23);
-    the same districts' 2026-09 packages are in ``earlier`` beside them."""
-    from ingest.generate import generate
-
-    out, earlier = tmp_path_factory.mktemp("packages"), tmp_path_factory.mktemp("earlier")
-    paths = {"310112": export_package(minhang, PERIOD, out).path}
-    export_package(minhang, EARLIER, earlier)
-    for seed, (code, name) in OTHER.items():
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp(f's{seed}') / 'store.sqlite'}")
-        upgrade(engine)
-        generate(engine, scale="small", seed=seed, until=SMALL_UNTIL, progress=False)
-        refresh(engine, progress=False)
-        for period, into in ((EARLIER, earlier), (PERIOD, out)):
-            content, _ = build_content(engine, period, "310112", "闵行区")
-            paths[code] = write_package(_recode(content, code, name), into)
-        engine.dispose()
-    return paths
+def packages(tmp_path_factory, small_store_url) -> dict[str, Path]:
+    """Packages of 2026-10 from three districts: 闵行 (seed 7) and two re-coded ones (seeds 11, 23),
+    built once per session (tests/exchange_fixtures.py)."""
+    return fx.district_packages(tmp_path_factory, small_store_url)[0]
 
 
 @pytest.fixture(scope="module")
-def earlier_packages(packages) -> list[Path]:
+def earlier_packages(tmp_path_factory, small_store_url) -> list[Path]:
     """The 2026-09 packages of the same three districts."""
-    return sorted(next(iter(packages.values())).parent.parent.glob("earlier[0-9]*/*.zip"))
+    return fx.district_packages(tmp_path_factory, small_store_url)[1]
 
 
 def _unpack(path: Path, into: Path) -> Path:

@@ -84,3 +84,24 @@ def test_sta004_component_scripts_and_assets_are_compressed_callbacks_are_left_a
     assert css.headers["Content-Encoding"] == "br" and b"{" in brotli.decompress(css.data)
     health = c.get("/health", headers={"Accept-Encoding": "zstd"})
     assert health.status_code == 200 and health.get_json()["database"] in ("ok", "error")
+
+
+def test_sta020_static_export_writes_what_the_signed_in_index_names(tmp_path):
+    """`smartsup static export` reads the index page as a service session (it is behind sign-in: read
+    anonymously it is a redirect and Dash's own scripts were never exported), and refuses rather
+    than exporting nothing when the tree's assets/ is missing (a non-editable install)."""
+    import click
+
+    from dashboard.app import ASSETS_DIR
+    from dashboard.static_export import export_static
+
+    app = create_app(Settings(database_url="sqlite://", data_dir=tmp_path / "data", cache_type="null"))
+    files, _ = export_static(app, tmp_path / "static", ASSETS_DIR, encodings=("gz",))
+    written = {p.relative_to(tmp_path / "static").as_posix() for p in (tmp_path / "static").rglob("*")
+               if p.is_file() and not p.name.endswith(".gz")}
+    assert len(written) == files
+    suites = {p for p in written if p.startswith("_dash-component-suites/")}
+    assert any("dash_renderer" in p or "dash-renderer" in p for p in suites), sorted(suites)[:5]
+    assert "assets/app.css" in written and "assets/city.css" in written
+    with pytest.raises(click.ClickException, match="静态资源目录"):
+        export_static(app, tmp_path / "static2", tmp_path / "no-assets", encodings=("gz",))

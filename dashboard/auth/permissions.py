@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "boundaries": "管理街镇边界",
     "rules": "维护预警规则",
     "audit": "查看与导出审计日志",
+    "city": "查看市级汇聚（/city：各区数据交换包的比较）",
 }
 
 ROLE_LABELS: dict[str, str] = {
@@ -37,14 +38,17 @@ ROLE_LABELS: dict[str, str] = {
 
 _READER = frozenset({"view", "desk", "export"})
 
+# "city" — comparing the districts of a city store (/city) — is for those who compare across
+# districts: leaders, analysts (科室), admins, and the wall that shows it. Not a 市场监管所 (its
+# jurisdiction is its streets, not other districts) nor the duty desk (its work is the incidents).
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "leader": _READER | {"dispatch", "warning_transition", "draw"},
-    "analyst": _READER,
+    "leader": _READER | {"dispatch", "warning_transition", "draw", "city"},
+    "analyst": _READER | {"city"},
     "station": _READER | {"warning_transition", "draw"},
     "duty": _READER | {"dispatch", "warning_transition"},
     "admin": frozenset(PERMISSIONS),
     # kiosk screens only, read-only: no desk, no export, no writes
-    "wall": frozenset({"view"}),
+    "wall": frozenset({"view", "city"}),
 }
 
 #: Roles whose reads are limited to the streets of their office (None scope = the whole district).
@@ -57,6 +61,7 @@ OUTPUT_PERMISSIONS: dict[str, str] = {
     "audit-": "audit",
     "entity-unmask": "unmask",
     "supervision-draw-": "draw",
+    "city-hub": "city",
 }
 
 assert set(ROLE_PERMISSIONS) == set(ROLES) == set(ROLE_LABELS)
