@@ -702,6 +702,10 @@ def bench_command(
 
         walls = measure_wall(settings, warm_reps=wall_reps, echo=click.echo)
         text += "\n".join(render_wall(walls, wall_reps)) + "\n"
+        from dashboard.bench_wall import measure_clicks, render_clicks
+
+        clicks = measure_clicks(settings, reps=wall_reps, echo=click.echo)
+        text += "\n".join(render_clicks(clicks, wall_reps)) + "\n"
     if load:
         from dashboard.auth.accounts import issue_wall_token
         from dashboard.bench_load import measure_load, render_load

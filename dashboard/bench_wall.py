@@ -178,6 +178,134 @@ def _rotations(browser, base: str, results: list[WallResult], reps: int, echo: C
         echo(f"[大屏] 轮播到 {res.name}：{res.rotate_median:.2f} s（最慢 {res.rotate_max:.2f} s）")
 
 
+#: The analyst's view in which a click on a street filters the screen.
+ANALYST_VIEWPORT = {"width": 1366, "height": 768}
+CLICK_SETTLE_S = 0.5
+
+#: The first street map of the page: its graph id, or null.
+_STREET_MAP_JS = """() => {
+  for (const el of document.querySelectorAll('[id$="-map-graph"]')) {
+    const gd = el.querySelector('.js-plotly-plot');
+    if (gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot) return el.id;
+  }
+  return null;
+}"""
+
+#: Where on the screen a longitude/latitude of a map graph is.
+_MAP_POINT_JS = """([graphId, lon, lat]) => {
+  const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const p = map.project([lon, lat]);
+  const r = map.getCanvas().getBoundingClientRect();
+  return {x: r.left + p.x, y: r.top + p.y};
+}"""
+
+#: Resolve with the milliseconds from ``t0`` until the URL names ``code`` and the page is fully drawn.
+_FILTERED_AT_JS = f"""([code, t0, limitMs]) => new Promise((resolve) => {{
+  const drawn = {DRAWN_JS};
+  const tick = () => {{
+    if (location.search.includes(code) && drawn()) {{ resolve(performance.now() - t0); return; }}
+    if (performance.now() - t0 > limitMs) {{ resolve(null); return; }}
+    requestAnimationFrame(tick);
+  }};
+  requestAnimationFrame(tick);
+}})"""
+
+
+@dataclass
+class ClickResult:
+    """A cross-filter click on one screen's street map: seconds until every panel is redrawn."""
+
+    slug: str
+    path: str
+    name: str
+    settle_s: list[float] = field(default_factory=list)
+    missed: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.settle_s) if self.settle_s else float("nan")
+
+    @property
+    def slowest(self) -> float:
+        return max(self.settle_s) if self.settle_s else float("nan")
+
+
+def measure_clicks(settings, *, reps: int, echo: Callable[[str], None]) -> list[ClickResult]:
+    """For every wall screen with a street map, in the analyst view (1366×768): click ``reps`` streets
+    in turn on the map and time each click until the URL names the street and the page is drawn."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.app import create_app
+    from data_access.api import geo
+
+    app = create_app(settings)
+    streets = [(f["id"], f["properties"]["lon"], f["properties"]["lat"])
+               for f in geo.street_polygons()["features"]]
+    results: list[ClickResult] = []
+    with serving(app) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(settings.chromium_path), args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport=ANALYST_VIEWPORT, locale="zh-CN",
+                                          timezone_id="Asia/Shanghai")
+            context.add_cookies([_analyst_cookie(app, base)])
+            page = context.new_page()
+            for slug, path, name in wall_pages(app):
+                page.goto(base + path, wait_until="commit", timeout=TIMEOUT_MS)
+                page.evaluate(_DRAWN_AT_JS)
+                graph = page.evaluate(_STREET_MAP_JS)
+                if graph is None:
+                    continue
+                res = ClickResult(slug, path, name)
+                for code, lon, lat in streets[: reps + 1]:
+                    page.goto(base + path, wait_until="commit", timeout=TIMEOUT_MS)
+                    page.evaluate(_DRAWN_AT_JS)
+                    page.locator("#" + graph).scroll_into_view_if_needed()
+                    point = page.evaluate(_MAP_POINT_JS, [graph, lon, lat])
+                    t0 = page.evaluate("() => performance.now()")
+                    page.mouse.click(point["x"], point["y"])
+                    ms = page.evaluate(_FILTERED_AT_JS, [code, t0, 30_000])
+                    if code == streets[0][0]:
+                        continue  # the first click warms the callbacks' caches up
+                    if ms is None:
+                        res.missed += 1
+                    else:
+                        res.settle_s.append(ms / 1000)
+                results.append(res)
+                echo(f"[分析] {name} {path}：点击地图筛选街镇 {res.median:.2f} s（最慢 {res.slowest:.2f} s）"
+                     + (f"，未生效 {res.missed} 次" if res.missed else ""))
+            context.close()
+        finally:
+            browser.close()
+    return results
+
+
+def _analyst_cookie(app, base: str) -> dict:
+    from dashboard.auth.web import browser_cookie
+
+    return browser_cookie(app, base, "bench-analyst", role="analyst", ttl_s=6 * 3600)
+
+
+def render_clicks(results: list[ClickResult], reps: int) -> list[str]:
+    """The markdown lines of the analyst click section."""
+    lines = [
+        "## Analyst cross-filter click in headless Chromium (1366×768)",
+        "",
+        f"A click on a street of the screen's map, {reps} streets in turn after one to warm up, each from a "
+        "freshly loaded screen: from the click until the URL names the street and every panel is drawn "
+        f"again. Median / slowest. Budget: ≤ {CLICK_SETTLE_S} s.",
+        "",
+        "| screen | click settles | missed |",
+        "|---|---:|---:|",
+    ]
+    for r in results:
+        settles = (f"{r.median:.2f} / {r.slowest:.2f} s {_ok(r.median <= CLICK_SETTLE_S)}" if r.settle_s
+                   else "— (the click at the street's centre selected no street: a marker covers it)")
+        lines.append(f"| {r.name} `{r.path}` | {settles} | {r.missed} |")
+    lines.append("")
+    return lines
+
+
 def _ok(flag: bool) -> str:
     return "✅" if flag else "❌"
 
