@@ -49,6 +49,12 @@ def _props(c) -> dict:
 
 @pytest.mark.parametrize("name", SCREENS)
 def test_sta001_every_kpi_of_a_station_user_covers_their_street_only(app, name, monkeypatch):
+    check_station_kpis(name, monkeypatch)
+
+
+def check_station_kpis(name: str, monkeypatch) -> None:
+    """Screen ``name`` drawn for a station user of 七宝镇 shows the library's values for that street only
+    (on the store the current app reads: tests/test_station_scope_pg.py runs it on PostgreSQL)."""
     monkeypatch.setattr(screen, "jurisdiction", lambda: (STREET,))
     page = importlib.import_module(f"pages.{name}")
     # a street outside the jurisdiction asked for in the URL changes nothing
