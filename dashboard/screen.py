@@ -690,10 +690,17 @@ def register(module: str, screen: Screen, *, path: str, order: int, category: st
     the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
     wall's playlist; ``title``, the browser tab's, defaults to the menu name and the product)."""
     name = name or screen.title
-    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT_NAME}",
-                       category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
+    register_page(module, name, path=path, title=title, category=name if category == _OWN_MENU else category,
+                  order=order, wall=wall, **meta)
+
+
+def register_page(module: str, name: str, *, title: str | None = None, **meta: Any) -> None:
+    """Register a page with Dash Pages — a ``Screen`` (through ``register``) or a page that builds its
+    own layout (一户一档, 综合查询, 指标库 …): ``name`` in the menu, the browser tab's ``title``
+    (by default the name and the product), and the route and menu metadata in ``meta``."""
+    dash.register_page(module, name=name, title=title or f"{name} · {PRODUCT_NAME}", **meta)
 
 
 __all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "office_field",
-           "kpi_note", "kpi_strip", "period_field", "register", "standard_fields", "street_field",
-           "unfiltered_note"]
+           "kpi_note", "kpi_strip", "period_field", "register", "register_page", "standard_fields",
+           "street_field", "unfiltered_note"]
