@@ -179,8 +179,7 @@ def _kind_text(state: dict[str, Any]) -> str:
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
-    # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     kind = _kind_text(state)
     panel = partial(SCREEN.panel, view, figs)
     return {
