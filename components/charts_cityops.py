@@ -20,7 +20,7 @@ from components.charts_common import hbar, side_legend, street_choropleth
 from components.figures import empty, figure, funnel
 from components.formatting import format_datetime, format_duration, format_number, format_rate
 from components.labels import label
-from components.lists import scrolling_list
+from components.lists import FILL, newest_list
 from components.maps import MapHeat
 from components.theme import palette, sizes
 
@@ -218,31 +218,10 @@ def feed_list(frame: pd.DataFrame, *, mode: str = "wall", visible_rows: int = 5)
         }
         for r in frame.itertuples(index=False)
     ]
-    if mode == "wall":
-        columns = [
-            ("at", "生成时间"),
-            ("source", "来源"),
-            ("title", "事项"),
-            ("street", "街镇"),
-            ("status", "状态"),
-        ]
-        widths = ["7.5em", "6em", "minmax(0, 1fr)", "6em", "7em"]
-    else:
-        columns = [
-            ("at", "生成时间"),
-            ("source", "来源"),
-            ("title", "事项"),
-            ("street", "街镇"),
-            ("status", "状态"),
-            ("took", "办结用时"),
-        ]
-        widths = None
-    return scrolling_list(
+    return newest_list(
         rows,
-        columns,
-        mode=mode,
-        visible_rows=visible_rows,
-        widths=widths,
-        tone_key="tone",
-        empty_text="暂无城运工单",
+        {"at": "生成时间", "source": "来源", "title": "事项", "street": "街镇", "status": "状态",
+         "took": "办结用时"},
+        wall={"at": "7.5em", "source": "6em", "title": FILL, "street": "6em", "status": "7em"},
+        mode=mode, visible_rows=visible_rows, tone_key="tone", empty_text="暂无城运工单",
     )

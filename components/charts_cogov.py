@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from components.charts_common import hbar, month_axis, side_legend, street_choropleth, top_with_selected
 from components.figures import donut, empty, figure
 from components.formatting import format_datetime, format_number, format_rate
 from components.labels import label
-from components.lists import scrolling_list
+from components.lists import FILL, entity_link, newest_list
 from components.theme import palette, sizes
 
 #: Kinds of QR scan, in the register's order.
@@ -243,13 +243,6 @@ def scan_map(
     )
 
 
-def _entity(name: Any, uscc: Any, mode: str) -> Any:
-    text = name if isinstance(name, str) and name else "—"
-    if mode != "wall" and isinstance(uscc, str) and uscc:
-        return dcc.Link(text, href=f"/entity/{uscc}", className="entity-link", title=f"查看一户一档：{uscc}")
-    return text
-
-
 def problem_list(frame: pd.DataFrame, *, mode: str = "wall", visible_rows: int = 4) -> html.Div:
     """The newest scans that reported a problem (``problem_scans``): time, kind, rating, the entity
     (a link to its file for analysts), equipment code and street."""
@@ -258,31 +251,16 @@ def problem_list(frame: pd.DataFrame, *, mode: str = "wall", visible_rows: int =
             "at": format_datetime(r.scanned_at, "short")[5:],
             "kind": kind_name(r.kind),
             "rating": "—" if pd.isna(r.rating) else f"{int(r.rating)}星",
-            "entity": _entity(r.entity_name, r.uscc, mode),
+            "entity": entity_link(r.entity_name, r.uscc, mode),
             "equipment": r.equipment_code or "—",
             "street": r.street_name or "—",
         }
         for r in frame.itertuples(index=False)
     ]
-    if mode == "wall":
-        columns = [
-            ("at", "扫码时间"),
-            ("kind", "类型"),
-            ("entity", "主体"),
-            ("rating", "评分"),
-            ("street", "街镇"),
-        ]
-        widths = ["7.5em", "9em", "minmax(0, 1fr)", "3.5em", "6em"]
-    else:
-        columns = [
-            ("at", "扫码时间"),
-            ("kind", "类型"),
-            ("rating", "评分"),
-            ("entity", "主体"),
-            ("equipment", "设备代码"),
-            ("street", "街镇"),
-        ]
-        widths = None
-    return scrolling_list(
-        rows, columns, mode=mode, visible_rows=visible_rows, widths=widths, empty_text="暂无反映问题的扫码"
+    return newest_list(
+        rows,
+        {"at": "扫码时间", "kind": "类型", "rating": "评分", "entity": "主体", "equipment": "设备代码",
+         "street": "街镇"},
+        wall={"at": "7.5em", "kind": "9em", "entity": FILL, "rating": "3.5em", "street": "6em"},
+        mode=mode, visible_rows=visible_rows, empty_text="暂无反映问题的扫码",
     )

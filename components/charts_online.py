@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from components.charts_common import hbar, month_axis, outline_region, select_month
 from components.figures import donut, empty, figure
 from components.formatting import format_datetime, format_duration, format_number, format_rate
 from components.labels import label
-from components.lists import scrolling_list
+from components.lists import FILL, entity_link, newest_list
 from components.maps import MapHeat, district_map
 from components.partial import mark_trend
 from components.theme import palette, sizes
@@ -287,13 +287,6 @@ def street_map(
     return outline_region(fig, streets, selected, theme=theme, mode=mode)
 
 
-def _entity(name: Any, uscc: Any, mode: str) -> Any:
-    text = name if isinstance(name, str) and name else "—"
-    if mode != "wall" and isinstance(uscc, str) and uscc:
-        return dcc.Link(text, href=f"/entity/{uscc}", className="entity-link", title=f"查看一户一档：{uscc}")
-    return text
-
-
 def newest_complaints(
     frame: pd.DataFrame,
     street_names: Mapping[str, str],
@@ -310,38 +303,16 @@ def newest_complaints(
             "channel": label("complaint", "channel", r.channel),
             "kind": label("complaint", "kind", r.kind),
             "summary": r.summary or "—",
-            "entity": _entity(r.entity_name, r.uscc, mode),
+            "entity": entity_link(r.entity_name, r.uscc, mode),
             "street": street_names.get(str(r.street_code), "—"),
             "status": label("complaint", "status", r.status),
         }
         for r in frame.itertuples(index=False)
     ]
-    if mode == "wall":
-        columns = [
-            ("at", "受理时间"),
-            ("channel", "渠道"),
-            ("summary", "诉求摘要"),
-            ("street", "街镇"),
-            ("status", "状态"),
-        ]
-        widths = ["7.5em", "8.5em", "minmax(0, 1fr)", "6em", "4.5em"]
-    else:
-        columns = [
-            ("at", "受理时间"),
-            ("channel", "渠道"),
-            ("kind", "类型"),
-            ("summary", "诉求摘要"),
-            ("entity", "被投诉主体"),
-            ("street", "街镇"),
-            ("status", "状态"),
-        ]
-        widths = None
-    return scrolling_list(
+    return newest_list(
         rows,
-        columns,
-        mode=mode,
-        visible_rows=visible_rows,
-        widths=widths,
-        empty_text="期间内无网购投诉举报",
-        id=id,
+        {"at": "受理时间", "channel": "渠道", "kind": "类型", "summary": "诉求摘要", "entity": "被投诉主体",
+         "street": "街镇", "status": "状态"},
+        wall={"at": "7.5em", "channel": "8.5em", "summary": FILL, "street": "6em", "status": "4.5em"},
+        mode=mode, visible_rows=visible_rows, empty_text="期间内无网购投诉举报", id=id,
     )

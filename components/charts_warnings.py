@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from components.charts_common import emphasis, hbar, outline_region
 from components.figures import empty, template
 from components.formatting import format_datetime, format_duration, format_number, format_rate
 from components.labels import label
-from components.lists import scrolling_list
+from components.lists import entity_link, scrolling_list
 from components.maps import MapPoints, district_map
 from components.theme import LEVEL_COLOURS, palette, sizes
 
@@ -341,13 +341,6 @@ def warning_map(
     return outline_region(fig, streets, selected, theme=theme, mode=mode)
 
 
-def _entity(name: Any, uscc: Any, mode: str) -> Any:
-    text = name if isinstance(name, str) and name else "—"
-    if mode != "wall" and isinstance(uscc, str) and uscc:
-        return dcc.Link(text, href=f"/entity/{uscc}", className="entity-link", title=f"查看一户一档：{uscc}")
-    return text
-
-
 def newest_list(
     frame: pd.DataFrame, *, mode: str = "wall", visible_rows: int = 4, id: str | None = None
 ) -> html.Div:
@@ -359,7 +352,7 @@ def newest_list(
             "level": level_name(r.level),
             "rule": r.rule_name or r.rule_id,
             "title": r.title,
-            "entity": _entity(r.entity_name, r.uscc, mode),
+            "entity": entity_link(r.entity_name, r.uscc, mode),
             "street": r.street_name or "—",
             "status": label("warning", "status", r.status),
             "tone": r.level,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from components.formatting import DASH, format_number
 
@@ -78,3 +78,30 @@ def scrolling_list(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[st
     )
     return html.Div([header, html.Div(track, className="ticker-viewport")], className="ticker",
                     style={"--ss-ticker-rows": str(visible_rows)}, **ident)
+
+
+#: The width of a wall list's column that takes the rest of the row (a title, a summary).
+FILL = "minmax(0, 1fr)"
+
+
+def newest_list(rows: Sequence[Mapping[str, Any]], headers: Mapping[str, str], *, wall: Mapping[str, str],
+                analyst: Sequence[str] | None = None, mode: str = "wall", visible_rows: int = 5,
+                empty_text: str = "暂无记录", tone_key: str | None = None, id: str | None = None) -> html.Div:
+    """The newest records of a screen (a feed, the latest complaints or scans) as a ``scrolling_list``:
+    the wall shows the few columns of ``wall`` (key → width, in order) in a fixed grid, analysts the
+    ``analyst`` keys (default: every key of ``headers``, in order) as a table. ``headers`` maps every
+    key to its Chinese header."""
+    if mode == "wall":
+        columns, widths = [(k, headers[k]) for k in wall], list(wall.values())
+    else:
+        columns, widths = [(k, headers[k]) for k in (analyst or headers)], None
+    return scrolling_list(rows, columns, mode=mode, visible_rows=visible_rows, widths=widths,
+                          tone_key=tone_key, empty_text=empty_text, id=id)
+
+
+def entity_link(name: Any, uscc: Any, mode: str) -> Any:
+    """An entity's name in a list: for analysts a link to its file (一户一档), on the wall plain text."""
+    text = name if isinstance(name, str) and name else "—"
+    if mode != "wall" and isinstance(uscc, str) and uscc:
+        return dcc.Link(text, href=f"/entity/{uscc}", className="entity-link", title=f"查看一户一档：{uscc}")
+    return text

@@ -207,6 +207,12 @@ class Grid:
         return callable(self.columns)
 
 
+def period_span(state: Mapping[str, Any]) -> tuple[dict[str, Any], date, date]:
+    """What a draw reads its period by: the state's ``period_bounds`` and its first and last day."""
+    bounds = extra.period_bounds(state["period"])
+    return bounds, bounds["start"], bounds["end"]
+
+
 def standard_fields(*more: FilterField | Callable[[], FilterField]) -> Callable[[], list[FilterField]]:
     """The filters of most screens: the period, the street and the 市场监管所 (each within the user's
     jurisdiction), then the screen's own ``more`` — a field whose choices come from the data is given
@@ -383,6 +389,13 @@ class Screen:
         assert period is not None
         return period_caption(period.text(state["period"]), extra.period_bounds(state["period"]),
                               id=self.ids.id("period"))
+
+    def when(self, view: ViewParams, state: StateDict) -> str:
+        """" · <period>" for a panel title on the wall, which shows one period for good; "" for
+        analysts, who read the period over the panels."""
+        period = self._period()
+        assert period is not None
+        return f" · {period.text(state['period'])}" if view.kiosk else ""
 
     def panel(self, view: ViewParams, figs: Mapping[str, Any], key: str, title: str, unit: str | None = None,
               *, note: Any = None, **kw: Any) -> html.Section:
@@ -712,10 +725,17 @@ def register(module: str, screen: Screen, *, path: str, order: int, category: st
     the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
     wall's playlist; ``title``, the browser tab's, defaults to the menu name and the product)."""
     name = name or screen.title
-    dash.register_page(module, path=path, name=name, title=title or f"{name} · {PRODUCT_NAME}",
-                       category=name if category == _OWN_MENU else category, order=order, wall=wall, **meta)
+    register_page(module, name, path=path, title=title, category=name if category == _OWN_MENU else category,
+                  order=order, wall=wall, **meta)
+
+
+def register_page(module: str, name: str, *, title: str | None = None, **meta: Any) -> None:
+    """Register a page with Dash Pages — a ``Screen`` (through ``register``) or a page that builds its
+    own layout (一户一档, 综合查询, 指标库 …): ``name`` in the menu, the browser tab's ``title``
+    (by default the name and the product), and the route and menu metadata in ``meta``."""
+    dash.register_page(module, name=name, title=title or f"{name} · {PRODUCT_NAME}", **meta)
 
 
 __all__ = ["Grid", "Note", "Scope", "Screen", "filter_streets", "jurisdiction", "office_field",
-           "kpi_note", "kpi_strip", "period_field", "register", "standard_fields", "street_field",
-           "unfiltered_note"]
+           "kpi_note", "kpi_strip", "period_field", "period_span", "register", "register_page",
+           "standard_fields", "street_field", "unfiltered_note"]

@@ -378,36 +378,24 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
             style=style,
         )
 
+    def choice(label: str, name: str, cls: str, options: Any, value: Any, fixed: bool = True,
+               **kw: Any) -> html.Div:
+        """A dropdown of the workbench (``fixed``: always has a value, not clearable)."""
+        if fixed:
+            kw["clearable"] = False
+        return item(label, dcc.Dropdown(id=CONTROL[name], options=options, value=value,
+                                        className="filter-dropdown", labels=DROPDOWN_LABELS, **kw),
+                    f"filter-item--{cls}")
+
+    streets = [{"label": n, "value": c} for c, n in extra.street_names().items()]
+    indicators = choice(f"指标（最多 {MAX_INDICATORS} 项，可输入名称或主题搜索）", "ind", "indicators",
+                        charts.indicator_options(cat), list(state["ind"]), multi=True, searchable=True,
+                        placeholder="选择指标")
+    indicators.style = {"flex": "2 1 380px", "minWidth": "320px"}
     bar = html.Div(
         [
-            item(
-                f"指标（最多 {MAX_INDICATORS} 项，可输入名称或主题搜索）",
-                dcc.Dropdown(
-                    id=CONTROL["ind"],
-                    options=charts.indicator_options(cat),
-                    value=list(state["ind"]),
-                    multi=True,
-                    clearable=False,
-                    searchable=True,
-                    placeholder="选择指标",
-                    className="filter-dropdown",
-                    labels=DROPDOWN_LABELS,
-                ),
-                "filter-item--indicators",
-                style={"flex": "2 1 380px", "minWidth": "320px"},
-            ),
-            item(
-                "期间",
-                dcc.Dropdown(
-                    id=CONTROL["period"],
-                    options=_period_options(state),
-                    value=state["period"],
-                    clearable=False,
-                    className="filter-dropdown",
-                    labels=DROPDOWN_LABELS,
-                ),
-                "filter-item--period",
-            ),
+            indicators,
+            choice("期间", "period", "period", _period_options(state), state["period"]),
             item(
                 "自定义期间",
                 dcc.DatePickerRange(
@@ -424,42 +412,10 @@ def _controls(state: dict[str, Any], notes: list[str]) -> html.Div:
                 ),
                 "filter-item--range",
             ),
-            item(
-                "分解维度（所选指标都支持的）",
-                dcc.Dropdown(
-                    id=CONTROL["dim"],
-                    options=charts.dimension_options(allowed),
-                    value=state["dim"],
-                    clearable=False,
-                    className="filter-dropdown",
-                    labels=DROPDOWN_LABELS,
-                ),
-                "filter-item--dimension",
-            ),
-            item(
-                "街镇",
-                dcc.Dropdown(
-                    id=CONTROL["street"],
-                    options=[{"label": n, "value": c} for c, n in extra.street_names().items()],
-                    value=state.get("street"),
-                    placeholder="全区",
-                    className="filter-dropdown",
-                    labels=DROPDOWN_LABELS,
-                ),
-                "filter-item--street",
-            ),
-            item(
-                "排名指标",
-                dcc.Dropdown(
-                    id=CONTROL["rank"],
-                    options=charts.indicator_options(cat),
-                    value=state["rank"],
-                    clearable=False,
-                    className="filter-dropdown",
-                    labels=DROPDOWN_LABELS,
-                ),
-                "filter-item--rank",
-            ),
+            choice("分解维度（所选指标都支持的）", "dim", "dimension", charts.dimension_options(allowed),
+                   state["dim"]),
+            choice("街镇", "street", "street", streets, state.get("street"), fixed=False, placeholder="全区"),
+            choice("排名指标", "rank", "rank", charts.indicator_options(cat), state["rank"]),
         ],
         className="filter-bar",
         role="search",

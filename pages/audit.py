@@ -12,7 +12,6 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import dash
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -22,11 +21,11 @@ from dashboard import auth
 from dashboard.auth.accounts import now_local
 from dashboard.auth.permissions import ROLE_LABELS
 from dashboard.auth.web import page_guard
+from dashboard.screen import register_page
 from data_access import identity
 from data_access.schema import AUDIT_ACTIONS
 
-dash.register_page(__name__, path="/audit", name="审计日志", title="审计日志 · 智慧监管·云中心",
-                   order=900, wall=False)
+register_page(__name__, "审计日志", path="/audit", order=900, wall=False)
 
 ROOT_ID = "page-audit"
 USER = "audit-user"

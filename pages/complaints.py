@@ -157,8 +157,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
-    # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     return {
         "left": [
             chart_panel(f"受理渠道{when}", figs["channel"], unit="件", id=IDS.id("channel"), mode=mode),
@@ -212,24 +211,14 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int):
 
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=("kpis", "channel", "kind", "category", "map", "trend", "change", "entities", "words"),
     children=("entities",),
     clicks={"map": "street", "change": "street", "channel": "channel", "kind": "kind",
             "category": "category", "trend": "period"},
-    grid=Grid(
-        "投诉举报明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "投诉举报明细",
-        note=f"投诉人姓名与电话已脱敏；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    grid=Grid("投诉举报明细（当前筛选）", COLUMNS, _grid, "投诉举报明细",
+              note=f"投诉人姓名与电话已脱敏；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT),
 )
 register(__name__, SCREEN, path="/complaints", order=40)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()

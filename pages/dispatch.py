@@ -450,11 +450,7 @@ def _pick(trigger: Any, value: Any) -> tuple[str, str, Any] | None:
 
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=("kpis", "map", "stats"),
     triggers={IDS.id("map-graph"): ("clickData", _map_click)},
     children=("stats",),

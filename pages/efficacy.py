@@ -227,11 +227,7 @@ REFRESHED = (
 )
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=REFRESHED,
     children=("list", "radar-office", "trend-office"),
     carry=("shown",),

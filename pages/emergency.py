@@ -230,7 +230,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
@@ -290,11 +290,7 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int) -> tuple[pd.DataFrame
 GRAPHS = ("levels", "kinds", "dispatch", "map", "timeline", "nearest", "resources")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=("kpis", *GRAPHS, "list"),
     children=("list",),
     controls=("period", "street"),
@@ -302,16 +298,10 @@ SCREEN = Screen(
     triggers={MAP_GRAPH: ("clickData", _map_click)},
     patterns=(({"role": charts.PICK_ROLE, "incident": ALL}, "n_clicks", _pick),),
     notes=(Note("kpi-note", _kpi_note),),
-    grid=Grid(
-        "突发事件明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "突发事件明细",
-        note=f"列出当前未处置的事件和期间内报告的事件（按街镇、等级、类型筛选），最新在前；"
-        f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    grid=Grid("突发事件明细（当前筛选）", COLUMNS, _grid, "突发事件明细",
+              note=f"列出当前未处置的事件和期间内报告的事件（按街镇、等级、类型筛选），最新在前；"
+              f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT),
 )
 register(__name__, SCREEN, path="/emergency", order=5)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()

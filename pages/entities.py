@@ -157,8 +157,7 @@ def _kpi_note(kpis) -> str:
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
@@ -236,11 +235,7 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int):
 
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=("kpis", "types", "industries", "credit", "map", "trend", "growth", "lists", "streets"),
     controls=("period", "street", "industry", "entity_type", "list"),
     clicks={"map": "street", "streets": "street", "types": "entity_type", "industries": "industry",
@@ -248,16 +243,10 @@ SCREEN = Screen(
     notes=(Note("kpi-note", lambda state, scope: _kpi_note(_kpis(state, scope)), place="below"),),
     beside_bar=_search_box,
     unavailable_title="市场主体",
-    grid=Grid(
-        "市场主体明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "市场主体明细",
-        note=f"法定代表人姓名与电话已脱敏；导出与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-        controls=_list_control,
-    ),
+    grid=Grid("市场主体明细（当前筛选）", COLUMNS, _grid, "市场主体明细",
+              note=f"法定代表人姓名与电话已脱敏；导出与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              controls=_list_control),
 )
 register(__name__, SCREEN, path="/entities", order=10, name="主体信息")
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()

@@ -27,7 +27,7 @@ from components.panels import chart_panel, empty_state
 from components.qr import qr_image
 from dashboard import auth
 from dashboard.auth.web import page_guard
-from dashboard.screen import absolute_url, jurisdiction
+from dashboard.screen import absolute_url, jurisdiction, register_page
 from data_access.api.entity_file import EntityNotFound, entity_file
 from data_access.api.geo import street_polygons
 from data_access.api.scope import entity_street
@@ -36,17 +36,9 @@ from data_access.uscc import InvalidUSCC
 
 log = logging.getLogger(__name__)
 
-dash.register_page(
-    __name__,
-    path_template="/entity/<uscc>",
-    name="一户一档",
-    title="一户一档 · 智慧监管·云中心",
-    slug="entity",
-    order=200,
-)
-
 IDS = ScreenIds("entity")
 TITLE = "一户一档"
+register_page(__name__, TITLE, path_template="/entity/<uscc>", slug="entity", order=200)
 #: Events read per kind (and overall): enough for years of an ordinary entity's history.
 TIMELINE_LIMIT = 500
 #: Events drawn: a desk reads the newest 150 (the kind filter reaches older ones), the wall scrolls 30.

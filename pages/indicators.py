@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
@@ -33,23 +32,14 @@ from components.layout import Refreshed, ScreenIds, ViewParams, refresh_callback
 from components.lists import scrolling_list
 from components.panels import chart_panel, empty_state
 from dashboard import auth
-from dashboard.screen import jurisdiction
+from dashboard.screen import jurisdiction, register_page
 from data_access.api.indicators import indicator_catalogue
 
 log = logging.getLogger(__name__)
 
-dash.register_page(
-    __name__,
-    path="/indicators",
-    name="指标库",
-    title="指标库 · 智慧监管·云中心",
-    category="查询与指标",
-    order=910,
-    wall=True,
-)
-
 IDS = ScreenIds("indicators")
 TITLE = "指标库"
+register_page(__name__, TITLE, path="/indicators", category="查询与指标", order=910, wall=True)
 
 #: The headline indicators of the summary (the core of data.md §6, one per system).
 HEADLINE = (

@@ -151,25 +151,16 @@ GRAPHS = ("tiers", "kinds", "map", "patrols")
 LISTS = ("countdown", "samplings", "incidents")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     notes=(Note("kpi-note", _kpi_note),),
     controls=("street", "office"),
     refreshed=("kpis", *GRAPHS, *LISTS),
     children=LISTS,
     clicks={"map": "street", "tiers": "tier"},
-    grid=Grid(
-        "保障点位明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "保障点位明细",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-        note="当前保障任务的点位，巡查超时的在前，再按风险等级；不含巡查人员信息；导出文件与表格为同一筛选条件。",
-    ),
+    grid=Grid("保障点位明细（当前筛选）", COLUMNS, _grid, "保障点位明细",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT,
+              note="当前保障任务的点位，巡查超时的在前，再按风险等级；不含巡查人员信息；"
+              "导出文件与表格为同一筛选条件。"),
 )
 register(__name__, SCREEN, path="/major-events", order=60)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()

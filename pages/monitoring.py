@@ -179,8 +179,7 @@ def _kind_text(state: dict[str, Any]) -> str:
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     mode = view.mode
-    # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     kind = _kind_text(state)
     panel = partial(SCREEN.panel, view, figs)
     return {
@@ -230,23 +229,14 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int) -> tuple[pd.DataFrame
 GRAPHS = ("venues", "alarms", "funnel", "devices", "cold", "elevator", "trend")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=("kpis", *GRAPHS, "video", "down"),
     children=("video", "down"),
     clicks={"venues": "venue", "devices": "kind", "trend": "period"},
-    grid=Grid(
-        "感知设备明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "感知设备明细",
-        note=f"在线设备在前；不含已停用设备。导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-    ),
+    grid=Grid("感知设备明细（当前筛选）", COLUMNS, _grid, "感知设备明细",
+              note="在线设备在前；不含已停用设备。"
+              f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
+              grid_limit=GRID_LIMIT, export_limit=EXPORT_LIMIT),
     notes=(Note("period-note", lambda _state, _scope: PERIOD_NOTE, class_name="period-caption",
                 place="caption", follows=False),),
 )

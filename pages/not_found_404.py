@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import dash
 from dash import dcc, html
 
 from components.layout import ScreenIds, ViewParams, status_data
+from dashboard.screen import register_page
 
-dash.register_page(__name__, path="/404", name="页面不存在", title="页面不存在 · 智慧监管·云中心",
-                   slug="not-found")
+register_page(__name__, "页面不存在", path="/404", slug="not-found")
 
 IDS = ScreenIds("not-found")
 WALL_KEYS = ("theme", "fit", "refresh", "rotate", "playlist")

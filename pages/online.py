@@ -105,9 +105,8 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    # the wall shows one period for good, so its titles name it; analysts read it over the panels
     period = _fields()[0].text(state["period"])
-    when = f" · {period}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     wall = view.kiosk
     panel = partial(SCREEN.panel, view, figs)
     click = "点击月份可筛选全屏。"

@@ -155,11 +155,7 @@ def _links(_state: dict[str, Any]) -> Any:
 GRAPHS = ("map", "complaints", "warnings", "alarms", "devices", "cases", "incidents")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels,
     refreshed=("kpis", *GRAPHS, "ticker"),
     children=("ticker",),
     controls=("street",),

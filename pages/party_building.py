@@ -29,6 +29,7 @@ from dashboard.screen import (
     Screen,
     office_field,
     period_field,
+    period_span,
     register,
     street_field,
     unfiltered_note,
@@ -88,76 +89,48 @@ def _kpi_note(state: dict[str, Any], scope: Scope) -> str:
 
 def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], Any]:
     """Every panel of the screen for a state: figures and components keyed by panel."""
-    bounds = extra.period_bounds(state["period"])
-    start, end = bounds["start"], bounds["end"]
+    bounds, start, end = period_span(state)
     here, kind, street = scope.streets, state.get("kind"), state.get("street")
-    theme, mode = view.theme, view.mode
-    wall = mode == "wall"
+    theme, mode, wall = view.theme, view.mode, view.kiosk
     trend_start, trend_end = extra.month_window(bounds["as_of"], TREND_MONTHS)
     coverage = read.party_coverage_by_street(scope.allowed)
     out = {
         "kpis": kpi_cards(_kpis(state, here), mode=mode, better=BETTER),
-        "kinds": charts.org_kind_chart(
-            read.party_orgs_by("kind", here), selected=kind, theme=theme, mode=mode
-        ),
-        "streets": charts.street_org_chart(
-            read.party_orgs_by("street_code", scope.allowed),
-            selected_street=street,
-            top=6 if wall else None,
-            theme=theme,
-            mode=mode,
-        ),
-        "map": charts.coverage_map(
-            street_polygons(), coverage, selected=street, theme=theme, mode=mode, tile_url=view.tile_url
-        ),
-        "coverage": charts.coverage_chart(
-            coverage if not wall else coverage.nsmallest(7, "coverage"),
-            selected=street,
-            theme=theme,
-            mode=mode,
-        ),
-        "trend": charts.activity_trend_chart(
-            read.party_activity_trend(trend_start, trend_end, here), theme=theme, mode=mode
-        ),
-        "activities": charts.activity_kind_chart(
-            read.party_activities_by("kind", start, end, here), theme=theme, mode=mode
-        ),
-        "orgs": charts.org_list(
-            read.party_orgs(here, kind, LIST_ROWS).frame, mode=mode, visible_rows=4 if wall else LIST_ROWS
-        ),
+        "kinds": charts.org_kind_chart(read.party_orgs_by("kind", here), selected=kind, theme=theme,
+                                       mode=mode),
+        "streets": charts.street_org_chart(read.party_orgs_by("street_code", scope.allowed),
+                                           selected_street=street, top=6 if wall else None, theme=theme,
+                                           mode=mode),
+        "map": charts.coverage_map(street_polygons(), coverage, selected=street, theme=theme, mode=mode,
+                                   tile_url=view.tile_url),
+        "coverage": charts.coverage_chart(coverage if not wall else coverage.nsmallest(7, "coverage"),
+                                          selected=street, theme=theme, mode=mode),
+        "trend": charts.activity_trend_chart(read.party_activity_trend(trend_start, trend_end, here),
+                                             theme=theme, mode=mode),
+        "activities": charts.activity_kind_chart(read.party_activities_by("kind", start, end, here),
+                                                 theme=theme, mode=mode),
+        "orgs": charts.org_list(read.party_orgs(here, kind, LIST_ROWS).frame, mode=mode,
+                                visible_rows=4 if wall else LIST_ROWS),
     }
     return out, bounds["data_time"]
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
-    panel = partial(SCREEN.panel, view, figs)
+    when, panel = SCREEN.when(view, state), partial(SCREEN.panel, view, figs)
     return {
         "left": [
             panel("kinds", "党组织（按类型）", "个", note="点击类型可筛选全屏。"),
-            panel(
-                "streets",
-                "各街镇党组织",
-                "个",
-                note="局机关科室、执法队的党支部不属街镇，不在此列；点击街镇可筛选全屏。",
-            ),
+            panel("streets", "各街镇党组织", "个",
+                  note="局机关科室、执法队的党支部不属街镇，不在此列；点击街镇可筛选全屏。"),
             panel("activities", f"党组织活动{when}", "次"),
         ],
-        "centre": panel(
-            "map",
-            "两新组织党建覆盖率",
-            "%",
-            class_name="panel--map",
-            note="在营企业中由本企业党组织或联合党组织覆盖的比例；街镇边界为近似划分；点击街镇可筛选全屏。",
-        ),
+        "centre": panel("map", "两新组织党建覆盖率", "%", class_name="panel--map",
+                        note="在营企业中由本企业党组织或联合党组织覆盖的比例；街镇边界为近似划分；"
+                        "点击街镇可筛选全屏。"),
         "bottom": panel("orgs", "党组织（党员数最多的在前）"),
         "right": [
-            panel(
-                "coverage",
-                "覆盖率最低的街镇" if view.kiosk else "各街镇覆盖率（低者在前）",
-                "%",
-                note="括号内为覆盖企业 / 在营企业。",
-            ),
+            panel("coverage", "覆盖率最低的街镇" if view.kiosk else "各街镇覆盖率（低者在前）", "%",
+                  note="括号内为覆盖企业 / 在营企业。"),
             panel("trend", f"近{TREND_MONTHS}个月党组织活动", "次"),
         ],
     }
@@ -171,26 +144,12 @@ def _grid(state: dict[str, Any], scope: Scope, limit: int):
 GRAPHS = ("kinds", "streets", "map", "coverage", "trend", "activities")
 
 SCREEN = Screen(
-    IDS,
-    TITLE,
-    fields=_fields,
-    draw=draw,
-    panels=panels,
-    notes=(Note("kpi-note", _kpi_note),),
-    refreshed=("kpis", *GRAPHS, "orgs"),
-    children=("orgs",),
+    IDS, TITLE, fields=_fields, draw=draw, panels=panels, notes=(Note("kpi-note", _kpi_note),),
+    refreshed=("kpis", *GRAPHS, "orgs"), children=("orgs",), default_period="year",
     clicks={"map": "street", "kinds": "kind", "streets": "street", "coverage": "street"},
-    default_period="year",
-    grid=Grid(
-        "党组织明细（当前筛选）",
-        COLUMNS,
-        _grid,
-        "党组织明细",
-        grid_limit=GRID_LIMIT,
-        export_limit=EXPORT_LIMIT,
-        note="按街镇与党组织类型筛选，党员数多的在前；只列组织，不含党员个人信息；"
-        f"导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。",
-    ),
+    grid=Grid("党组织明细（当前筛选）", COLUMNS, _grid, "党组织明细", grid_limit=GRID_LIMIT,
+              export_limit=EXPORT_LIMIT, note="按街镇与党组织类型筛选，党员数多的在前；只列组织，"
+              f"不含党员个人信息；导出文件与表格为同一筛选条件，最多导出 {EXPORT_LIMIT:,} 条。"),
 )
 register(__name__, SCREEN, path="/party-building", order=56, category=MENU_COGOV_PARTY)
 layout, refresh, update_filters, update_grid, export_file = SCREEN.wire()

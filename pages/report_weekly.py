@@ -202,6 +202,21 @@ def _count(value: object) -> str:
     return format_count(0 if is_missing(value) else value).text
 
 
+def _opening(text: Narrative, table_title: str, table: Any, trend_title: str, trend_fig: Any) -> list[Any]:
+    """A section's first sheet: its narrative, its table of indicators and its trend of TREND_WEEKS weeks."""
+    return [narrative(text.statements), sub_heading(table_title), table,
+            figure_block(trend_title, _weeks_axis(trend_fig, TREND_WEEKS), height=TREND_HEIGHT)]
+
+
+def _street_pair(title: str, by_street: pd.DataFrame, unit: str, header: list[str], rows: list[list[Any]],
+                 caption: str) -> Any:
+    """The week's map of the streets beside the table of the first ten."""
+    return side_by_side(figure_block(title, _map(dict(by_street.values), unit), height=MAP_HEIGHT,
+                                     width=MAP_WIDTH, note=MAP_NOTE),
+                        data_table(header, rows, caption=caption, class_name="report-table--compact",
+                                   numeric=[False] + [True] * (len(header) - 1)))
+
+
 def _weeks_axis(fig: Any, weeks: int) -> Any:
     """Half a week of room at both ends, so the first week's label clears the value axis."""
     fig.update_xaxes(range=[-0.5, weeks - 0.5])
@@ -291,24 +306,12 @@ def entities_section(ctx: ReportContext) -> ReportSection | None:
     street_rows = [[names.get(k, k), _count(v), _count(prev_street.get(k)), _count(active_street.get(k))]
                    for k, v in by_street.head(10).values]
     top_sections = _top(by_section, 8)
-    page_one = [
-        narrative(text.statements),
-        sub_heading("表：市场主体登记主要指标"),
-        table,
-        figure_block(
-            f"图：近{TREND_WEEKS}周新设与注销吊销市场主体（户）",
-            _weeks_axis(trend_fig, TREND_WEEKS),
-            height=TREND_HEIGHT,
-        ),
-    ]
+    page_one = _opening(text, "表：市场主体登记主要指标", table,
+                        f"图：近{TREND_WEEKS}周新设与注销吊销市场主体（户）", trend_fig)
     page_two = [sub_heading("各街镇新设市场主体"),
-                side_by_side(figure_block("图：本周各街镇新设市场主体（户）",
-                                          _map(dict(by_street.values), "户"),
-                                          height=MAP_HEIGHT, width=MAP_WIDTH, note=MAP_NOTE),
-                             data_table(["街镇", "本周新设", "上周新设", "在营主体"], street_rows,
-                                        caption="表：新设主体前十位街镇（户）",
-                                        numeric=[False, True, True, True],
-                                        class_name="report-table--compact"))]
+                _street_pair("图：本周各街镇新设市场主体（户）", by_street, "户",
+                             ["街镇", "本周新设", "上周新设", "在营主体"], street_rows,
+                             "表：新设主体前十位街镇（户）")]
     blocks = []
     if len(top_sections):
         # the screen's industry chart, fed the week's new registrations in industry_mix's shape
@@ -428,23 +431,11 @@ def complaints_section(ctx: ReportContext) -> ReportSection | None:
                  delta_text(part("category", k, v), part("category", k, prev_category.get(k), "previous"))]
                 for k, v in cat.values]
 
-    page_one = [
-        narrative(text.statements),
-        sub_heading("表：投诉举报主要指标"),
-        table,
-        figure_block(
-            f"图：近{TREND_WEEKS}周受理投诉举报（件）",
-            _weeks_axis(trend_fig, TREND_WEEKS),
-            height=TREND_HEIGHT,
-        ),
-    ]
+    page_one = _opening(text, "表：投诉举报主要指标", table, f"图：近{TREND_WEEKS}周受理投诉举报（件）",
+                        trend_fig)
     page_two = [sub_heading("各街镇受理情况"),
-                side_by_side(figure_block("图：本周各街镇受理投诉举报（件）",
-                                          _map(dict(by_street.values), "件"),
-                                          height=MAP_HEIGHT, width=MAP_WIDTH, note=MAP_NOTE),
-                             data_table(["街镇", "本周", "上周"], street_rows,
-                                        caption="表：受理量前十位街镇（件）",
-                                        numeric=[False, True, True], class_name="report-table--compact")),
+                _street_pair("图：本周各街镇受理投诉举报（件）", by_street, "件", ["街镇", "本周", "上周"],
+                             street_rows, "表：受理量前十位街镇（件）"),
                 sub_heading("受理渠道与问题类别"),
                 figure_block("图：本周各渠道受理投诉举报（件）", channel_fig, height=BAR_HEIGHT),
                 side_by_side(figure_block("图：本周投诉举报前八位类别（件）", cat_fig, height=RANK_HEIGHT,

@@ -13,12 +13,11 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 from components.forbidden import forbidden_page
 from dashboard import auth
 from dashboard.auth.web import page_guard
+from dashboard.screen import register_page
 from data_access.db import store
 from data_access.rules import RuleError, RulePermissionError, rule_catalogue, update_rule
 
-dash.register_page(
-    __name__, path="/rules", name="预警规则", title="预警规则 · 智慧监管·云中心", order=910, wall=False
-)
+register_page(__name__, "预警规则", path="/rules", order=910, wall=False)
 
 ROOT_ID = "page-rules"
 SAVE = "rules-save"

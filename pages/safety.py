@@ -162,7 +162,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     panel = partial(SCREEN.panel, view, figs)
     failed = panel("failed", f"抽检不合格批次及核查处置{when}", "批")
     # the cold-chain caption shows on the wall too

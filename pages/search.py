@@ -19,24 +19,16 @@ from components.lists import scrolling_list
 from components.panels import chart_panel, empty_state
 from components.tables import Column, detail_grid, detail_panel, download, grid_rows
 from dashboard import auth
-from dashboard.screen import jurisdiction
+from dashboard.screen import jurisdiction, register_page
 from data_access.api.search import search
 from data_access.api.status import data_status
 from data_access.uscc import InvalidUSCC, validate_uscc
 
 log = logging.getLogger(__name__)
 
-dash.register_page(
-    __name__,
-    path="/search",
-    name="综合查询",
-    title="综合查询 · 智慧监管·云中心",
-    category="查询与指标",
-    order=900,
-)
-
 IDS = ScreenIds("search")
 TITLE = "综合查询"
+register_page(__name__, TITLE, path="/search", category="查询与指标", order=900)
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 LIMIT = 200

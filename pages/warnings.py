@@ -21,13 +21,13 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
 from components import charts_warnings as charts
+from components import warning_actions as act
 from components.charts_common import kpi_cards
 from components.labels import ENUM_LABELS
 from components.layout import ScreenIds, ViewParams
-from components.panels import chart_panel
 from components.permalink import FilterField
 from components.tables import Column
 from dashboard import auth
@@ -155,8 +155,7 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
 
 
 def panels(view: ViewParams, figs: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    # the wall shows one period for good, so its titles name it; analysts read it over the panels
-    when = f" · {_fields()[0].text(state['period'])}" if view.kiosk else ""
+    when = SCREEN.when(view, state)
     panel = partial(SCREEN.panel, view, figs)
     return {
         "left": [
@@ -204,25 +203,11 @@ _draw, _scope, FILTERS, CONTROLS = SCREEN.draw_state, SCREEN.streets, SCREEN.fil
 
 # ---- 预警处置 -------------------------------------------------------------------------------------
 ACT_SLUG = "warnings"
-ACT_BODY = f"{ACT_SLUG}-act-body"
-ACT_MESSAGE = f"{ACT_SLUG}-act-message"
-ACT_CHOSEN = f"{ACT_SLUG}-act-chosen"
-ACT_NOTE = f"{ACT_SLUG}-act-note"
+ACT_IDS = act.ids(ACT_SLUG)
+ACT_BODY, ACT_MESSAGE, ACT_CHOSEN, ACT_NOTE = (ACT_IDS[k] for k in ("body", "message", "chosen", "note"))
 ACT_GRID = f"{ACT_SLUG}-grid"
 PICK_ROLE = "warnings-act-pick"
 STEP_ROLE = "warnings-act-step"
-_ACT_LEVEL = ENUM_LABELS.get(("warning", "level"), {})
-_ACT_CELL = {"padding": "2px 8px", "textAlign": "left"}
-
-
-def _act_time(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "—"
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
-
-
-def _act_warning(warning_id: str) -> dict[str, Any] | None:
-    return ops.warning_brief(store.engine, warning_id)
 
 
 def _act_visible(row: dict[str, Any]) -> bool:
@@ -232,122 +217,26 @@ def _act_visible(row: dict[str, Any]) -> bool:
 
 def act_body(warning_id: str | None) -> Any:
     """The chosen warning: its state, history and the steps the signed-in user may take."""
-    if not warning_id:
-        return html.Div("请在下方明细表或上方列表中点击一条预警。", className="detail-caption")
-    row = _act_warning(warning_id)
+    row = ops.warning_brief(store.engine, warning_id) if warning_id else None
     if row is None or not _act_visible(row):
-        return html.Div(f"没有编号为 {warning_id} 的预警（或不在您的辖区内）。", className="detail-caption")
+        return act.warning_detail(warning_id, None, slug=ACT_SLUG, step_role=STEP_ROLE)
     info = auth.current_user_info()
     steps = []
     if info is not None and auth.has_permission("warning_transition"):
         steps = ops.allowed_transitions(
             row["status"], info.role, street_code=row["street_code"], streets=info.streets
         )
-    history = ops.warning_history(store.engine, warning_id)
-    hist = (
-        html.Table(
-            [
-                html.Thead(
-                    html.Tr([html.Th(h, style=_ACT_CELL) for h in ("时间", "从", "到", "操作人", "说明")])
-                ),
-                html.Tbody(
-                    [
-                        html.Tr(
-                            [
-                                html.Td(c, style=_ACT_CELL)
-                                for c in (
-                                    _act_time(e.at),
-                                    ops.STATUS_LABELS.get(e.from_status, e.from_status),
-                                    ops.STATUS_LABELS.get(e.to_status, e.to_status),
-                                    e.username,
-                                    e.note or "",
-                                )
-                            ]
-                        )
-                        for e in history.itertuples()
-                    ]
-                ),
-            ],
-            className="dispatch-table",
-            id=f"{ACT_SLUG}-act-history",
-        )
-        if len(history)
-        else html.Div("尚无处置记录。", className="detail-caption")
-    )
-    buttons = [
-        html.Button(
-            ops.WARNING_TRANSITIONS[(row["status"], to)][0],
-            id={"role": STEP_ROLE, "to": to},
-            n_clicks=0,
-            type="button",
-            className="btn btn-sm btn-outline-primary me-2",
-            **{"data-action": "transition", "data-to": to, "data-warning": warning_id},
-        )
-        for to in steps
-    ]
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.B(f"{warning_id} · {_ACT_LEVEL.get(row['level'], row['level'])}预警 · "),
-                    html.Span(row["title"] or ""),
-                ]
-            ),
-            html.Div(
-                f"当前状态：{ops.STATUS_LABELS.get(row['status'], row['status'])}；"
-                f"承办机构：{row['office_code'] or '—'}；办理期限：{_act_time(row['deadline_at'])}",
-                className="detail-caption",
-            ),
-            hist,
-            html.Div(buttons, style={"marginTop": "4px"})
-            if buttons
-            else html.Div("您当前没有可执行的处置步骤。", className="detail-caption"),
-        ]
-    )
-
-
-def act_newest(frame: pd.DataFrame) -> Any:
-    """Buttons for the newest open warnings (pending, handling) of the screen's scope."""
-    open_rows = (
-        frame[frame["status"].isin(("pending", "handling", "closed"))].head(8) if len(frame) else frame
-    )
-    return html.Div(
-        [
-            html.Button(
-                f"{r.id}（{ops.STATUS_LABELS.get(r.status, r.status)}）",
-                id={"role": PICK_ROLE, "warning": str(r.id)},
-                n_clicks=0,
-                type="button",
-                className="btn btn-sm btn-outline-secondary me-1 mb-1",
-            )
-            for r in open_rows.itertuples()
-        ]
+    return act.warning_detail(
+        warning_id, row, ops.warning_history(store.engine, warning_id),
+        [(to, ops.WARNING_TRANSITIONS[(row["status"], to)][0]) for to in steps],
+        slug=ACT_SLUG, step_role=STEP_ROLE,
     )
 
 
 def action_panel(frame: pd.DataFrame, *, mode: str) -> Any:
     """The analyst's 预警处置 panel (``frame``: the newest warnings the screen shows)."""
-    return chart_panel(
-        "预警处置",
-        html.Div(
-            [
-                html.Div("最新未办结与待核查的预警：", className="detail-caption"),
-                act_newest(frame),
-                html.Div(id=ACT_MESSAGE, **{"aria-live": "polite"}),
-                html.Div(act_body(None), id=ACT_BODY),
-                dcc.Textarea(
-                    id=ACT_NOTE,
-                    placeholder="处置说明（可选，最多 1000 字；随下一步处置记录）",
-                    maxLength=ops.NOTE_MAX,
-                    style={"width": "100%", "height": "3.5em", "marginTop": "4px"},
-                ),
-                dcc.Store(id=ACT_CHOSEN, data=None),
-            ]
-        ),
-        mode=mode,
-        id=f"{ACT_SLUG}-act",
-        note="派单处置、办结、核查与退回均记入处置记录与审计日志。",
-    )
+    return act.action_panel(frame, act_body(None), mode=mode, slug=ACT_SLUG, pick_role=PICK_ROLE,
+                            note_max=ops.NOTE_MAX)
 
 
 def do_transition(warning_id: str, to_status: str, note: str | None) -> tuple[bool, str]:
@@ -379,15 +268,6 @@ def do_transition(warning_id: str, to_status: str, note: str | None) -> tuple[bo
     )
 
 
-def _act_message(ok: bool, text: str) -> html.Div:
-    return html.Div(
-        text,
-        className="dispatch-message " + ("text-success" if ok else "text-danger"),
-        role="status",
-        **{"data-ok": "1" if ok else "0"},
-    )
-
-
 def act_on(trigger: Any, cell: Any, note: str | None, chosen: str | None) -> tuple[Any, Any, Any]:
     """(panel body, message, chosen warning) after a click: a grid row, a listed warning, or a step."""
     if trigger == ACT_GRID:
@@ -402,7 +282,7 @@ def act_on(trigger: Any, cell: Any, note: str | None, chosen: str | None) -> tup
         return act_body(wid), html.Div(), wid
     if isinstance(trigger, dict) and trigger.get("role") == STEP_ROLE and chosen:
         ok, text = do_transition(chosen, str(trigger.get("to")), note)
-        return act_body(chosen), _act_message(ok, text), chosen
+        return act_body(chosen), act.message(ok, text), chosen
     return no_update, no_update, no_update
 
 

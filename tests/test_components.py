@@ -6,13 +6,14 @@ import ast
 import csv
 import json
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
 from dash import html, no_update
 
-from components import figures, labels
+from components import figures, labels, warning_actions
 from components.filters import FilterIds, filter_bar
 from components.formatting import (
     data_time_text,
@@ -27,7 +28,7 @@ from components.formatting import (
 )
 from components.kpi import kpi_card, raw_value
 from components.layout import Refreshed, ScreenIds, ViewParams, run_refresh, screen_frame, status_data
-from components.lists import scrolling_list
+from components.lists import FILL, entity_link, newest_list, scrolling_list
 from components.maps import MapHeat, MapPoints, bounds, district_map, fit_view
 from components.panels import chart_panel
 from components.theme import PALETTES, css_variables
@@ -279,6 +280,65 @@ def test_cmp016_scrolling_list_loops_on_the_wall_and_is_a_table_for_analysts():
     table = scrolling_list(rows, cols, mode="analyst")
     assert len(_find(table, lambda c: isinstance(c, html.Tr))) == 9
     assert "暂无记录" in str(scrolling_list([], cols, mode="wall").to_plotly_json())
+
+
+def test_cmp016b_newest_list_shows_the_wall_columns_on_the_wall_and_every_column_to_analysts():
+    rows = [{"at": f"11-0{i} 08:00", "title": f"事项{i}", "street": "七宝镇", "took": "2小时",
+             "entity": entity_link("某公司", "91310112MA1GBXXXX1", "analyst")} for i in range(6)]
+    headers = {"at": "时间", "title": "事项", "entity": "主体", "street": "街镇", "took": "用时"}
+    wall = newest_list(rows, headers, wall={"at": "7.5em", "title": FILL, "street": "6em"}, mode="wall",
+                       visible_rows=4, empty_text="暂无工单")
+    head = _find(wall, lambda c: getattr(c, "className", "") == "ticker-head")[0]
+    assert [c.children for c in head.children] == ["时间", "事项", "街镇"]
+    assert head.style["gridTemplateColumns"] == f"7.5em {FILL} 6em"
+    table = newest_list(rows, headers, wall={"at": "7.5em"}, mode="analyst", id="x-list")
+    assert table.id == "x-list"
+    def headers_of(c):
+        return [th.children for th in _find(c, lambda x: isinstance(x, html.Th))][::-1]
+
+    assert headers_of(table) == list(headers.values())
+    links = _find(table, lambda c: type(c).__name__ == "Link")
+    assert [link.href for link in links] == ["/entity/91310112MA1GBXXXX1"] * 6
+    some = newest_list(rows, headers, wall={"at": "7.5em"}, analyst=("title", "at"), mode="analyst")
+    assert headers_of(some) == ["事项", "时间"]
+    empty = newest_list([], headers, wall={"at": "1fr"}, empty_text="暂无工单")
+    assert "暂无工单" in str(empty.to_plotly_json())
+    assert entity_link("某公司", "91310112MA1GBXXXX1", "wall") == "某公司"
+    assert entity_link(None, None, "analyst") == "—"
+
+
+def test_cmp016c_warning_action_panel_draws_state_history_and_one_button_per_step():
+    import pandas as pd
+
+    row = {"level": "red", "title": "食品抽检不合格", "status": "handling", "office_code": None,
+           "deadline_at": "2026-11-21 09:30:00"}
+    history = pd.DataFrame([{"at": "2026-11-20 08:05:00", "from_status": "pending",
+                             "to_status": "handling", "username": "duty1", "note": None}])
+    detail = partial(warning_actions.warning_detail, slug="w", step_role="step")
+    body = detail("W1", row, history, [("closed", "办结")])
+    text = str(body.to_plotly_json())
+    assert "W1 · 红色预警 · " in text
+    assert "当前状态：处置中；承办机构：—；办理期限：2026-11-21 09:30" in text
+    [button] = _find(body, lambda c: isinstance(c, html.Button))
+    assert button.id == {"role": "step", "to": "closed"} and button.children == "办结"
+    assert _props(button)["data-action"] == "transition" and _props(button)["data-warning"] == "W1"
+    [table] = _find(body, lambda c: isinstance(c, html.Table))
+    assert table.id == "w-act-history" and "2026-11-20 08:05" in str(table.to_plotly_json())
+    none = str(detail("W1", row, history.iloc[:0], ()).to_plotly_json())
+    assert "尚无处置记录。" in none and "没有可执行的处置步骤" in none
+    assert "点击一条预警" in detail(None, None).children
+    assert "没有编号为 W9" in detail("W9", None).children
+    newest = pd.DataFrame({"id": [f"W{i}" for i in range(12)],
+                           "status": ["verified", *["pending"] * 9, "closed", "handling"]})
+    picks = warning_actions.pick_buttons(newest, role="pick")
+    assert [b.children for b in picks.children][:2] == ["W1（待派单）", "W2（待派单）"]
+    assert len(picks.children) == 8
+    panel = warning_actions.action_panel(newest, body, mode="analyst", slug="w", pick_role="pick",
+                                         note_max=10)
+    named = {c.id for c in _find(panel, lambda c: isinstance(getattr(c, "id", None), str))}
+    assert panel.id == "w-act" and {"w-act-body", "w-act-message", "w-act-note", "w-act-chosen"} <= named
+    ok, refused = warning_actions.message(True, "好"), warning_actions.message(False, "不行")
+    assert "text-success" in ok.className and _props(refused)["data-ok"] == "0"
 
 
 def test_cmp017_chart_panel_wraps_figures_with_title_unit_and_time():
