@@ -297,8 +297,8 @@ def create_app(settings: Settings | None = None, *, extra_pages: Sequence[str] =
     # after the sign-in gate is in place, so that its timing can start before the gate
     init_metrics(app.server, settings)
     from dashboard.response_cache import init_response_cache
-    from dashboard.screen import viewer
+    from dashboard.screen import page_viewer
 
     # after the gate: only a signed-in viewer's accepted router request is answered from the cache
-    init_response_cache(app.server, viewer)
+    init_response_cache(app.server, page_viewer)
     return app

@@ -5,7 +5,8 @@ from the build cache (``dashboard/screen.py::_built``), yet on every load Dash s
 page (about 10 ms for 智能预警 at minhang scale) and Flask-Compress compressed it (about 14 ms) —
 most of what a cached load cost a worker. Here the compressed answer itself is kept in the query
 cache (shared by the workers when it is Redis), under what the build is keyed by — the request body
-(path, query, the app's config), the viewer (jurisdiction and role), the data version — and the
+(path, query, the app's config), the viewer (jurisdiction and role, and what a screen with a
+``version`` has loaded), the data version — and the
 ``Accept-Encoding`` the browser sent, and it is served before Dash is called.
 
 Only a router answer whose page the controller took whole from the build cache is kept: the
@@ -28,8 +29,9 @@ from data_access import cache as query_cache
 
 log = logging.getLogger(__name__)
 
-#: What of the signed-in user changes a page (the controller's ``viewer``), set by ``init_response_cache``.
-_viewer: Callable[[], tuple] = tuple
+#: What of the signed-in user (and of the store, for some screens) changes the page at a path — the
+#: controller's ``page_viewer``, set by ``init_response_cache``.
+_VIEWER: dict[str, Callable[[str], tuple]] = {}
 
 #: The router callback's output, as Dash Pages names it in the request body.
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
@@ -49,7 +51,13 @@ def _key() -> str | None:
     parsed = json.loads(body) if body else None
     if not isinstance(parsed, dict) or parsed.get("output") != ROUTER_OUTPUT:
         return None
-    parts = (hashlib.sha256(body).hexdigest(), repr(_viewer()), request.headers.get("Accept-Encoding", ""))
+    pathname = next((i.get("value") for i in parsed.get("inputs") or []
+                     if isinstance(i, dict) and i.get("property") == "pathname"), None)
+    viewer = _VIEWER.get("of")
+    if not isinstance(pathname, str) or viewer is None:
+        return None
+    encoding = request.headers.get("Accept-Encoding", "")
+    parts = (hashlib.sha256(body).hexdigest(), repr(viewer(pathname)), encoding)
     return query_cache.versioned_key("response", parts)
 
 
@@ -61,7 +69,7 @@ def _serve_cached() -> Response | None:
         return None
     if key is None:
         return None
-    hit = query_cache.get_value(key)
+    hit = query_cache.get_value(key)  # not counted as a read's hit or miss (/metrics)
     if hit is not None:
         body, encoding = hit
         response = Response(body, mimetype="application/json")
@@ -83,13 +91,12 @@ def _keep(response: Response) -> Response:
     return response
 
 
-def init_response_cache(server: Flask, viewer: Callable[[], tuple]) -> None:
+def init_response_cache(server: Flask, viewer: Callable[[str], tuple]) -> None:
     """Serve kept answers before Dash; keep a marked answer after Flask-Compress has compressed it.
 
     The serving hook goes after the gate (registered last); the keeping hook goes first in Flask's
     list of after-request functions, which Flask calls in reverse, so it sees the compressed bytes.
     """
-    global _viewer
-    _viewer = viewer
+    _VIEWER["of"] = viewer
     server.before_request(_serve_cached)
     server.after_request_funcs.setdefault(None, []).insert(0, _keep)

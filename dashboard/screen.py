@@ -682,6 +682,16 @@ _OWN_MENU = "__own__"
 
 #: Every wired screen by slug, for ``_built``.
 _SCREENS: dict[str, Screen] = {}
+#: Every registered screen by its route, for ``page_viewer``.
+_PATHS: dict[str, Screen] = {}
+
+
+def page_viewer(pathname: str) -> tuple:
+    """The viewer part of the build key of the page at ``pathname`` — its screen's (with what that
+    screen has loaded, for one with a ``version``), else the signed-in viewer's: the response cache
+    keys a page's bytes as the build cache keys the page."""
+    screen = _PATHS.get(pathname.rstrip("/") or "/")
+    return screen._viewer() if screen is not None else viewer()
 
 
 class _ReadFailed(Exception):
@@ -725,6 +735,7 @@ def register(module: str, screen: Screen, *, path: str, order: int, category: st
     the navigation — by default a menu entry of its own, None for none; ``wall`` puts it in the
     wall's playlist; ``title``, the browser tab's, defaults to the menu name and the product)."""
     name = name or screen.title
+    _PATHS[path] = screen
     register_page(module, name, path=path, title=title, category=name if category == _OWN_MENU else category,
                   order=order, wall=wall, **meta)
 

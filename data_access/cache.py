@@ -276,17 +276,16 @@ def versioned_key(name: str, parts: tuple) -> str | None:
 
 
 def get_value(key: str) -> Any:
-    """The value kept under ``key`` (from :func:`versioned_key`), None on a miss or a failing backend."""
+    """The value kept under ``key`` (from :func:`versioned_key`), None on a miss or a failing backend.
+    Not counted in the reads' hits and misses (``add_observer``): those say how the reads fare."""
     if not _backend_usable():
         return None
     try:
-        hit = _state.backend.get(key)
+        return _state.backend.get(key)
     except Exception as exc:  # noqa: BLE001 — a failing backend is a miss
         _backend_failed("读取", exc)
         _tell("error")
         return None
-    _tell("hit" if hit is not None else "miss")
-    return hit
 
 
 def set_value(key: str, value: Any) -> None:

@@ -115,3 +115,18 @@ def test_rsp003_refused_failed_and_other_callbacks_are_never_answered_from_it(se
     for _ in range(2):
         leader.post(CALLBACK, data=json.dumps(body), headers=HEADERS)
     assert calls["n"] == n + 4
+
+
+def test_rsp004_a_screen_keyed_by_what_it_loaded_is_not_served_stale(served, toy, monkeypatch):
+    """/city's page depends on the packages imported, which do not move the data version: its screen
+    names them (``Screen.version``) and the kept bytes follow, as its built page does."""
+    app, calls, _ = served
+    loaded = {"v": 1}
+    monkeypatch.setattr(toy.SCREEN, "version", lambda: loaded["v"])
+    leader = sign_in(app.server.test_client(), app, "leader")
+    _load(leader, search="?kiosk=1&rsp=6")
+    _load(leader, search="?kiosk=1&rsp=6")
+    n = calls["n"]
+    loaded["v"] = 2  # a package imported
+    _load(leader, search="?kiosk=1&rsp=6")
+    assert calls["n"] == n + 1
