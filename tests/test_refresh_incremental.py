@@ -278,3 +278,40 @@ def test_inc004_watcher_refreshes_when_an_event_arrives_and_stops_on_sigterm(
         engine.dispose()
     assert proc.returncode == 0, err
     assert "已停止：共刷新 1 次" in out
+
+
+def test_inc005_carried_versions_keep_their_base_tables_and_drop_the_rest(
+    tmp_path, tmp_path_factory, small_store_url
+):
+    from data_access.refresh import _layer_objects
+
+    path = tmp_path / "store.sqlite"
+    shutil.copy(sa.make_url(refreshed_copy(tmp_path_factory, small_store_url)).database, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            start = int(get_meta(conn, "data_version"))
+        for _ in range(3):  # nothing changed: everything but build_info/street_dim is carried over
+            r = refresh(engine, progress=False)
+            assert r.mode == "incremental" and set(r.rebuilt) == {"build_info", "street_dim"}
+        with engine.connect() as conn:
+            objects = _layer_objects(conn)
+            versions = {v for _, v, _ in objects.values()}
+            # the live and the previous version, and the tables their views read (the full build)
+            assert versions == {start, start + 2, start + 3}
+            assert all(
+                is_view
+                for name, v, is_view in objects.values()
+                if v > start and name != "build_info" and name != "street_dim"
+            )
+            for v in (start + 2, start + 3):
+                for name in MARTS:
+                    conn.execute(sa.text(f'SELECT COUNT(*) FROM "{table_name(name, v)}"')).scalar_one()
+        refresh(engine, progress=False, full=True)  # a full rebuild frees the old base tables
+        with engine.connect() as conn:
+            assert {v for _, v, _ in _layer_objects(conn).values()} == {start + 3, start + 4} | {start}
+        refresh(engine, progress=False, full=True)
+        with engine.connect() as conn:
+            assert {v for _, v, _ in _layer_objects(conn).values()} == {start + 4, start + 5}
+    finally:
+        engine.dispose()
