@@ -702,8 +702,14 @@ def bench_command(
         from dashboard.bench_fresh import measure_freshness, render_freshness, write_freshness
 
         fresh = [
-            measure_freshness(label, url, events=freshness_events, now=settings.now, echo=click.echo)
-            for label, url in targets
+            measure_freshness(
+                "PostgreSQL" if url.startswith("postgresql") else "SQLite",
+                url,
+                events=freshness_events,
+                now=settings.now,
+                echo=click.echo,
+            )
+            for _, url in targets
         ]
         write_freshness(out, "\n".join(render_freshness(fresh, command, started)))
         click.echo(f"已写入 {out}（Freshness）")

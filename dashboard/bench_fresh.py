@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 INCREMENTAL_S = 3.0
@@ -115,7 +115,7 @@ def measure_freshness(
 
 
 def _today(r, at: datetime) -> int:
-    frame = r.aggregate("complaint_recv", ["n"], start=at.date(), end=None)
+    frame = r.aggregate("complaint_recv", ["n"], start=at.date(), end=at.date() + timedelta(days=1))
     return int(frame["n"].iloc[0]) if len(frame) else 0
 
 
