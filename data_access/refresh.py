@@ -44,6 +44,7 @@ from data_access.marts import (
     VERSION_KEY,
     BuildContext,
     Mart,
+    Reader,
     current_version,
     parse_table_name,
     signature,
@@ -308,7 +309,9 @@ def refresh(engine: Engine, *, progress: bool = True, full: bool = False) -> Ref
             conn.commit()
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-models")
         if derived_needed:
-            ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot)
+            reuse = {} if plan.reason else _reusable_features(engine, old, ctx.as_of, plan)
+            result.step_seconds["features_reused"] = float(len(reuse))
+            ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot, reuse)
         # The indicator_value mart stores the indicator library evaluated over this very version.
         ctx.extra[STANDARD_VALUES] = standard_values
         bar = tqdm(total=len(MARTS), desc="刷新读优化层", unit="表", disable=not progress, leave=False)
@@ -353,6 +356,7 @@ def refresh(engine: Engine, *, progress: bool = True, full: bool = False) -> Ref
         )
         changes.consume(conn, seq)
         conn.commit()
+        _remember_features(engine, new, ctx, bool(derived_needed))
         _drop_older(conn, new, pg)
     result.seconds = time.perf_counter() - t0
     log.info(result.summary())
@@ -437,8 +441,11 @@ def _action(m: Mart, ctx: BuildContext, plan: _Plan, touched: set[str], moved: b
     if m.name in ALWAYS:
         return ("build",)
     if m.query is None:
-        if m.name == "indicator_value":  # the library over the whole layer, "today" included
-            return ("build",) if touched or moved else ("carry",)
+        if m.name == "indicator_value":  # each indicator is summed from one cube or mart
+            stale = _stale_indicators(plan)
+            if not stale:
+                return ("carry",)
+            return ("indicators", stale)
         sources, deps = FRAME_DEPS.get(m.name, (_ALL_SOURCES, frozenset()))
         if not (sources & touched) and all(plan.actions[d][0] == "carry" for d in deps):
             return ("carry",)
@@ -471,6 +478,19 @@ def _by_partition(m: Mart, plan: _Plan, hit: set[str], table: str | None, column
         return ("carry",)
     month = m.time == "month"
     return ("partial", _ranges({d.replace(day=1) for d in days} if month else days, month))
+
+
+def _stale_indicators(plan: _Plan) -> set[str]:
+    """Indicators whose source cube or mart is not carried over unchanged (their values move)."""
+    from data_access.indicators import CATALOGUE
+
+    out = set()
+    for ind in CATALOGUE:
+        cube = CUBES.get(ind.source)
+        marts = [t.name for t in cube.tables] if cube is not None else [ind.source]
+        if any(plan.actions.get(name, ("build",))[0] != "carry" for name in marts):
+            out.add(ind.id)
+    return out
 
 
 def _ranges(points: set, month: bool, limit: int = 24) -> list[tuple]:
@@ -578,6 +598,19 @@ def _build_incremental(
                 )
             )
             result.carried.append(mart.name)
+        elif action[0] == "indicators":  # the stale indicators recomputed, the others copied
+            stale = sorted(action[1])
+            table = mart.create(ctx)
+            before = mart.table(old)
+            names = [c.name for c in table.columns]
+            conn.execute(
+                sa.insert(table).from_select(
+                    names, sa.select(*(before.c[n] for n in names)).where(before.c.indicator_id.not_in(stale))
+                )
+            )
+            frame = standard_values(Reader.for_build(ctx), ctx.as_of, stale)
+            bulk_insert(conn, table, frame[names])
+            result.partial[mart.name] = len(stale)
         elif action[0] == "build":
             table = mart.create(ctx, _frame_for(ctx, mart.name) if mart.columns is None else None)
             mart.build(ctx, table)
@@ -678,7 +711,36 @@ def _build_parallel(
             bar.update(1)
 
 
-def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
+#: The model features read by the last refresh in this process: (store URL, version it built,
+#: as-of date, {feature: (frame, source tables)}). A watcher keeps the frames of tables that did
+#: not change (the entity spine alone is most of the models' reads) for its next refresh.
+_FEATURES: dict[str, object] = {}
+
+
+def _reusable_features(
+    engine: Engine, old: int, as_of, plan: _Plan
+) -> dict[str, tuple[object, frozenset[str]]]:
+    """The previous refresh's feature frames that this one may keep: same store, the version
+    that refresh built is the one this one starts from, same as-of date, and none of the tables
+    a feature read changed since."""
+    if _FEATURES.get("key") != (engine.url.render_as_string(), old, as_of):
+        return {}
+    changed = set(plan.changed)
+    return {k: v for k, v in _FEATURES["values"].items() if not (v[1] & changed)}
+
+
+def _remember_features(engine: Engine, version: int, ctx: BuildContext, computed: bool) -> None:
+    url = engine.url.render_as_string()
+    features = ctx.extra.get("features")
+    if not computed and _FEATURES.get("key") == (url, version - 1, ctx.as_of):
+        _FEATURES["key"] = (url, version, ctx.as_of)  # no source changed: the frames still hold
+        return
+    _FEATURES.clear()
+    if features:
+        _FEATURES.update(key=(url, version, ctx.as_of), values=features)
+
+
+def _derived(engine: Engine, as_of, snapshot: str | None, reuse=None) -> dict[str, object]:
     with engine.connect() as conn, _tuned(conn):
         if snapshot is not None:
             conn.execution_options(isolation_level="REPEATABLE READ")
@@ -691,7 +753,7 @@ def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
             # One read transaction: a single snapshot of the source for every feature read, and no
             # "schema has changed" while the build creates tables on other connections.
             conn.exec_driver_sql("BEGIN")
-        return compute_derived(conn, as_of)
+        return compute_derived(conn, as_of, reuse=reuse)
 
 
 def _frame_for(ctx: BuildContext, name: str):
