@@ -42,6 +42,7 @@ class Freshness:
     rebuilt: int = 0
     partial: int = 0
     carried: int = 0
+    features_reused: int = 0
     visible_s: list[float] = field(default_factory=list)
     refreshes: list[float] = field(default_factory=list)
 
@@ -78,6 +79,7 @@ def measure_freshness(
         out.incremental_s = inc.seconds
         out.steps = sorted(inc.step_seconds.items(), key=lambda kv: -kv[1])[:6]
         out.rebuilt, out.partial, out.carried = len(inc.rebuilt), len(inc.partial), len(inc.carried)
+        out.features_reused = inc.features_reused
         echo(f"{label}：一分钟模拟事件后增量刷新 {inc.seconds:.2f} 秒（{inc.summary()}）")
 
         stop = threading.Event()
@@ -152,7 +154,8 @@ def render_freshness(results: list[Freshness], command: str, started: datetime) 
         lines.append(
             f"| {f.label} | {f.full_s:.1f} s ({f.full_cpu_s:.1f} s CPU) "
             f"| **{f.incremental_s:.2f} s** {inc_ok} ({f.incremental_cpu_s:.2f} s CPU) "
-            f"| {f.rebuilt} / {f.partial} / {f.carried} | {steps} | {med:.2f} s "
+            f"| {f.rebuilt} / {f.partial} / {f.carried} ({f.features_reused} model feature frames kept) "
+            f"| {steps} | {med:.2f} s "
             f"({top:.2f} s) | ≤ {worst:.1f} s {_ok(worst <= EVENT_TO_WALL_S)} "
             f"| {' / '.join(f'{x:.1f}' for x in f.load)} |"
         )

@@ -83,6 +83,8 @@ class RefreshResult:
     rebuilt: list[str] = field(default_factory=list)
     partial: dict[str, int] = field(default_factory=dict)
     changed_tables: dict[str, int] = field(default_factory=dict)
+    #: model feature frames kept from this process's previous refresh (their tables unchanged)
+    features_reused: int = 0
 
     def summary(self) -> str:
         """A one-line Chinese summary for the command line."""
@@ -310,7 +312,7 @@ def refresh(engine: Engine, *, progress: bool = True, full: bool = False) -> Ref
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-models")
         if derived_needed:
             reuse = {} if plan.reason else _reusable_features(engine, old, ctx.as_of, plan)
-            result.step_seconds["features_reused"] = float(len(reuse))
+            result.features_reused = len(reuse)
             ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot, reuse)
         # The indicator_value mart stores the indicator library evaluated over this very version.
         ctx.extra[STANDARD_VALUES] = standard_values
