@@ -653,6 +653,17 @@ def write_section(out: Path, text: str, begin: str = BEGIN, end: str = END) -> N
               help="gunicorn 进程数。")
 @click.option("--load-seconds", type=float, default=60.0, show_default=True, help="并发加载持续秒数。")
 @click.option(
+    "--freshness/--no-freshness",
+    default=True,
+    show_default=True,
+    help="同时测数据新鲜度：全量与增量刷新、事件写入到读接口可见（会向库追加模拟事件）。",
+)
+@click.option(
+    "--freshness-only", is_flag=True, help="只测数据新鲜度（写入 benchmarks.md 的 Freshness 一节）。"
+)
+@click.option("--freshness-events", type=click.IntRange(min=1), default=5, show_default=True,
+              help="事件写入→可见测几次。")
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("docs/benchmarks.md"),
@@ -673,6 +684,9 @@ def bench_command(
     load_clients: int,
     load_workers: int,
     load_seconds: float,
+    freshness: bool,
+    freshness_only: bool,
+    freshness_events: int,
     out: Path,
 ) -> None:
     """Benchmark every screen's data (warm, cold, raw), the refresh and a worker's memory."""
@@ -684,6 +698,23 @@ def bench_command(
     store_arg = ["--database-url", "URL"] if settings.database_url else ["--data-dir", "DIR"]
     command = shlex.join(["smartsup", *store_arg, "bench", *args])
     targets = [("SQLite", settings.effective_database_url)] + ([("PostgreSQL", pg_url)] if pg_url else [])
+    if freshness or freshness_only:
+        from dashboard.bench_fresh import measure_freshness, render_freshness, write_freshness
+
+        fresh = [
+            measure_freshness(
+                "PostgreSQL" if url.startswith("postgresql") else "SQLite",
+                url,
+                events=freshness_events,
+                now=settings.now,
+                echo=click.echo,
+            )
+            for _, url in targets
+        ]
+        write_freshness(out, "\n".join(render_freshness(fresh, command, started)))
+        click.echo(f"已写入 {out}（Freshness）")
+        if freshness_only:
+            return
     results = [
         bench_backend(
             label,

@@ -19,19 +19,68 @@ def _engine(ctx: click.Context):
 @click.command("refresh")
 @click.option("--if-needed", is_flag=True, help="只在读优化层缺失或源数据有更新时刷新。")
 @click.option("--quiet", is_flag=True, help="不显示进度条。")
+@click.option("--full", is_flag=True, help="全量重建（默认只重建源数据变动所及的部分）。")
+@click.option("--watch", is_flag=True, help="常驻：源数据一有变动就增量刷新（SIGTERM 或 Ctrl-C 结束）。")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.2),
+    default=2.0,
+    show_default=True,
+    help="--watch 时每隔多少秒检查一次。",
+)
 @click.pass_context
-def refresh_command(ctx: click.Context, if_needed: bool, quiet: bool) -> None:
+def refresh_command(
+    ctx: click.Context, if_needed: bool, quiet: bool, full: bool, watch: bool, interval: float
+) -> None:
     """Rebuild the read-optimised layer (marts, topic libraries, indicators, tags, models)."""
     from data_access.migrate import upgrade
     from data_access.refresh import needs_refresh, refresh
 
     engine = _engine(ctx)
     upgrade(engine)
+    if watch:
+        _watch(engine, interval, full)
+        return
     if if_needed and not needs_refresh(engine):
         click.echo("读优化层已是最新，无需刷新。")
         return
-    result = refresh(engine, progress=not quiet)
+    result = refresh(engine, progress=not quiet, full=full)
     click.echo(result.summary())
+
+
+def _watch(engine, interval: float, full: bool) -> None:
+    """``refresh --watch``: one line per refresh on standard output; SIGTERM ends it after the
+    refresh under way (if any) has switched, so the layer is never left half built."""
+    import signal
+    import threading
+
+    from data_access.refresh import refresh, watch
+
+    stop = threading.Event()
+
+    def ask_stop(signum, _frame) -> None:
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, ask_stop)
+    if full:  # a full rebuild first (e.g. after an upgrade), then incremental ones
+        click.echo(refresh(engine, progress=False, full=True).summary(), nl=True)
+
+    def line(result) -> None:
+        changed = "，".join(f"{k} {v}" for k, v in sorted(result.changed_tables.items())) or "—"
+        click.echo(
+            f"{datetime.now():%Y-%m-%d %H:%M:%S} 版本 {result.version} {result.mode} "
+            f"{result.seconds:.2f} 秒；变动：{changed}；{result.full_reason or ''}".rstrip("；")
+        )
+        sys.stdout.flush()
+
+    def failed(exc: Exception) -> None:
+        click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} 刷新失败：{exc}", err=True)
+
+    click.echo(f"监视源数据变动（每 {interval:g} 秒检查一次）……")
+    sys.stdout.flush()
+    runs = watch(engine, interval=interval, stop=stop, on_refresh=line, on_error=failed)
+    click.echo(f"已停止：共刷新 {runs} 次。")
 
 
 def _plain(value: object, value_type: str) -> object:

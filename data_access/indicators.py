@@ -1193,11 +1193,12 @@ def standard_periods(as_of: date) -> dict[str, tuple[date, date]]:
     }
 
 
-def standard_values(r: Reader, as_of: date) -> pd.DataFrame:
-    """District values of every indicator: state ones once (``period = state``), period ones
-    for each standard period. Columns: indicator_id, period, start, end, value."""
-    state_ids = [i.id for i in CATALOGUE if i.kind == "state"]
-    period_ids = [i.id for i in CATALOGUE if i.kind == "period"]
+def standard_values(r: Reader, as_of: date, ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """District values of every indicator (or of ``ids``): state ones once (``period = state``),
+    period ones for each standard period. Columns: indicator_id, period, start, end, value."""
+    chosen = None if ids is None else set(ids)
+    state_ids = [i.id for i in CATALOGUE if i.kind == "state" and (chosen is None or i.id in chosen)]
+    period_ids = [i.id for i in CATALOGUE if i.kind == "period" and (chosen is None or i.id in chosen)]
     frames = [evaluate(r, state_ids).assign(period="state", start=None, end=None)]
     for key, (lo, hi) in standard_periods(as_of).items():
         frames.append(evaluate(r, period_ids, start=lo, end=hi).assign(period=key, start=lo, end=hi))

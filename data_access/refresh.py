@@ -20,11 +20,12 @@ import fcntl
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from data_access.db import get_meta, set_meta
+from data_access import changes
+from data_access.db import bulk_insert, get_meta, set_meta
 from data_access.freshness import data_time
 from data_access.indicators import standard_values
 from data_access.marts import (
@@ -42,13 +44,15 @@ from data_access.marts import (
     VERSION_KEY,
     BuildContext,
     Mart,
+    Reader,
     current_version,
     parse_table_name,
     signature,
     table_name,
 )
-from data_access.marts.derived import STANDARD_VALUES, compute_derived, model_frames
+from data_access.marts.derived import DERIVED_MARTS, STANDARD_VALUES, compute_derived, model_frames
 from data_access.schema import SOURCE_TABLES
+from data_access.schema import meta as meta_table
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,29 @@ class RefreshResult:
     rows: dict[str, int] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
     step_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    #: ``full`` or ``incremental``; why a full rebuild was chosen (empty for an incremental one)
+    mode: str = "full"
+    full_reason: str = ""
+    #: incremental only: marts carried over unchanged, rebuilt whole, and recomputed by partition
+    carried: list[str] = field(default_factory=list)
+    rebuilt: list[str] = field(default_factory=list)
+    partial: dict[str, int] = field(default_factory=dict)
+    changed_tables: dict[str, int] = field(default_factory=dict)
+    #: model feature frames kept from this process's previous refresh (their tables unchanged)
+    features_reused: int = 0
 
     def summary(self) -> str:
         """A one-line Chinese summary for the command line."""
         dt = f"{self.data_time:%Y-%m-%d %H:%M}" if self.data_time else "（库为空）"
+        if self.mode == "incremental":
+            how = (
+                f"增量：{len(self.rebuilt)} 张表重建，{len(self.partial)} 张表按日/月重算，"
+                f"{len(self.carried)} 张表沿用"
+            )
+        else:
+            how = f"全量（{self.full_reason}）" if self.full_reason else "全量"
         return (
-            f"读优化层已刷新为版本 {self.version}：{len(self.rows)} 张表，"
+            f"读优化层已刷新为版本 {self.version}（{how}）：{len(self.rows)} 张表，"
             f"{sum(self.rows.values()):,} 行，数据截至 {dt}，用时 {self.seconds:.1f} 秒"
         )
 
@@ -93,9 +114,11 @@ def _now() -> datetime:
 def needs_refresh(engine: Engine) -> bool:
     """Whether the read layer is missing, built by a different layout, or older than the source.
 
-    The source changed when a ``generated_at``/``imported_at``/``simulated_at`` stamp in ``meta``
-    differs from the one the last refresh saw. Comparing the stamps themselves, not clocks, keeps
-    this right whatever zone or clock each writer used.
+    The source changed when the change log holds rows no refresh has consumed yet (every insert,
+    update and delete of a source table, see ``data_access.changes``), or when a
+    ``generated_at``/``imported_at``/``simulated_at`` stamp in ``meta`` differs from the one the
+    last refresh saw. Comparing the log and the stamps, not clocks, keeps this right whatever zone
+    or clock each writer used. Cheap (a few index probes): the watcher calls it every few seconds.
     """
     with engine.connect() as conn:
         version = current_version(conn)
@@ -103,8 +126,10 @@ def needs_refresh(engine: Engine) -> bool:
             return True
         if get_meta(conn, "read_layer_signature") != signature():
             return True
-        existing = set(sa.inspect(conn).get_table_names())
+        existing = {p for p, _ in _layer_objects(conn).items()}
         if any(table_name(name, version) not in existing for name in MARTS):
+            return True
+        if changes.pending(conn):
             return True
         seen = get_meta(conn, "refresh_source_stamps")
         return seen is None or json.loads(seen) != _source_stamps(conn)
@@ -180,24 +205,69 @@ def _analyze_if_never(conn: sa.Connection) -> None:
         conn.execute(sa.text(f'ANALYZE "{name}"'))
 
 
-def _versions_present(conn: sa.Connection) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for physical in sa.inspect(conn).get_table_names():
-        parsed = parse_table_name(physical)
-        if parsed:
-            out.setdefault(parsed[1], []).append(physical)
+def _layer_objects(conn: sa.Connection) -> dict[str, tuple[str, int, bool]]:
+    """Every read-layer relation: physical name → (mart, version, is a view)."""
+    insp = sa.inspect(conn)
+    out: dict[str, tuple[str, int, bool]] = {}
+    for is_view, names in ((False, insp.get_table_names()), (True, insp.get_view_names())):
+        for physical in names:
+            parsed = parse_table_name(physical)
+            if parsed:
+                out[physical] = (*parsed, is_view)
     return out
 
 
-def _drop(conn: sa.Connection, physical: str) -> None:
-    conn.execute(sa.text(f'DROP TABLE IF EXISTS "{physical}"'))
+def _versions_present(conn: sa.Connection) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for physical, (_, v, _) in _layer_objects(conn).items():
+        out.setdefault(v, []).append(physical)
+    return out
 
 
-def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
-    """Rebuild every read table as a new version and switch to it atomically.
+def _base_key(version: int) -> str:
+    return f"read_layer_base:{int(version)}"
+
+
+def _bases(conn: sa.Connection, version: int) -> dict[str, int]:
+    """Marts of ``version`` that are views over an older version's table: mart → that version."""
+    value = get_meta(conn, _base_key(version))
+    return {k: int(v) for k, v in json.loads(value).items()} if value else {}
+
+
+def _drop_unused(conn: sa.Connection, keep: set[int]) -> None:
+    """Drop every read relation of a version not in ``keep``, except tables a kept version's
+    views still read; views first (PostgreSQL refuses to drop a table a view reads)."""
+    needed = set()
+    for v in keep:
+        bases = _bases(conn, v)
+        needed.update(table_name(name, bases.get(name, v)) for name in MARTS)
+    objects = _layer_objects(conn)
+    for physical, (_, v, is_view) in objects.items():
+        if is_view and v not in keep:
+            conn.execute(sa.text(f'DROP VIEW IF EXISTS "{physical}"'))
+    for physical, (_, v, is_view) in objects.items():
+        if not is_view and v not in keep and physical not in needed:
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{physical}"'))
+    t = meta_table
+    keys = conn.execute(sa.select(t.c.key).where(t.c.key.like("read_layer_base:%"))).scalars().all()
+    stale = [k for k in keys if int(k.rsplit(":", 1)[1]) not in keep]
+    if stale:
+        conn.execute(sa.delete(t).where(t.c.key.in_(stale)))
+
+
+def refresh(engine: Engine, *, progress: bool = True, full: bool = False) -> RefreshResult:
+    """Build the next version of the read layer and switch to it atomically.
+
+    Incremental by default: the marts whose source tables did not change since the last refresh
+    are carried over (a view of the new version over the table that holds them), the day and
+    month cubes of a table that only had rows added, changed or removed are recomputed for the
+    touched days and months only, and the rest of what the changes reach is rebuilt. A full
+    rebuild (``full=True``) is also chosen by itself when there is no watermark, the layout
+    changed, the store was regenerated, the data date moved on, or a change cannot be attributed.
 
     Bumps ``meta.data_version`` (part of every cache key), records ``refreshed_at``,
-    ``source_data_time`` and the layout signature, and drops versions older than the previous.
+    ``source_data_time``, the layout signature and the watermark, consumes the change log up to
+    the watermark, and drops versions older than the previous.
     """
     t0 = time.perf_counter()
     pg = engine.dialect.name == "postgresql"
@@ -206,6 +276,8 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
         from data_access.rules import evaluate as evaluate_rules
 
         rules_run = evaluate_rules(engine)
+        with engine.begin() as ddl:
+            tracking = changes.install(ddl)
         if pg:
             conn.execution_options(isolation_level="REPEATABLE READ")
             # The app's per-statement timeout guards web reads; a build statement may run longer.
@@ -213,14 +285,24 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
             conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
             _analyze_if_never(conn)
         old = current_version(conn) or 0
-        for v, tables in _versions_present(conn).items():
-            if v not in (old, old - 1):
-                for physical in tables:
-                    _drop(conn, physical)
+        _drop_unused(conn, {old, old - 1})
         new = old + 1
+        # Everything below reads one snapshot on PostgreSQL: the log up to ``seq`` is exactly the
+        # changes this build sees.
+        seq = changes.last_seq(conn)
         dt = data_time(conn)
         stamps = _source_stamps(conn)
         ctx = BuildContext(conn, new, dt or _now(), MARTS, CUBES)
+        plan = _plan(conn, old, dt, tracking, full)
+        result = RefreshResult(new, dt, _now(), 0.0)
+        result.step_seconds["warning_rules"] = rules_run.seconds
+        result.step_seconds["plan"] = time.perf_counter() - t0 - rules_run.seconds
+        result.mode = "full" if plan.reason else "incremental"
+        result.full_reason = plan.reason
+        result.changed_tables = {k: v.rows for k, v in plan.changed.items()}
+        derived_needed = plan.reason or any(
+            plan.actions.get(m.name, ("build",))[0] == "build" for m in DERIVED_MARTS if m.query is None
+        )
         # The models and tags are Python work over their own reads: they run in a thread beside
         # the SQL marts (SQLite and psycopg release the GIL while the database works), sharing
         # the build's snapshot on PostgreSQL.
@@ -228,19 +310,24 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
         if not pg:
             conn.commit()
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-models")
-        ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot)
+        if derived_needed:
+            reuse = {} if plan.reason else _reusable_features(engine, old, ctx.as_of, plan)
+            result.features_reused = len(reuse)
+            ctx.extra["derived"] = pool.submit(_derived, engine, ctx.as_of, snapshot, reuse)
         # The indicator_value mart stores the indicator library evaluated over this very version.
         ctx.extra[STANDARD_VALUES] = standard_values
-        result = RefreshResult(new, dt, _now(), 0.0)
-        result.step_seconds["warning_rules"] = rules_run.seconds
         bar = tqdm(total=len(MARTS), desc="刷新读优化层", unit="表", disable=not progress, leave=False)
         marts = list(MARTS.values())
+        bases: dict[str, int] = {}
         try:
-            if not pg:
-                parallel = [m for m in marts if m.name in SOURCE_NAMES and m.query is not None]
-                _build_parallel(conn, engine, ctx, parallel, bar, result)
-                marts = [m for m in marts if m not in parallel]
-            _build_all(conn, ctx, marts, bar, result, pg)
+            if plan.reason:
+                if not pg:
+                    parallel = [m for m in marts if m.name in SOURCE_NAMES and m.query is not None]
+                    _build_parallel(conn, engine, ctx, parallel, bar, result)
+                    marts = [m for m in marts if m not in parallel]
+                _build_all(conn, ctx, marts, bar, result, pg)
+            else:
+                bases = _build_incremental(conn, ctx, old, plan, bar, result, pg)
         finally:
             bar.close()
             pool.shutdown(wait=True)
@@ -255,15 +342,310 @@ def refresh(engine: Engine, *, progress: bool = True) -> RefreshResult:
                 "refreshed_at": result.refreshed_at.isoformat(sep=" "),
                 # for /metrics in the web workers, which never run a refresh themselves
                 "refresh_seconds": f"{time.perf_counter() - t0:.3f}",
+                "refresh_mode": result.mode,
                 "source_data_time": dt.isoformat(sep=" ") if dt else None,
                 "read_layer_signature": signature(),
+                WATERMARK_KEY: json.dumps(
+                    {
+                        "data_time": dt.isoformat(sep=" ") if dt else None,
+                        "generated_at": get_meta(conn, "generated_at"),
+                        "signature": signature(),
+                    },
+                    sort_keys=True,
+                ),
+                _base_key(new): json.dumps(bases, sort_keys=True) if bases else None,
             },
         )
+        changes.consume(conn, seq)
         conn.commit()
+        _remember_features(engine, new, ctx, bool(derived_needed))
         _drop_older(conn, new, pg)
     result.seconds = time.perf_counter() - t0
     log.info(result.summary())
     return result
+
+
+WATERMARK_KEY = "refresh_watermark"
+#: Marts rebuilt by every refresh: tiny, and they state the data time itself.
+ALWAYS = frozenset({"build_info", "street_dim"})
+#: Python-built marts and what they read (source tables, other marts); models and tags read
+#: nearly every source table, so any change rebuilds them (not per entity: their features are
+#: district-wide ranks and shares).
+FRAME_DEPS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "complaint_word_d": (frozenset({"complaint", "entity"}), frozenset()),
+    "complaint_word_m": (frozenset({"complaint", "entity"}), frozenset()),
+    "topic_entity_dynamics": (frozenset(), frozenset({"entity_reg_m", "entity_exit_m"})),
+}
+#: Python-built cubes that can redo a day range: the source column their day comes from.
+FRAME_TIME = {
+    "complaint_word_d": ("complaint", "received_at"),
+    "complaint_word_m": ("complaint", "received_at"),
+}
+_ALL_SOURCES = frozenset(t.name for t in SOURCE_TABLES)
+
+
+@dataclass
+class _Plan:
+    """What an incremental refresh does with each mart; ``reason`` non-empty means a full rebuild.
+
+    ``actions[name]`` is ``("carry",)``, ``("build",)`` or ``("partial", [(lo, hi), …])``.
+    """
+
+    reason: str = ""
+    actions: dict[str, tuple] = field(default_factory=dict)
+    changed: dict[str, changes.TableChanges] = field(default_factory=dict)
+
+
+def _plan(conn: sa.Connection, old: int, dt: datetime | None, tracking: bool, full: bool) -> _Plan:
+    """Decide what to rebuild from the change log and the watermark of the last refresh."""
+    watermark = get_meta(conn, WATERMARK_KEY)
+    wm = json.loads(watermark) if watermark else None
+    reason = ""
+    if full:
+        reason = "按要求全量重建"
+    elif not old:
+        reason = "尚无读优化层"
+    elif not tracking:
+        reason = "变更记录刚建立"
+    elif wm is None:
+        reason = "无增量水位"
+    elif wm.get("signature") != signature() or get_meta(conn, "read_layer_signature") != signature():
+        reason = "读优化层结构已变"
+    elif wm.get("generated_at") != get_meta(conn, "generated_at"):
+        reason = "库已重新生成"
+    elif dt is None or not wm.get("data_time"):
+        reason = "库为空"
+    elif datetime.fromisoformat(wm["data_time"]).date() != dt.date():
+        reason = "数据日期已变（跨日，所有按日窗口随之移动）"
+    else:
+        present = set(_layer_objects(conn))
+        if any(table_name(n, old) not in present for n in MARTS):
+            reason = "上一版本不完整"
+    if reason:
+        return _Plan(reason)
+    changed = changes.read(conn, changes.last_seq(conn))
+    if changed is None:
+        return _Plan("变更过多，逐行归属不划算")
+    plan = _Plan(changed=changed)
+    moved = wm["data_time"] != dt.isoformat(sep=" ")
+    touched = set(changed)
+    # the SELECTs are only compiled, over the previous version (whose model tables exist to reflect)
+    ctx = BuildContext(conn, old, dt, MARTS, CUBES)
+    timed = _time_dependent(ctx)
+    time_cols = _cube_time_columns()
+    for m in MARTS.values():
+        plan.actions[m.name] = _action(m, ctx, plan, touched, moved, timed, time_cols)
+    return plan
+
+
+def _action(m: Mart, ctx: BuildContext, plan: _Plan, touched: set[str], moved: bool,
+            timed: set[str], time_cols: dict[str, tuple[str, str]]) -> tuple:
+    if m.name in ALWAYS:
+        return ("build",)
+    if m.query is None:
+        if m.name == "indicator_value":  # each indicator is summed from one cube or mart
+            stale = _stale_indicators(plan)
+            if not stale:
+                return ("carry",)
+            return ("indicators", stale)
+        sources, deps = FRAME_DEPS.get(m.name, (_ALL_SOURCES, frozenset()))
+        if not (sources & touched) and all(plan.actions[d][0] == "carry" for d in deps):
+            return ("carry",)
+        if m.range_frame is not None and m.name in FRAME_TIME and not deps:
+            return _by_partition(m, plan, sources & touched, *FRAME_TIME[m.name])
+        return ("build",)
+    sources, deps = _sql_deps(m, ctx)
+    if m.name in timed and moved:
+        return ("build",)
+    dep_actions = [plan.actions[d] for d in deps]
+    if not (sources & touched) and all(a[0] == "carry" for a in dep_actions):
+        return ("carry",)
+    if m.range_query is None:
+        return ("build",)
+    if deps:  # a street rollup: follows its base, partition by partition
+        if sources or len(dep_actions) != 1 or dep_actions[0][0] != "partial":
+            return ("build",)
+        return dep_actions[0]
+    table, column = time_cols.get(m.name, (None, None))
+    return _by_partition(m, plan, sources & touched, table, column)
+
+
+def _by_partition(m: Mart, plan: _Plan, hit: set[str], table: str | None, column: str | None) -> tuple:
+    """Recompute by day (month) when only the table the mart's day comes from changed, and every
+    change of it has its dates; else rebuild."""
+    if table is None or hit != {table} or plan.changed[table].unattributed:
+        return ("build",)
+    days = plan.changed[table].days.get(column, set())
+    if not days:  # changed rows of the table, none of them with a date in this cube's column
+        return ("carry",)
+    month = m.time == "month"
+    return ("partial", _ranges({d.replace(day=1) for d in days} if month else days, month))
+
+
+def _stale_indicators(plan: _Plan) -> set[str]:
+    """Indicators whose source cube or mart is not carried over unchanged (their values move)."""
+    from data_access.indicators import CATALOGUE
+
+    out = set()
+    for ind in CATALOGUE:
+        cube = CUBES.get(ind.source)
+        marts = [t.name for t in cube.tables] if cube is not None else [ind.source]
+        if any(plan.actions.get(name, ("build",))[0] != "carry" for name in marts):
+            out.add(ind.id)
+    return out
+
+
+def _ranges(points: set, month: bool, limit: int = 24) -> list[tuple]:
+    """Half-open ranges ``[lo, hi)`` covering the touched days (or months), consecutive ones merged."""
+
+    def after(d):
+        if not month:
+            return d + timedelta(days=1)
+        return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+    out: list[list] = []
+    for p in sorted(points):
+        if out and out[-1][1] == p:
+            out[-1][1] = after(p)
+        else:
+            out.append([p, after(p)])
+    if len(out) > limit:  # scattered (an import of old rows): one span, still the same answer
+        out = [[out[0][0], out[-1][1]]]
+    return [tuple(r) for r in out]
+
+
+def _sql_deps(m: Mart, ctx: BuildContext) -> tuple[frozenset[str], frozenset[str]]:
+    """The source tables and the other marts the SELECT of ``m`` reads."""
+    key = (m.name, ctx.dialect)
+    if key not in _DEPS:
+        from sqlalchemy.sql.util import find_tables
+
+        found = {
+            t.name
+            for t in find_tables(
+                m.query(ctx),
+                check_columns=True,
+                include_aliases=True,
+                include_joins=True,
+                include_selects=True,
+            )
+            if isinstance(t, sa.Table)
+        }
+        marts = {parse_table_name(n)[0] for n in found if parse_table_name(n)}
+        _DEPS[key] = (frozenset(found & _ALL_SOURCES), frozenset(marts))
+    return _DEPS[key]
+
+
+_DEPS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _time_dependent(ctx: BuildContext) -> set[str]:
+    """SQL marts whose SELECT changes with the data time within one day (e.g. "overdue now").
+
+    A property of the code, found once per process by compiling each SELECT for two instants of
+    one day (the watcher pays it once)."""
+    if ctx.dialect not in _TIMED:
+        _TIMED[ctx.dialect] = _find_time_dependent(ctx)
+    return _TIMED[ctx.dialect]
+
+
+_TIMED: dict[str, set[str]] = {}
+
+
+def _find_time_dependent(ctx: BuildContext) -> set[str]:
+    out = set()
+    base = datetime.combine(ctx.as_of, datetime.min.time())
+    a = BuildContext(ctx.conn, ctx.version, base + timedelta(seconds=1), MARTS, CUBES)
+    b = BuildContext(ctx.conn, ctx.version, base + timedelta(hours=23, minutes=59), MARTS, CUBES)
+    for m in MARTS.values():
+        if m.query is None:
+            continue
+        qa, qb = (m.query(c).compile(dialect=ctx.conn.dialect) for c in (a, b))
+        if str(qa) != str(qb) or qa.params != qb.params:
+            out.add(m.name)
+    return out
+
+
+def _cube_time_columns() -> dict[str, tuple[str, str]]:
+    """Day and month marts of the SQL cubes → (source table, column) their day is taken from."""
+    out = {}
+    for c in CUBES.values():
+        if c.time_col is None:
+            continue
+        col = c.time_col()
+        for m in (c.day, c.month):
+            if m is not None:
+                out[m.name] = (col.table.name, col.name)
+    return out
+
+
+def _build_incremental(
+    conn: sa.Connection, ctx: BuildContext, old: int, plan: _Plan, bar: tqdm, result: RefreshResult, pg: bool
+) -> dict[str, int]:
+    """Carry, rebuild or recompute by partition each mart as planned; returns the carried marts'
+    base versions (the version whose table a carried mart's view reads)."""
+    old_bases = _bases(conn, old)
+    bases: dict[str, int] = {}
+    for mart in MARTS.values():
+        action = plan.actions[mart.name]
+        bar.set_postfix_str(mart.name)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        if action[0] == "carry":
+            base = old_bases.get(mart.name, old)
+            bases[mart.name] = base
+            conn.execute(
+                sa.text(
+                    f'CREATE VIEW "{table_name(mart.name, ctx.version)}" AS '
+                    f'SELECT * FROM "{table_name(mart.name, base)}"'
+                )
+            )
+            result.carried.append(mart.name)
+        elif action[0] == "indicators":  # the stale indicators recomputed, the others copied
+            stale = sorted(action[1])
+            table = mart.create(ctx)
+            before = mart.table(old)
+            names = [c.name for c in table.columns]
+            conn.execute(
+                sa.insert(table).from_select(
+                    names, sa.select(*(before.c[n] for n in names)).where(before.c.indicator_id.not_in(stale))
+                )
+            )
+            frame = standard_values(Reader.for_build(ctx), ctx.as_of, stale)
+            bulk_insert(conn, table, frame[names])
+            result.partial[mart.name] = len(stale)
+        elif action[0] == "build":
+            table = mart.create(ctx, _frame_for(ctx, mart.name) if mart.columns is None else None)
+            mart.build(ctx, table)
+            result.rebuilt.append(mart.name)
+        else:
+            ranges = action[1]
+            table = mart.create(ctx)
+            before = mart.table(old)
+            col = before.c[mart.time]
+            inside = sa.or_(*(sa.and_(col >= lo, col < hi) for lo, hi in ranges))
+            names = [c.name for c in table.columns]
+            conn.execute(
+                sa.insert(table).from_select(names, sa.select(*(before.c[n] for n in names)).where(~inside))
+            )
+            for lo, hi in ranges:
+                if mart.range_query is None:
+                    frame = mart.range_frame(ctx, lo, hi)
+                    names = [c.name for c in table.columns if c.name in frame.columns]
+                    bulk_insert(conn, table, frame[names])
+                    continue
+                sel = mart.range_query(ctx, lo, hi)
+                conn.execute(sa.insert(table).from_select([c.name for c in sel.selected_columns], sel))
+            result.partial[mart.name] = len(ranges)
+        if action[0] != "carry":
+            result.rows[mart.name] = conn.execute(
+                sa.select(sa.func.count()).select_from(sa.table(table_name(mart.name, ctx.version)))
+            ).scalar_one()
+        result.step_seconds[mart.name] = time.perf_counter() - started
+        result.step_cpu_seconds[mart.name] = time.thread_time() - started_cpu
+        if not pg:
+            conn.commit()
+        bar.update(1)
+    return bases
 
 
 def _build_all(
@@ -331,7 +713,36 @@ def _build_parallel(
             bar.update(1)
 
 
-def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
+#: The model features read by the last refresh in this process: (store URL, version it built,
+#: as-of date, {feature: (frame, source tables)}). A watcher keeps the frames of tables that did
+#: not change (the entity spine alone is most of the models' reads) for its next refresh.
+_FEATURES: dict[str, object] = {}
+
+
+def _reusable_features(
+    engine: Engine, old: int, as_of, plan: _Plan
+) -> dict[str, tuple[object, frozenset[str]]]:
+    """The previous refresh's feature frames that this one may keep: same store, the version
+    that refresh built is the one this one starts from, same as-of date, and none of the tables
+    a feature read changed since."""
+    if _FEATURES.get("key") != (engine.url.render_as_string(), old, as_of):
+        return {}
+    changed = set(plan.changed)
+    return {k: v for k, v in _FEATURES["values"].items() if not (v[1] & changed)}
+
+
+def _remember_features(engine: Engine, version: int, ctx: BuildContext, computed: bool) -> None:
+    url = engine.url.render_as_string()
+    features = ctx.extra.get("features")
+    if not computed and _FEATURES.get("key") == (url, version - 1, ctx.as_of):
+        _FEATURES["key"] = (url, version, ctx.as_of)  # no source changed: the frames still hold
+        return
+    _FEATURES.clear()
+    if features:
+        _FEATURES.update(key=(url, version, ctx.as_of), values=features)
+
+
+def _derived(engine: Engine, as_of, snapshot: str | None, reuse=None) -> dict[str, object]:
     with engine.connect() as conn, _tuned(conn):
         if snapshot is not None:
             conn.execution_options(isolation_level="REPEATABLE READ")
@@ -344,7 +755,7 @@ def _derived(engine: Engine, as_of, snapshot: str | None) -> dict[str, object]:
             # One read transaction: a single snapshot of the source for every feature read, and no
             # "schema has changed" while the build creates tables on other connections.
             conn.exec_driver_sql("BEGIN")
-        return compute_derived(conn, as_of)
+        return compute_derived(conn, as_of, reuse=reuse)
 
 
 def _frame_for(ctx: BuildContext, name: str):
@@ -356,11 +767,40 @@ def _drop_older(conn: sa.Connection, new: int, pg: bool) -> None:
     try:
         if pg:
             conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
-        for v, tables in _versions_present(conn).items():
-            if v < new - 1:
-                for physical in tables:
-                    _drop(conn, physical)
+        _drop_unused(conn, {new, new - 1})
         conn.commit()
     except sa.exc.DBAPIError as exc:
         conn.rollback()
         log.warning("旧版本读表暂未删除（下次刷新再删）：%s", exc)
+
+
+def watch(
+    engine: Engine,
+    *,
+    interval: float = 2.0,
+    stop: threading.Event | None = None,
+    on_refresh=None,
+    on_error=None,
+) -> int:
+    """Poll the change log every ``interval`` seconds and refresh (incrementally) when the source
+    changed, until ``stop`` is set; returns the number of refreshes run.
+
+    The poll is ``needs_refresh`` (a few index probes). Refreshes never overlap: this loop runs
+    one at a time, and each takes the refresh lock, so a ``smartsup refresh`` started by hand (or
+    the timer) waits for it. A failed refresh is reported and retried at the next poll.
+    """
+    stop = stop or threading.Event()
+    runs = 0
+    while not stop.is_set():
+        try:
+            if needs_refresh(engine):
+                result = refresh(engine, progress=False)
+                runs += 1
+                if on_refresh is not None:
+                    on_refresh(result)
+        except Exception as exc:  # noqa: BLE001 — the watcher outlives one bad refresh
+            log.exception("刷新失败")
+            if on_error is not None:
+                on_error(exc)
+        stop.wait(interval)
+    return runs

@@ -188,7 +188,14 @@ def _bulk_session(conn: sa.Connection) -> Iterator[None]:
 
 
 def _empty_source_tables(conn: sa.Connection) -> None:
-    """Delete every source row (children first); PostgreSQL truncates, which skips per-row FK triggers."""
+    """Delete every source row (children first); PostgreSQL truncates, which skips per-row FK triggers.
+
+    The change-log triggers go first: a log row per generated row would serve nothing, since the
+    next refresh rebuilds everything (``generated_at`` moved, and the refresh reinstalls them).
+    """
+    from data_access import changes
+
+    changes.uninstall(conn)
     if conn.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in schema.SOURCE_TABLES)
         conn.exec_driver_sql(f"TRUNCATE {names}")

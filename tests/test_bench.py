@@ -67,3 +67,34 @@ def test_report_replaces_only_its_own_section(tmp_path: Path, small_result):
     second = out.read_text(encoding="utf-8")
     assert second.count(bench.BEGIN) == 1 and second.count("## Weekly PDF") == 1
     assert "1.5 / 0.4 / 0.3" in second and "0.5 / 0.4 / 0.3" not in second
+
+
+def test_freshness_figures_on_the_small_store(tmp_path: Path, tmp_path_factory, small_store_url):
+    import shutil
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from dashboard.bench_fresh import BEGIN, END, measure_freshness, render_freshness, write_freshness
+    from data_access.db import make_engine
+    from data_access.freshness import data_time
+
+    path = tmp_path / "store.sqlite"
+    shutil.copy(sa.make_url(refreshed_copy(tmp_path_factory, small_store_url)).database, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        start = data_time(conn)
+    engine.dispose()
+    clock = iter(start + timedelta(minutes=1 + i) for i in range(100))  # same data date, moving on
+    result = measure_freshness("SQLite", url, events=2, now=lambda: next(clock), echo=lambda _: None)
+    assert result.full_s > 0 and 0 < result.incremental_s
+    assert result.carried > 100 and result.partial > 0  # incremental, not a disguised full rebuild
+    assert len(result.visible_s) == 2 and all(0 < s < 60 for s in result.visible_s)
+    assert result.refreshes  # the watcher made the events visible
+    out = tmp_path / "benchmarks.md"
+    out.write_text("# Benchmarks\n\nkept\n", encoding="utf-8")
+    write_freshness(out, "\n".join(render_freshness([result], "smartsup bench --freshness-only", start)))
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nkept\n") and BEGIN in text and END in text
+    assert "## Freshness" in text and "| SQLite |" in text

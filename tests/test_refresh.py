@@ -81,7 +81,7 @@ def test_ref001_builds_every_mart_and_switches(private_copy):
     with engine.begin() as conn:
         set_meta(conn, {"simulated_at": "2026-11-21 09:00:00"})
     assert needs_refresh(engine)
-    assert refresh(engine, progress=False).version == 2
+    assert refresh(engine, progress=False, full=True).version == 2
     assert not needs_refresh(engine)
     with engine.begin() as conn:
         set_meta(conn, {"imported_at": "2026-11-21T10:00:00+08:00"})
@@ -95,11 +95,11 @@ def test_ref001_builds_every_mart_and_switches(private_copy):
 def test_ref002_old_versions_and_leftovers_are_dropped(private_copy):
     engine = private_copy
     assert refresh(engine, progress=False).version == 1
-    assert refresh(engine, progress=False).version == 2
+    assert refresh(engine, progress=False, full=True).version == 2
     with engine.begin() as conn:  # what a crashed build of version 3 (and a stray 9) leave behind
         conn.execute(sa.text(f'CREATE TABLE "{table_name("entity_stock", 3)}" (x INTEGER)'))
         conn.execute(sa.text(f'CREATE TABLE "{table_name("entity_stock", 9)}" (x INTEGER)'))
-    assert refresh(engine, progress=False).version == 3
+    assert refresh(engine, progress=False, full=True).version == 3
     with engine.connect() as conn:
         cols = [c["name"] for c in sa.inspect(conn).get_columns(table_name("entity_stock", 3))]
     assert "n" in cols

@@ -531,11 +531,12 @@ def _fetch(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
     return pd.DataFrame({n: np.asarray(c, dtype=object) for n, c in zip(names, columns, strict=True)})
 
 
-def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
+def _complaint_words(ctx: BuildContext, lo: date | None = None, hi: date | None = None) -> pd.DataFrame:
     """Words of complaint summaries per day × street (jieba), counted once per complaint.
 
     Each summary is first reduced to its skeleton — the complained entity's name and every digit
     removed — so the many summaries that differ only in names and amounts are tokenised once.
+    ``[lo, hi)`` limits the days (an incremental refresh redoes only the touched ones).
     """
     import jieba
 
@@ -549,7 +550,11 @@ def _complaint_words(ctx: BuildContext) -> pd.DataFrame:
         ctx.conn,
         sa.select(_day(ctx, c.c.received_at).label("day"), c.c.street_code, skeleton.label("text"))
         .select_from(c.outerjoin(E, E.c.uscc == c.c.uscc))
-        .where(c.c.received_at >= sqlx.ts_bound(ctx.dialect, since), c.c.summary.is_not(None)),
+        .where(
+            c.c.received_at >= sqlx.ts_bound(ctx.dialect, max(since, lo) if lo else since),
+            c.c.received_at < sqlx.ts_bound(ctx.dialect, hi) if hi else sa.true(),
+            c.c.summary.is_not(None),
+        ),
     )
     empty = pd.DataFrame({"day": [], "street_code": [], "word": [], "n": []})
     if rows.empty:

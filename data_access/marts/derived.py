@@ -8,6 +8,7 @@ the library reads the marts, so it is handed in by the refresh rather than impor
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -23,18 +24,26 @@ E = s.entity
 MODEL_KEYS = ("credit_risk", "catering_risk", "entity_facets", "office_efficacy", "capital_risk")
 
 
-def compute_derived(conn: sa.Connection, as_of: date) -> dict[str, object]:
+def compute_derived(
+    conn: sa.Connection, as_of: date, *, reuse: dict[str, tuple[object, frozenset[str]]] | None = None
+) -> dict[str, object]:
     """Run the models and the tag library as of ``as_of``, sharing one set of feature reads.
 
-    Returns ``{"models": {key: frame}, "tags": (tags, catalogue)}``. The refresh runs this in a
-    thread of its own while the SQL marts are built, and hands the result over through the build
-    context (``extra["derived"]``, a future).
+    Returns ``{"models": {key: frame}, "tags": (tags, catalogue), "features": {name: (value,
+    tables)}}``. The refresh runs this in a thread of its own while the SQL marts are built, and
+    hands the result over through the build context (``extra["derived"]``, a future).
+
+    ``reuse`` holds feature frames of a previous run over the same store and as-of date whose
+    source tables did not change since (see ``feature_tables``): they are taken as they are
+    instead of being read again. Every feature is read upfront, each with the source tables its
+    SQL names recorded, so the next incremental refresh knows which ones it may keep.
     """
     from data_access import tags
     from data_access.models import compute_models
     from data_access.models.features import Features
 
     features = Features(conn, as_of)
+    kept = _read_features(conn, features, reuse or {})
     models = compute_models(conn, as_of, features=features)
     missing = [k for k in MODEL_KEYS if k not in models]
     if missing:
@@ -46,7 +55,49 @@ def compute_derived(conn: sa.Connection, as_of: date) -> dict[str, object]:
         [{"id": t.id, "name": t.name, "rule": t.rule, "theme": t.theme} for t in tags.TAG_CATALOGUE]
     )
     catalogue["n"] = catalogue["id"].map(counts).fillna(0).astype("int64")
-    return {"models": {k: _storable(models[k]) for k in MODEL_KEYS}, "tags": (frame, catalogue)}
+    return {
+        "models": {k: _storable(models[k]) for k in MODEL_KEYS},
+        "tags": (frame, catalogue),
+        "features": kept,
+    }
+
+
+_FROM = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?', re.IGNORECASE)
+
+
+def _read_features(
+    conn: sa.Connection, features: object, reuse: dict[str, tuple[object, frozenset[str]]]
+) -> dict[str, tuple[object, frozenset[str]]]:
+    """Fill every cached feature of ``features``: from ``reuse`` where given, else by its reads,
+    recording the source tables each one's SQL names. A feature that reads another one (only the
+    entity spine is read that way) also depends on that one's tables."""
+    from functools import cached_property
+
+    from data_access.models.features import Features
+
+    sources = {t.name for t in s.SOURCE_TABLES}
+    names = [n for n, v in vars(Features).items() if isinstance(v, cached_property)]
+    out: dict[str, tuple[object, frozenset[str]]] = {}
+    seen: set[str] = set()
+
+    def listen(_conn, _cursor, statement, *_args) -> None:
+        seen.update(m for m in _FROM.findall(statement) if m in sources)
+
+    for name in ("_spine", *[n for n in names if n != "_spine"]):
+        if name in reuse:
+            features.__dict__[name] = reuse[name][0]
+            out[name] = reuse[name]
+            continue
+        seen.clear()
+        sa.event.listen(conn, "before_cursor_execute", listen)
+        try:
+            value = getattr(features, name)
+        finally:
+            sa.event.remove(conn, "before_cursor_execute", listen)
+        tables = set(seen) | (set(out["_spine"][1]) if name != "_spine" and "_spine" in out else set())
+        # a feature whose reads were not seen is never kept (as if it read every table)
+        out[name] = (value, frozenset(tables or sources))
+    return out
 
 
 def _compute(ctx: BuildContext) -> None:
