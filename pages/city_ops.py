@@ -10,6 +10,7 @@ the URL, and the newest orders are listed and exported.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -87,7 +88,10 @@ def draw(view: ViewParams, state: dict[str, Any], scope: Scope) -> tuple[dict[st
         "funnel": charts.status_funnel(read.city_order_status(here), source=source, theme=theme, mode=mode),
         "map": charts.order_map(street_polygons(), by_street, open_orders, selected=state.get("street"),
                                 theme=theme, mode=mode, tile_url=view.tile_url),
-        "trend": charts.trend_chart(read.city_order_trend(start, end, here, grain), theme=theme, mode=mode),
+        # up to the data date (``end`` is exclusive): the month's days still to come are not a drop to zero
+        "trend": charts.trend_chart(
+            read.city_order_trend(start, min(end, bounds["as_of"] + timedelta(days=1)), here, grain),
+            theme=theme, mode=mode),
         "times": charts.times_chart(by_source, theme=theme, mode=mode),
         "feed": charts.feed_list(read.city_order_feed(here, FEED, source).frame, mode=mode,
                                  visible_rows=5 if view.kiosk else FEED),
