@@ -498,8 +498,9 @@ class Screen:
         view = ViewParams.from_query(query)
         try:
             shown = self.empty(view) if self.empty is not None else None
-            if shown is not None:
+            if shown is not None:  # the store's own data time: it has data, if not what this screen shows
                 return screen_frame(self.ids, view, title=self.title, centre=shown, live=False,
+                                    data_time=extra.store_data_time(),
                                     subtitle=None if view.kiosk else self.subtitle)
             state, notes = self._read_state(view)
             figs, data_time = self.draw_state(view, state)

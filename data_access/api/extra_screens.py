@@ -16,7 +16,7 @@ with a whole month.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -111,6 +111,13 @@ def month_window(as_of: date, months: int) -> tuple[date, date]:
     """The last ``months`` whole calendar months up to and including D's month, half-open."""
     end = add_months(as_of, 1)
     return add_months(end, -months), end
+
+
+@memoized
+def store_data_time() -> datetime | None:
+    """The store's data time (the newest event the last refresh saw), None for a store without data."""
+    with reading() as r:
+        return current_data_time(r)
 
 
 @memoized
