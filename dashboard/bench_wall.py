@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard.browser import CHROMIUM_FLAGS, DASH_ERRORS_JS, DRAWN_JS, TRANSFER_JS, serving
+from dashboard.browser import CHROMIUM_FLAGS, DASH_ERRORS_JS, DRAWN_JS, MAP_POINT_JS, TRANSFER_JS, serving
 
 WALL_DRAW_S = 1.5
 PAGE_WEIGHT_MB = 2.0
@@ -191,15 +191,6 @@ _STREET_MAP_JS = """() => {
   return null;
 }"""
 
-#: Where on the screen a longitude/latitude of a map graph is.
-_MAP_POINT_JS = """([graphId, lon, lat]) => {
-  const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
-  const map = gd._fullLayout.map._subplot.map;
-  const p = map.project([lon, lat]);
-  const r = map.getCanvas().getBoundingClientRect();
-  return {x: r.left + p.x, y: r.top + p.y};
-}"""
-
 #: Resolve with the milliseconds from ``t0`` until the URL names ``code`` and the page is fully drawn.
 _FILTERED_AT_JS = f"""([code, t0, limitMs]) => new Promise((resolve) => {{
   const drawn = {DRAWN_JS};
@@ -261,7 +252,7 @@ def measure_clicks(settings, *, reps: int, echo: Callable[[str], None]) -> list[
                     page.goto(base + path, wait_until="commit", timeout=TIMEOUT_MS)
                     page.evaluate(_DRAWN_AT_JS)
                     page.locator("#" + graph).scroll_into_view_if_needed()
-                    point = page.evaluate(_MAP_POINT_JS, [graph, lon, lat])
+                    point = page.evaluate(MAP_POINT_JS, [graph, lon, lat])
                     t0 = page.evaluate("() => performance.now()")
                     page.mouse.click(point["x"], point["y"])
                     ms = page.evaluate(_FILTERED_AT_JS, [code, t0, 30_000])

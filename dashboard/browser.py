@@ -37,6 +37,15 @@ DRAWN_JS = """() => {
   return true;
 }"""
 
+#: Where on the page a longitude/latitude of a map graph (MapLibre) is: ``[graphId, lon, lat]`` → ``{x, y}``.
+MAP_POINT_JS = """([graphId, lon, lat]) => {
+  const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+  const map = gd._fullLayout.map._subplot.map;
+  const p = map.project([lon, lat]);
+  const r = map.getCanvas().getBoundingClientRect();
+  return {x: r.left + p.x, y: r.top + p.y};
+}"""
+
 #: The errors Dash collected (front end and callbacks), as short strings.
 DASH_ERRORS_JS = """() => {
   const e = (window.store && window.store.getState().error) || {};

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.browser import MAP_POINT_JS as _MAP_POINT_JS
 from data_access.api import complaints, extra_screens, geo, indicators, overview
 from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
@@ -48,13 +49,6 @@ _GRID_ROWS_JS = """async (id) => {
   return rows;
 }"""
 
-_MAP_POINT_JS = """([graphId, lon, lat]) => {
-  const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
-  const map = gd._fullLayout.map._subplot.map;
-  const p = map.project([lon, lat]);
-  const r = map.getCanvas().getBoundingClientRect();
-  return {x: r.left + p.x, y: r.top + p.y};
-}"""
 
 
 _HIT_POINT_JS = """(sel) => {

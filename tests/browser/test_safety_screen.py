@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from dashboard.browser import MAP_POINT_JS as _MAP_POINT_JS
 from data_access.api import extra_screens, geo, indicators, safety
 from tests.browser.browser_harness import MODES, SETTLE_TIMEOUT_MS
 
@@ -36,13 +37,6 @@ _GRID_ROWS_JS = """async (id) => {
   return rows;
 }"""
 
-_MAP_POINT_JS = """([graphId, lon, lat]) => {
-  const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
-  const map = gd._fullLayout.map._subplot.map;
-  const p = map.project([lon, lat]);
-  const r = map.getCanvas().getBoundingClientRect();
-  return {x: r.left + p.x, y: r.top + p.y};
-}"""
 
 
 def _num(raw: str) -> float:
