@@ -6,18 +6,14 @@ submit gives one dispatch, arrival and finish follow."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import sqlalchemy as sa
 
-from dashboard.app import create_app
 from dashboard.auth.web import act_as_service
-from dashboard.settings import Settings
-from data_access import cache
 from data_access import schema as s
 from data_access.operations import incident_board, rank_resources
-from tests.ops_fixtures import audit_rows
+from tests.ops_fixtures import audit_rows, writable_app
 
 VIEW = {"kiosk": "", "theme": "light"}
 WALL = {"kiosk": "1", "theme": "dark"}
@@ -25,17 +21,7 @@ WALL = {"kiosk": "1", "theme": "dark"}
 
 @pytest.fixture
 def app(tmp_path_factory, tmp_path, small_store_url):
-    """The app on a private, writable copy of the refreshed small district (reads uncached)."""
-    from tests.test_refresh import refreshed_copy
-
-    src = sa.make_url(refreshed_copy(tmp_path_factory, small_store_url)).database
-    path = tmp_path / "dispatch.sqlite"
-    shutil.copy(src, path)
-    app = create_app(
-        Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "data", cache_type="null")
-    )
-    yield app
-    cache.reset()
+    yield from writable_app(tmp_path_factory, tmp_path, small_store_url, "dispatch")
 
 
 @pytest.fixture

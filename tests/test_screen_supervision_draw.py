@@ -10,20 +10,16 @@ input refused with nothing written, and the stored task equal to ``store_draw``'
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 
 import pytest
 import sqlalchemy as sa
 
-from dashboard.app import create_app
 from dashboard.auth.permissions import ROLE_PERMISSIONS, allowed, permission_for_output
 from dashboard.auth.web import act_as_service
-from dashboard.settings import Settings
-from data_access import cache
 from data_access import schema as s
 from data_access.draw import DRAW_ROLES, run_draw, verify_draw
-from tests.ops_fixtures import audit_rows
+from tests.ops_fixtures import audit_rows, writable_app
 
 VIEW = {"kiosk": "", "theme": "light"}
 WALL = {"kiosk": "1", "theme": "dark"}
@@ -45,17 +41,7 @@ CLI_INPUTS = {"office": SJ101, "ratios": {"A": "0.03", "B": "0.1", "C": "0.3", "
 
 @pytest.fixture
 def app(tmp_path_factory, tmp_path, small_store_url):
-    """The app on a private, writable copy of the refreshed small district (reads uncached)."""
-    from tests.test_refresh import refreshed_copy
-
-    src = sa.make_url(refreshed_copy(tmp_path_factory, small_store_url)).database
-    path = tmp_path / "draw.sqlite"
-    shutil.copy(src, path)
-    app = create_app(
-        Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "data", cache_type="null")
-    )
-    yield app
-    cache.reset()
+    yield from writable_app(tmp_path_factory, tmp_path, small_store_url, "draw")
 
 
 @pytest.fixture

@@ -6,32 +6,19 @@ audit row), an analyst is refused in Chinese and sees no buttons, an invalid ste
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import sqlalchemy as sa
 from plotly.io.json import to_json_plotly
 
-from dashboard.app import create_app
 from dashboard.auth.web import act_as_service
-from dashboard.settings import Settings
-from data_access import cache
 from data_access import schema as s
-from tests.ops_fixtures import audit_rows
+from tests.ops_fixtures import audit_rows, writable_app
 
 
 @pytest.fixture
 def app(tmp_path_factory, tmp_path, small_store_url):
-    from tests.test_refresh import refreshed_copy
-
-    src = sa.make_url(refreshed_copy(tmp_path_factory, small_store_url)).database
-    path = tmp_path / "warnings.sqlite"
-    shutil.copy(src, path)
-    app = create_app(
-        Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "data", cache_type="null")
-    )
-    yield app
-    cache.reset()
+    yield from writable_app(tmp_path_factory, tmp_path, small_store_url, "warnings")
 
 
 @pytest.fixture
